@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each creates .venv/ (pip, pinned versions) when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: run test lint format bench clean-results
+
+$(BIN)/snakemake: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[workflow,gan,nn,dev]"
+	@touch $@
+
+## run: the main job, the default config on scikit-learn's embedded digits (no download)
+run: $(BIN)/snakemake
+	$(BIN)/snakemake --cores $(CORES)
+
+## test: lint, format check and the test-suite (what .ci/run calls)
+test: $(BIN)/snakemake
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakemake --lint
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/snakemake
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakemake --lint
+
+format: $(BIN)/snakemake
+	$(BIN)/ruff format src tests scripts bench
+	$(BIN)/snakefmt Snakefile rules
+
+bench: $(BIN)/snakemake
+	$(BIN)/python bench/dag_scale.py

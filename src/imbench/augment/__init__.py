@@ -1,0 +1,17 @@
+"""Augmenter (rebalancer) registry: one module per augmenter, one line here."""
+
+from ..registry import Registry
+from .base import Augmenter, class_counts, resolve_sampling_strategy
+
+AUGMENTERS = Registry(
+    "augmenter",
+    {
+        "none": "imbench.augment.identity:NoAugmenter",
+        "ros": "imbench.augment.ros:RandomOverSampler",
+        "rus": "imbench.augment.rus:RandomUnderSampler",
+        "smote": "imbench.augment.smote:Smote",
+        "transforms": "imbench.augment.transforms:TransformAugmenter",
+    },
+)
+
+__all__ = ["AUGMENTERS", "Augmenter", "class_counts", "resolve_sampling_strategy"]
