@@ -2,6 +2,7 @@
 
 from ..registry import Registry
 from .base import Augmenter, class_counts, resolve_sampling_strategy
+from .rebalance import rebalance
 
 AUGMENTERS = Registry(
     "augmenter",
@@ -14,4 +15,4 @@ AUGMENTERS = Registry(
     },
 )
 
-__all__ = ["AUGMENTERS", "Augmenter", "class_counts", "resolve_sampling_strategy"]
+__all__ = ["AUGMENTERS", "Augmenter", "class_counts", "rebalance", "resolve_sampling_strategy"]

@@ -66,11 +66,15 @@ def resolve_sampling_strategy(
     elif isinstance(sampling_strategy, Mapping):
         targets = {}
         for c, t in sampling_strategy.items():
-            c = int(c)
+            try:
+                c = int(c)
+            except (TypeError, ValueError):
+                raise ConfigError("sampling_strategy", c, f"classes {sorted(counts)}") from None
             if c not in counts:
                 raise ConfigError("sampling_strategy", c, f"classes {sorted(counts)}")
-            if int(t) < 0:
-                raise ConfigError(f"sampling_strategy[{c}]", t, "a count >= 0")
+            # int("5") or int(2.7) would silently accept a typo, so demand a real integer
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+                raise ConfigError(f"sampling_strategy[{c}]", t, "an integer count >= 0")
             targets[c] = int(t)
     elif isinstance(sampling_strategy, (int, float)) and not isinstance(sampling_strategy, bool):
         r = float(sampling_strategy)
@@ -105,6 +109,9 @@ class Augmenter:
     kind: ClassVar[str] = "over"
     #: True when the augmenter needs a trained generator (a separate workflow stage)
     needs_generator: ClassVar[bool] = False
+    #: every accepted ``params`` key with its default; config holds overrides only, so a key
+    #: missing here is a typo and is rejected (see ``check_params``)
+    default_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,
@@ -117,8 +124,38 @@ class Augmenter:
         self.random_state = random_state
         self.params = params
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any], key: str = "params") -> None:
+        """Raise ConfigError for an unknown or invalid ``params`` key.
+
+        A classmethod so the workflow can validate config before any job runs; ``key`` is the
+        config path prefix used in the message (e.g. ``"augmenters.smote.params"``).
+        """
+        allowed = sorted(cls.default_params)
+        for k in params:
+            if k not in cls.default_params:
+                raise ConfigError(
+                    f"{key}.{k}", params[k],
+                    f"keys {allowed}" if allowed else f"no params for {cls.name!r}",
+                )
+        cls._check_values({**cls.default_params, **params}, key)
+
+    @classmethod
+    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
+        """Validate the merged params' values; subclasses override. Raise ConfigError."""
+
+    def _resolve_params(self) -> dict[str, Any]:
+        """Validate ``self.params`` (imblearn style: at fit time, not in ``__init__``) and
+        return them merged over the defaults; also stored as ``params_``."""
+        # the merged dict, so checks that need a param the caller left at its default
+        # (e.g. transforms' flip_safe) run in full here even if skipped in check_params
+        self.params_ = {**self.default_params, **self.params}
+        self.check_params(self.params_)
+        return self.params_
+
     def fit_resample(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the original images followed by the new ones, and their labels."""
+        self._resolve_params()
         _check_xy(x, y)
         counts = class_counts(y)
         self.sampling_strategy_ = resolve_sampling_strategy(

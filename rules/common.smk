@@ -1,0 +1,94 @@
+# Everything that is not a rule: validation, wildcard constraints, the grid and the input
+# functions. The logic lives in imbench.workflow so that tests reach it.
+from snakemake.utils import validate
+
+from imbench.workflow import Grid, augmented_path, cell_path, imbalanced_path
+
+
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+
+# Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
+GRID = Grid(config)
+
+
+wildcard_constraints:
+    dataset=GRID.regex("datasets"),
+    imbalance=GRID.regex("imbalances"),
+    augmenter=GRID.regex("augmenters"),
+    classifier=GRID.regex("classifiers"),
+    seed=r"\d+",
+    unit=r"class\d+|conditional|all",
+
+
+CPU_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cpu"))
+NEURAL_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("neural"))
+CNN_SVM_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cnn_svm"))
+GENERATIVE_AUGMENTERS = GRID.regex("augmenters", GRID.augmenters_needing_generator())
+
+
+def dataset_cfg(name):
+    return GRID.dataset_cfg(name)
+
+
+def imbalance_cfg(name):
+    return GRID.imbalance_cfg(name)
+
+
+def augmenter_cfg(name):
+    return GRID.augmenter_cfg(name)
+
+
+def classifier_cfg(name):
+    return GRID.classifier_cfg(name)
+
+
+def cell_of(wildcards):
+    from imbench.workflow import Cell
+
+    return Cell(
+        wildcards.dataset,
+        wildcards.imbalance,
+        wildcards.augmenter,
+        wildcards.classifier,
+        int(wildcards.seed),
+    )
+
+
+def cell_config(wildcards):
+    return GRID.cell_config(cell_of(wildcards))
+
+
+def flip_safe(wildcards):
+    return GRID.spec(wildcards.dataset).flip_safe
+
+
+def generator_dirs(wildcards):
+    """Generator files an augment job reads, one per training unit ({} for classic ones)."""
+    from imbench.generators import generator_units
+
+    if wildcards.augmenter not in GRID.augmenters_needing_generator():
+        return {}
+    cfg = augmenter_cfg(wildcards.augmenter)
+    counts = GRID.expected_counts(wildcards.dataset, wildcards.imbalance)
+    units = generator_units(cfg["method"], counts, cfg["sampling_strategy"])
+    base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}"
+    return {unit: f"{base}/{unit}/generator.pt" for unit in units}
+
+
+def augment_inputs(wildcards):
+    inputs = {
+        "train": imbalanced_path(wildcards.dataset, wildcards.imbalance, wildcards.seed)
+    }
+    for unit, path in generator_dirs(wildcards).items():
+        inputs[f"generator_{unit}"] = path
+    return inputs
+
+
+def get_final_output():
+    targets = ["results/summary.csv"]
+    targets += [f"reports/tables/{d}.md" for d in GRID.names("datasets")]
+    for dataset, imbalance, seed in GRID.unique("dataset", "imbalance", "seed"):
+        targets.append(f"reports/class_counts/{dataset}/{imbalance}/seed{seed}.png")
+    for cell in GRID.cells:
+        targets.append(cell_path(cell, "confusion_matrix.png"))
+    return targets

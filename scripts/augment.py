@@ -1,0 +1,22 @@
+from imbench.runtime import start
+
+log = start(snakemake)
+
+from imbench.augment import rebalance  # noqa: E402
+from imbench.io import load_npz, save_npz, write_json  # noqa: E402
+
+data = load_npz(snakemake.input.train)
+cfg = snakemake.params.augmenter
+x, y, synthetic, info = rebalance(
+    data["x"],
+    data["y"],
+    method=cfg["method"],
+    sampling_strategy=cfg["sampling_strategy"],
+    params=cfg["params"],
+    seed=snakemake.params.seed,
+    flip_safe=snakemake.params.flip_safe,
+    generators=snakemake.params.generators,
+)
+log.info("added %s -> counts %s", info["added"], info["counts"])
+save_npz(snakemake.output.train, x=x, y=y, synthetic=synthetic)
+write_json(snakemake.output.counts, info)

@@ -1,0 +1,90 @@
+"""``predictions.npz``: what a classifier said about the test set, and which test set it was.
+
+Keys (docs/CONVENTIONS.md): ``y_true``, ``y_pred`` (int64), ``scores`` (float64 ``(N, C)``),
+``score_kind`` and ``test_sha256`` (0-d str arrays). The digest lets the metrics stage refuse
+predictions made on a different test set than the one it is told about.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..io import array_digest, load_npz, save_npz
+from .base import Classifier
+
+SCORE_KINDS = ("probability", "decision")
+KEYS = ("y_true", "y_pred", "scores", "score_kind", "test_sha256")
+
+
+def _check(
+    y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray, score_kind: str
+) -> None:
+    if score_kind not in SCORE_KINDS:
+        raise ValueError(f"score_kind must be one of {SCORE_KINDS}; got {score_kind!r}")
+    n = len(y_true)
+    if y_true.shape != (n,) or y_pred.shape != (n,):
+        raise ValueError(f"y_true and y_pred must be (N,); got {y_true.shape}, {y_pred.shape}")
+    if scores.ndim != 2 or scores.shape[0] != n:
+        raise ValueError(f"scores must be ({n}, n_classes); got {scores.shape}")
+
+
+def save_predictions(
+    path: str | os.PathLike[str],
+    *,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    scores: np.ndarray,
+    score_kind: str,
+    test_sha256: str,
+) -> None:
+    """Write ``predictions.npz`` atomically with the dtypes of CONVENTIONS.md."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    _check(y_true, y_pred, scores, score_kind)
+    save_npz(
+        path,
+        y_true=y_true,
+        y_pred=y_pred,
+        scores=scores,
+        score_kind=np.array(score_kind),
+        test_sha256=np.array(str(test_sha256)),
+    )
+
+
+def load_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read ``predictions.npz``; ``score_kind`` and ``test_sha256`` come back as ``str``."""
+    data = load_npz(path)
+    missing = [k for k in KEYS if k not in data]
+    if missing:
+        raise ValueError(f"{path}: predictions file lacks {missing}")
+    out: dict[str, Any] = {
+        "y_true": data["y_true"].astype(np.int64, copy=False),
+        "y_pred": data["y_pred"].astype(np.int64, copy=False),
+        "scores": data["scores"].astype(np.float64, copy=False),
+        "score_kind": str(data["score_kind"].item()),
+        "test_sha256": str(data["test_sha256"].item()),
+    }
+    _check(out["y_true"], out["y_pred"], out["scores"], out["score_kind"])
+    return out
+
+
+def predict_test(classifier: Classifier, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, Any]:
+    """Score the test set; the result is exactly the keyword set of ``save_predictions``.
+
+    ``y_pred`` is the argmax of the scores (ties → lowest class), so predictions and the
+    scores used for AUC can never disagree.
+    """
+    scores = np.asarray(classifier.predict_scores(x_test), dtype=np.float64)
+    y_true = np.asarray(y_test, dtype=np.int64)
+    classes = np.asarray(getattr(classifier, "classes_", np.arange(scores.shape[1])))
+    return {
+        "y_true": y_true,
+        "y_pred": classes[np.argmax(scores, axis=1)].astype(np.int64),
+        "scores": scores,
+        "score_kind": classifier.score_kind,
+        "test_sha256": array_digest(x_test, y_test),
+    }

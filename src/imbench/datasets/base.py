@@ -1,0 +1,165 @@
+"""The objects every loader shares: the loaded :class:`Dataset`, the static
+:class:`DatasetSpec`, option checking and the deterministic stratified split."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+
+#: Options every built-in (downloadable) loader accepts.
+BUILTIN_OPTIONS = frozenset({"source", "verify"})
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset: uint8 ``(N, H, W, C)`` images and int64 ``(N,)`` labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def train_counts(self) -> tuple[int, ...]:
+        """Per-class counts of the training labels (zero for an absent class)."""
+        return tuple(int(c) for c in np.bincount(self.y_train, minlength=self.n_classes))
+
+    def validate(
+        self, name: str, image_shape: tuple[int, int, int] | None = None
+    ) -> Dataset:
+        """Raise :class:`DataError` unless the arrays follow the project conventions and,
+        if given, the spec's ``image_shape`` (which the workflow relies on before loading)."""
+        for split in ("train", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] not in (1, 3):
+                raise DataError(
+                    f"dataset {name!r}: x_{split} must be uint8 (N, H, W, C) with C in {{1, 3}}, "
+                    f"got {x.dtype} {x.shape}"
+                )
+            if y.dtype != np.int64 or y.shape != (x.shape[0],):
+                raise DataError(
+                    f"dataset {name!r}: y_{split} must be int64 of shape ({x.shape[0]},), "
+                    f"got {y.dtype} {y.shape}"
+                )
+            if y.size and (y.min() < 0 or y.max() >= self.n_classes):
+                raise DataError(
+                    f"dataset {name!r}: y_{split} has labels outside 0..{self.n_classes - 1} "
+                    f"(min {y.min()}, max {y.max()})"
+                )
+        if image_shape is not None and self.x_train.shape[1:] != tuple(image_shape):
+            raise DataError(
+                f"dataset {name!r}: images have shape {self.x_train.shape[1:]}, expected "
+                f"{tuple(image_shape)}"
+            )
+        if self.x_train.shape[1:] != self.x_test.shape[1:]:
+            raise DataError(
+                f"dataset {name!r}: train images {self.x_train.shape[1:]} and test images "
+                f"{self.x_test.shape[1:]} differ in shape"
+            )
+        return self
+
+
+CountsFn = Callable[[Mapping[str, Any]], "tuple[int, ...] | None"]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What is known about a dataset before any file is read (used at workflow-DAG time).
+
+    ``loader`` is ``"module:function"``, imported only when data is actually loaded, so that
+    building the DAG imports neither scikit-learn nor scikit-image.
+    """
+
+    name: str
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int, int] | None
+    flip_safe: bool
+    allowed_options: frozenset[str]
+    loader: str = field(repr=False)
+    counts: tuple[int, ...] | None = None
+    # For datasets whose counts depend on options (digits: split; folder: the directory).
+    counts_fn: CountsFn | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_classes(self) -> int | None:
+        """Number of classes, or None when only the data can tell (``folder``)."""
+        return len(self.class_names) if self.class_names else None
+
+    def train_counts(self, options: Mapping[str, Any] | None = None) -> tuple[int, ...] | None:
+        """Per-class training counts, without downloading anything.
+
+        ``options`` (the config entry) matters only for ``digits`` (``test_fraction``,
+        ``split_seed``) and ``folder`` (counted from file names when ``path`` is given).
+        """
+        options = dict(options or {})
+        self.check_options(options)
+        if self.counts_fn is not None:
+            return self.counts_fn(options)
+        return self.counts
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Raise :class:`ConfigError` naming an option key this loader does not know."""
+        for key in options:
+            if key not in self.allowed_options:
+                raise ConfigError(
+                    f"datasets option of loader {self.name!r}", key, sorted(self.allowed_options)
+                )
+
+    def load_function(self) -> Callable[..., Dataset]:
+        module_name, attr = self.loader.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+def option_fraction(options: Mapping[str, Any], key: str, default: float) -> float:
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(key, value, "a number strictly between 0 and 1")
+    return float(value)
+
+
+def option_int(options: Mapping[str, Any], key: str, default: int) -> int:
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(key, value, "an integer")
+    return int(value)
+
+
+def option_bool(options: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = options.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(key, value, [True, False])
+    return value
+
+
+def stratified_split(
+    y: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train and test indices of a seeded stratified split.
+
+    Depends only on the labels, so counts can be computed without reading the images.
+    """
+    from sklearn.model_selection import train_test_split
+
+    try:
+        train_idx, test_idx = train_test_split(
+            np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed
+        )
+    except ValueError as exc:
+        # sklearn refuses e.g. a class with a single image; say which numbers caused it.
+        counts = np.bincount(y).tolist()
+        raise DataError(
+            f"cannot make a stratified test split (test_fraction={test_fraction}) of "
+            f"per-class counts {counts}: {exc}"
+        ) from exc
+    # Sorting keeps the original order within each split, independent of the shuffle.
+    return np.sort(train_idx), np.sort(test_idx)

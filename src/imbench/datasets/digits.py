@@ -1,0 +1,99 @@
+"""scikit-learn's 8x8 handwritten digits (1797 images), shipped with scikit-learn, so the
+embedded default works with no network at all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from . import download
+from .base import (
+    BUILTIN_OPTIONS,
+    Dataset,
+    DatasetSpec,
+    option_bool,
+    option_fraction,
+    option_int,
+    stratified_split,
+)
+from .npz_source import is_npz, load_npz_source
+
+#: The fixed split: ``train_test_split(test_size=0.25, stratify=y, random_state=0)``. It does
+#: not follow the experiment seed, so every seed sees the same test set.
+TEST_FRACTION = 0.25
+SPLIT_SEED = 0
+
+
+def _split_options(options: Mapping[str, Any]) -> tuple[float, int]:
+    return (
+        option_fraction(options, "test_fraction", TEST_FRACTION),
+        option_int(options, "split_seed", SPLIT_SEED),
+    )
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    # Pixel values are integers 0..16; rint(v * 255 / 16) maps them onto 0..255 (8 -> 128).
+    x = np.rint(bunch.images * (255 / 16)).astype(np.uint8)[..., None]
+    return x, bunch.target.astype(np.int64)
+
+
+def load_digits_dataset(
+    spec: DatasetSpec,
+    *,
+    cache_dir: str | os.PathLike[str],
+    source: str | os.PathLike[str] | None = None,
+    offline: bool = False,
+    **options: Any,
+) -> Dataset:
+    """The digits as uint8 (N, 8, 8, 1), split by :data:`TEST_FRACTION` / :data:`SPLIT_SEED`.
+
+    ``cache_dir`` and ``offline`` are unused (nothing is downloaded). A ``source`` .npz is
+    taken with its own train/test split, after checking its content is the digits.
+    """
+    check = option_bool(options, "verify", True)
+    test_fraction, split_seed = _split_options(options)
+    if source is not None:
+        if not is_npz(source):
+            raise DataError(
+                f"source {source} of dataset 'digits': only an .npz with "
+                f"x_train/y_train/x_test/y_test can replace the copy shipped with scikit-learn"
+            )
+        return load_npz_source(spec, source, verify=check)
+    x, y = _digits()
+    if check:
+        # Verified before splitting so a changed scikit-learn copy fails whatever the split.
+        download.verify(
+            spec.name, {"train": (x, y), "test": (x[:0], y[:0])}, ["sklearn.datasets.load_digits"],
+            "The digits shipped with this scikit-learn differ from the ones imbench was checked "
+            "against; install the pinned scikit-learn (or set `verify: false`).",
+        )
+    train, test = stratified_split(y, test_fraction, split_seed)
+    return Dataset(x[train], y[train], x[test], y[test], class_names=spec.class_names)
+
+
+def _train_counts(options: Mapping[str, Any]) -> tuple[int, ...]:
+    from sklearn.datasets import load_digits
+
+    test_fraction, split_seed = _split_options(options)
+    y = load_digits().target.astype(np.int64)
+    train, _ = stratified_split(y, test_fraction, split_seed)
+    return tuple(int(c) for c in np.bincount(y[train], minlength=10))
+
+
+DIGITS = DatasetSpec(
+    name="digits",
+    class_names=tuple(str(i) for i in range(10)),
+    image_shape=(8, 8, 1),
+    # A mirrored 2 or 5 is not the same digit.
+    flip_safe=False,
+    allowed_options=BUILTIN_OPTIONS | {"test_fraction", "split_seed"},
+    loader="imbench.datasets.digits:load_digits_dataset",
+    counts_fn=_train_counts,
+)

@@ -1,0 +1,60 @@
+"""The evaluate stage: predictions of one cell -> metrics.json and its confusion matrix."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .errors import DataError
+from .io import array_digest, load_npz, read_json, write_json
+from .metrics import compute_metrics
+from .plots import plot_confusion_matrix
+from .provenance import provenance
+
+
+def evaluate_cell(
+    predictions_path: str | os.PathLike[str],
+    counts_path: str | os.PathLike[str],
+    raw_path: str | os.PathLike[str],
+    *,
+    metrics_path: str | os.PathLike[str],
+    confusion_path: str | os.PathLike[str] | None,
+    cell: dict[str, Any],
+    cell_config: dict[str, Any],
+    seed: int,
+) -> dict[str, Any]:
+    """Compute and write the cell's metrics; returns them.
+
+    Refuses predictions made on anything but the dataset's original test set: their
+    ``test_sha256`` must equal the digest of the raw file's ``x_test, y_test``.
+    """
+    pred = load_npz(predictions_path)
+    raw = load_npz(raw_path)
+    expected = array_digest(raw["x_test"], raw["y_test"])
+    got = str(pred["test_sha256"])
+    if got != expected:
+        raise DataError(
+            f"{predictions_path}: predictions were made on a test set with digest {got}, "
+            f"not the original test set of {raw_path} ({expected})"
+        )
+    imbalanced = read_json(counts_path)
+    class_names = [str(c) for c in raw["class_names"]]
+    metrics = compute_metrics(
+        pred["y_true"], pred["y_pred"], pred["scores"], len(class_names),
+        class_names=class_names,
+        minority_classes=imbalanced.get("minority_classes") or None,
+        score_kind=str(pred["score_kind"]),
+    )
+    metrics["cell"] = cell
+    metrics["test_sha256"] = expected
+    metrics["n_test"] = int(len(pred["y_true"]))
+    metrics["training_counts_imbalanced"] = imbalanced["counts"]
+    metrics["provenance"] = provenance(cell_config, seed)
+    write_json(metrics_path, metrics)
+    if confusion_path is not None:
+        plot_confusion_matrix(
+            metrics["confusion_matrix"], class_names, confusion_path,
+            title=f"{cell['dataset']} / {cell['imbalance']} / {cell['augmenter']} / "
+            f"{cell['classifier']} / seed {cell['seed']}",
+        )
+    return metrics

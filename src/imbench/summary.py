@@ -1,0 +1,122 @@
+"""Collect every cell's metrics.json into one tidy table and per-dataset markdown tables.
+
+Tables follow Tables 5.1/5.2 of the reference study: one row per (imbalance, augmenter,
+classifier) variant, one column per metric, each cell ``mean ± std`` over seeds in percent
+with two decimals. ``std`` is the sample standard deviation (ddof=1); with a single seed it is
+undefined, and the cell reads ``mean (n=1)`` instead of a misleading ``± 0.00``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .io import read_json, write_text
+from .metrics import METRIC_NAMES
+
+CELL_KEYS = ("dataset", "imbalance", "augmenter", "classifier", "seed")
+COLUMNS = (*CELL_KEYS, "metric", "value")
+VARIANT_KEYS = ("imbalance", "augmenter", "classifier")
+
+
+def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Tidy frame, one row per cell × scalar metric (columns ``COLUMNS``).
+
+    The cell identity comes from each file's ``"cell"`` dict, never from its path. Metrics that
+    are null in a file (e.g. ``minority_recall`` without minority classes) get no row. Rows are
+    sorted by cell, then by the order of ``METRIC_NAMES``.
+    """
+    rows = []
+    seen: dict[tuple, str] = {}
+    for path in metrics_paths:
+        data = read_json(path)
+        cell = data.get("cell")
+        if not isinstance(cell, dict) or any(k not in cell for k in CELL_KEYS):
+            raise ValueError(f"{path}: 'cell' must name {', '.join(CELL_KEYS)}")
+        ident = tuple(str(cell[k]) if k != "seed" else int(cell[k]) for k in CELL_KEYS)
+        # Two files claiming the same cell would silently double-count a seed.
+        if ident in seen:
+            raise ValueError(f"{path} and {seen[ident]} both describe cell {ident}")
+        seen[ident] = str(path)
+        for metric in METRIC_NAMES:
+            value = data.get(metric)
+            if value is None:
+                continue
+            rows.append((*ident, metric, float(value)))
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df["seed"] = df["seed"].astype(np.int64)
+    df["value"] = df["value"].astype(np.float64)
+    order = {m: i for i, m in enumerate(METRIC_NAMES)}
+    df["_order"] = df["metric"].map(order)
+    df = df.sort_values([*CELL_KEYS, "_order"], kind="mergesort").drop(columns="_order")
+    return df.reset_index(drop=True)
+
+
+def write_summary(df: pd.DataFrame, csv_path: str | os.PathLike[str]) -> None:
+    """Write the tidy frame as CSV atomically (``\\n`` line ends, full float precision)."""
+    write_text(csv_path, df.to_csv(index=False, lineterminator="\n"))
+
+
+def read_summary(csv_path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read ``write_summary``'s CSV back with the dtypes of ``collect``.
+
+    Identity columns stay strings: pandas' default NA parsing would turn a config name such as
+    ``NA`` or ``None`` into NaN, and a NaN row silently vanishes from a groupby.
+    """
+    dtypes = {k: str for k in (*CELL_KEYS, "metric") if k != "seed"}
+    return pd.read_csv(
+        csv_path, dtype={**dtypes, "seed": np.int64, "value": np.float64},
+        keep_default_na=False, na_values={"value": ["nan", "NaN", ""]},
+    )
+
+
+def format_mean_std(values: Iterable[float]) -> str:
+    """``"mean ± std"`` in percent with two decimals (std with ddof=1); see module doc."""
+    arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=np.float64)
+    if arr.size == 0:
+        return "–"
+    mean = 100.0 * arr.mean()
+    if arr.size == 1:
+        return f"{mean:.2f} (n=1)"
+    return f"{mean:.2f} ± {100.0 * arr.std(ddof=1):.2f}"
+
+
+def markdown_tables(df: pd.DataFrame) -> dict[str, str]:
+    """One markdown table per dataset (sorted), rows sorted by variant."""
+    tables: dict[str, str] = {}
+    present = set(df["metric"])
+    metrics = [m for m in METRIC_NAMES if m in present]
+    for dataset in sorted(df["dataset"].unique()):
+        sub = df[df["dataset"] == dataset]
+        header = [*VARIANT_KEYS, "seeds", *metrics]
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join(["---"] * len(VARIANT_KEYS) + ["---:"] * (1 + len(metrics))) + "|",
+        ]
+        for variant, group in sub.groupby(list(VARIANT_KEYS), sort=True, dropna=False):
+            cells = [str(v) for v in variant]
+            cells.append(str(group["seed"].nunique()))
+            for metric in metrics:
+                cells.append(format_mean_std(group.loc[group["metric"] == metric, "value"]))
+            lines.append("| " + " | ".join(cells) + " |")
+        note = (
+            f"Dataset `{dataset}`: mean ± sample std (ddof=1) over seeds, in percent; "
+            "`(n=1)`: a single seed, std undefined."
+        )
+        tables[str(dataset)] = note + "\n\n" + "\n".join(lines) + "\n"
+    return tables
+
+
+def write_tables(df: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``{out_dir}/{dataset}.md`` for each dataset; return the paths written."""
+    out_dir = Path(out_dir)
+    paths = []
+    for dataset, text in markdown_tables(df).items():
+        path = out_dir / f"{dataset}.md"
+        write_text(path, text)
+        paths.append(path)
+    return paths

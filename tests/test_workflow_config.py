@@ -1,0 +1,151 @@
+"""Config checks that run before any job: one clear error per kind of bad input, naming the
+key, the bad value and what is allowed; and the grid expansion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from imbench.errors import ConfigError
+from imbench.workflow import Cell, Grid
+
+
+def test_tiny_grid_expands_full_factorial_minus_exclusions(tiny_config):
+    grid = Grid(tiny_config)
+    # 2 imbalances x 4 augmenters x 1 classifier x 1 seed, minus 3 excluded (none x ros/...)
+    assert len(grid.cells) == 5
+    assert Cell("digits", "none", "none", "svm", 0) in grid.cells
+    assert all(not (c.imbalance == "none" and c.augmenter != "none") for c in grid.cells)
+
+
+def test_full_factorial_with_seeds(tiny_config):
+    tiny_config["seeds"] = [0, 1, 2]
+    tiny_config["exclude"] = []
+    assert len(Grid(tiny_config).cells) == 1 * 2 * 4 * 1 * 3
+
+
+def test_expected_counts_known_before_loading(tiny_config):
+    grid = Grid(tiny_config)
+    original = grid.original_counts("digits")
+    counts = grid.expected_counts("digits", "step")
+    assert sum(original) > sum(counts)
+    assert max(counts) / min(counts) == pytest.approx(8, rel=0.1)
+
+
+def _expect_error(config, key_part, *words):
+    with pytest.raises(ConfigError) as err:
+        Grid(config)
+    message = str(err.value)
+    assert key_part in err.value.key, message
+    for word in words:
+        assert word in message, message
+    return message
+
+
+def test_unknown_dataset(tiny_config):
+    tiny_config["datasets"] = {"mnistt": {}}
+    tiny_config["exclude"] = []
+    _expect_error(tiny_config, "datasets.mnistt", "'mnistt'", "fashion_mnist")
+
+
+def test_unknown_augmenter(tiny_config):
+    tiny_config["augmenters"]["x"] = {"method": "smoot"}
+    _expect_error(tiny_config, "augmenters.x.method", "'smoot'", "'smote'")
+
+
+def test_unknown_classifier(tiny_config):
+    tiny_config["classifiers"]["x"] = {"method": "svn"}
+    _expect_error(tiny_config, "classifiers.x.method", "'svn'", "'svm'")
+
+
+def test_unknown_protocol(tiny_config):
+    tiny_config["imbalances"]["x"] = {"protocol": "stepp", "rho": 2}
+    _expect_error(tiny_config, "imbalances.x", "'stepp'", "exponential")
+
+
+def test_rho_below_one(tiny_config):
+    tiny_config["imbalances"]["step"]["rho"] = 0.5
+    _expect_error(tiny_config, "imbalances.step.rho", "0.5")
+
+
+def test_class_the_dataset_lacks(tiny_config):
+    tiny_config["imbalances"]["x"] = {"protocol": "drop", "drop": {12: 5}}
+    _expect_error(tiny_config, "imbalances.x.drop", "12")
+
+
+def test_drop_larger_than_class(tiny_config):
+    tiny_config["imbalances"]["x"] = {"protocol": "drop", "drop": {3: 10_000}}
+    _expect_error(tiny_config, "imbalances.x.drop", "10000")
+
+
+def test_count_larger_than_class(tiny_config):
+    tiny_config["imbalances"]["x"] = {"protocol": "counts", "counts": {3: 10_000}}
+    _expect_error(tiny_config, "imbalances.x.counts", "10000")
+
+
+def test_empty_grid(tiny_config):
+    tiny_config["exclude"] = [{"dataset": "digits"}]
+    _expect_error(tiny_config, "exclude", "at least one cell")
+
+
+def test_exclusion_naming_unknown_value(tiny_config):
+    tiny_config["exclude"] = [{"augmenter": "gan"}]
+    _expect_error(tiny_config, "exclude[0].augmenter", "'gan'", "'ros'")
+
+
+def test_missing_local_file(tiny_config, tmp_path):
+    missing = tmp_path / "nope.npz"
+    tiny_config["datasets"] = {"fm": {"loader": "fashion_mnist", "source": str(missing)}}
+    tiny_config["imbalances"] = {"none": {"protocol": "none"}}
+    tiny_config["exclude"] = []
+    _expect_error(tiny_config, "datasets.fm.source", str(missing), "existing local file")
+
+
+def test_unknown_parameter_key(tiny_config):
+    tiny_config["augmenters"]["smote"]["params"] = {"k_neighbours": 3}
+    _expect_error(tiny_config, "augmenters.smote.params.k_neighbours", "k_neighbors")
+
+
+def test_imbalance_excluded_for_a_dataset_is_not_checked_against_it(tiny_config):
+    # A protocol written for Fashion-MNIST's class sizes would fail on digits; excluding
+    # the pair makes the config valid.
+    tiny_config["imbalances"]["fm"] = {"protocol": "drop", "drop": {3: 5300}}
+    _expect_error(tiny_config, "imbalances.fm.drop", "5300")
+    tiny_config["exclude"].append({"dataset": "digits", "imbalance": "fm"})
+    assert all(c.imbalance != "fm" for c in Grid(tiny_config).cells)
+
+
+def _snakemake_dry_run(repo, tmp_path, config):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-d", str(tmp_path),
+         "--configfile", str(path), "-n", "--cores", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_schema_rejects_typo_before_any_job(repo, tmp_path, tiny_config):
+    tiny_config["seedz"] = [0]
+    result = _snakemake_dry_run(repo, tmp_path, tiny_config)
+    assert result.returncode != 0
+    assert "seedz" in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_package_check_reported_by_snakemake(repo, tmp_path, tiny_config):
+    tiny_config["imbalances"]["step"]["rho"] = 0.5
+    result = _snakemake_dry_run(repo, tmp_path, tiny_config)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "imbalances.step.rho" in out and "0.5" in out
+    assert not (tmp_path / "data").exists()
+
+
+def test_label_unsafe_flip_rejected_before_any_job(tiny_config):
+    # digits are not flip-safe: a mirrored 3 is not a 3.
+    tiny_config["augmenters"]["transforms"]["params"] = {"horizontal_flip": True}
+    _expect_error(tiny_config, "augmenters.transforms.params", "horizontal_flip")

@@ -1,0 +1,172 @@
+"""The real `snakemake` command on the tiny CI config (.test/config.yaml), end to end.
+
+One complete run (A) and one run (B) that is killed part-way and then resumed. Together they
+check the guarantees: the test set is the original one, same config + seed gives the same
+numbers, an interrupted run leaves nothing half-written that counts as complete, a second run
+has nothing to do, and editing one augmenter's parameters reruns only its cells.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from imbench.datasets import load_dataset
+from imbench.io import array_digest, load_npz
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake(workdir: Path, *args: str, config: Path | None = None, check: bool = True,
+              **kwargs) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(config or REPO / ".test" / "config.yaml"), "--cores", "2", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def metrics_files(workdir: Path) -> dict[str, dict]:
+    out = {}
+    for path in sorted((workdir / "results").rglob("metrics.json")):
+        data = json.loads(path.read_text())
+        data["provenance"].pop("created")
+        out[str(path.relative_to(workdir))] = data
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_a(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("run_a")
+    snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def run_b(tmp_path_factory) -> Path:
+    """A run killed (SIGKILL, whole process group) once a few jobs are done, then resumed."""
+    workdir = tmp_path_factory.mktemp("run_b")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(REPO / ".test" / "config.yaml"), "--cores", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    # Kill while augment/classify jobs are in flight: after the imbalanced sets exist.
+    while time.time() < deadline and proc.poll() is None:
+        if list((workdir / "data" / "digits").glob("*/seed0/imbalanced.npz")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (workdir / "results" / "summary.csv").exists()
+    # Nothing half-written: every result file present parses completely.
+    for path in workdir.rglob("*.npz"):
+        load_npz(path)
+    for path in workdir.rglob("*.json"):
+        if ".snakemake" not in path.parts:
+            json.loads(path.read_text())
+    # A killed Snakemake leaves its lock behind; what a user does after a crash:
+    snakemake(workdir, "--unlock")
+    snakemake(workdir)  # resumes; the workflow profile sets --rerun-incomplete
+    return workdir
+
+
+def test_outputs_of_every_stage(run_a):
+    grid = yaml.safe_load((REPO / ".test" / "config.yaml").read_text())
+    assert (run_a / "data/raw/digits.npz").exists()
+    assert len(list((run_a / "results").rglob("metrics.json"))) == 5
+    assert len(list((run_a / "results").rglob("confusion_matrix.png"))) == 5
+    assert len(list((run_a / "reports/class_counts").rglob("*.png"))) == len(grid["imbalances"])
+    table = (run_a / "reports/tables/digits.md").read_text()
+    assert "±" in table and "smote" in table
+    summary = (run_a / "results/summary.csv").read_text().splitlines()
+    assert summary[0].split(",")[:6] == ["dataset", "imbalance", "augmenter", "classifier",
+                                         "seed", "metric"]
+    for path in (run_a / "logs").rglob("*.log"):
+        assert path.stat().st_size >= 0
+    assert list((run_a / "benchmarks").rglob("*.tsv"))
+
+
+def test_metrics_content_and_provenance(run_a):
+    for name, m in metrics_files(run_a).items():
+        for key in ("accuracy", "precision_macro", "recall_macro", "f1_macro",
+                    "balanced_accuracy", "g_mean", "auc_ovr_macro", "confusion_matrix",
+                    "per_class", "minority_recall"):
+            assert key in m, (name, key)
+        assert 0.5 < m["accuracy"] <= 1.0, name
+        prov = m["provenance"]
+        assert prov["seed"] == 0
+        assert {"numpy", "scikit-learn", "imbench"} <= set(prov["versions"])
+        assert prov["config"]["augmenter"]["name"] == m["cell"]["augmenter"]
+        assert "git_commit" in prov
+
+
+def test_test_set_is_the_original(run_a):
+    original = load_dataset("digits", cache_dir=run_a / ".cache")
+    digest = array_digest(original.x_test, original.y_test)
+    for path in (run_a / "results").rglob("predictions.npz"):
+        pred = load_npz(path)
+        assert str(pred["test_sha256"]) == digest
+        np.testing.assert_array_equal(pred["y_true"], original.y_test)
+    for m in metrics_files(run_a).values():
+        assert m["test_sha256"] == digest
+    raw = load_npz(run_a / "data/raw/digits.npz")
+    assert raw["x_test"].tobytes() == original.x_test.tobytes()
+    # Every real image of every (imbalanced or rebalanced) training set is a training image.
+    train_rows = {row.tobytes() for row in original.x_train}
+    for path in [*(run_a / "data").rglob("train.npz"), *(run_a / "data").rglob("imbalanced.npz")]:
+        data = load_npz(path)
+        real = data["x"][~data["synthetic"]] if "synthetic" in data else data["x"]
+        assert len(real) and all(r.tobytes() in train_rows for r in real), path
+
+
+def test_second_run_has_nothing_to_do(run_a):
+    result = snakemake(run_a, "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_interrupted_run_resumes_to_identical_numbers(run_a, run_b):
+    a, b = metrics_files(run_a), metrics_files(run_b)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], name
+    for path in (run_a / "data").rglob("*.npz"):
+        other = run_b / path.relative_to(run_a)
+        for key, value in load_npz(path).items():
+            np.testing.assert_array_equal(value, load_npz(other)[key])
+
+
+def test_editing_one_augmenter_reruns_only_its_cells(run_a, tmp_path):
+    config = yaml.safe_load((REPO / ".test" / "config.yaml").read_text())
+    config["augmenters"]["smote"]["params"]["k_neighbors"] = 4
+    path = tmp_path / "config.yaml"
+    # safe_dump also sorts every mapping's keys: reordering keys must not count as a change.
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(run_a, "-n", "--quiet", "rules", config=path)
+    out = result.stdout + result.stderr
+    stats = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            stats[parts[0]] = int(parts[1])
+    assert stats.get("augment") == 1, out
+    assert stats.get("train_classifier") == 1, out
+    assert stats.get("evaluate") == 1, out
+    assert "make_imbalanced" not in stats and "fetch_dataset" not in stats, out
+    detail = snakemake(run_a, "-n", config=path).stdout
+    augmenters = set(re.findall(r"augmenter=(\w+)", detail))
+    assert augmenters == {"smote"}, detail
