@@ -4,7 +4,6 @@ from snakemake.utils import validate
 
 from imbench.workflow import Grid, augmented_path, cell_path, imbalanced_path
 
-
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
