@@ -13,6 +13,11 @@ rule augment:
     threads: 1
     params:
         augmenter=lambda wc: augmenter_cfg(wc.augmenter),
+        cell=lambda wc: {
+            "dataset": {"name": wc.dataset, **dataset_cfg(wc.dataset)},
+            "imbalance": {"name": wc.imbalance, **imbalance_cfg(wc.imbalance)},
+            "augmenter": {"name": wc.augmenter, **augmenter_cfg(wc.augmenter)},
+        },
         flip_safe=flip_safe,
         seed=lambda wc: int(wc.seed),
         generators=generator_dirs,

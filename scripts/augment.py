@@ -4,6 +4,7 @@ log = start(snakemake)
 
 from imbench.augment import rebalance  # noqa: E402
 from imbench.io import load_npz, save_npz, write_json  # noqa: E402
+from imbench.provenance import provenance  # noqa: E402
 
 data = load_npz(snakemake.input.train)
 cfg = snakemake.params.augmenter
@@ -17,6 +18,7 @@ x, y, synthetic, info = rebalance(
     flip_safe=snakemake.params.flip_safe,
     generators=snakemake.params.generators,
 )
+info["provenance"] = provenance(snakemake.params.cell, snakemake.params.seed)
 log.info("added %s -> counts %s", info["added"], info["counts"])
 save_npz(snakemake.output.train, x=x, y=y, synthetic=synthetic)
 write_json(snakemake.output.counts, info)
