@@ -18,6 +18,7 @@ rule augment:
             "imbalance": {"name": wc.imbalance, **imbalance_cfg(wc.imbalance)},
             "augmenter": {"name": wc.augmenter, **augmenter_cfg(wc.augmenter)},
         },
+        sampling_strategy=sampling_strategy,
         flip_safe=flip_safe,
         seed=lambda wc: int(wc.seed),
         generators=generator_dirs,

@@ -57,6 +57,12 @@ def cell_config(wildcards):
     return GRID.cell_config(cell_of(wildcards))
 
 
+def sampling_strategy(wildcards):
+    return GRID.sampling_strategy(
+        wildcards.dataset, wildcards.imbalance, wildcards.augmenter
+    )
+
+
 def flip_safe(wildcards):
     return GRID.spec(wildcards.dataset).flip_safe
 
@@ -69,14 +75,19 @@ def generator_dirs(wildcards):
         return {}
     cfg = augmenter_cfg(wildcards.augmenter)
     counts = GRID.expected_counts(wildcards.dataset, wildcards.imbalance)
-    units = generator_units(cfg["method"], counts, cfg["sampling_strategy"])
+    units = generator_units(cfg["method"], counts, sampling_strategy(wildcards))
     base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}"
     return {unit: f"{base}/{unit}/generator.pt" for unit in units}
 
 
 def augment_inputs(wildcards):
     inputs = {
-        "train": imbalanced_path(wildcards.dataset, wildcards.imbalance, wildcards.seed)
+        "train": imbalanced_path(
+            wildcards.dataset, wildcards.imbalance, wildcards.seed
+        ),
+        "counts": imbalanced_path(
+            wildcards.dataset, wildcards.imbalance, wildcards.seed, "counts.json"
+        ),
     }
     for unit, path in generator_dirs(wildcards).items():
         inputs[f"generator_{unit}"] = path
@@ -90,4 +101,11 @@ def get_final_output():
         targets.append(f"reports/class_counts/{dataset}/{imbalance}/seed{seed}.png")
     for cell in GRID.cells:
         targets.append(cell_path(cell, "confusion_matrix.png"))
+    for dataset, imbalance, augmenter, seed in GRID.unique(
+        "dataset", "imbalance", "augmenter", "seed"
+    ):
+        if augmenter in GRID.augmenters_needing_generator():
+            targets.append(
+                f"results/{dataset}/{imbalance}/{augmenter}/seed{seed}/quality.json"
+            )
     return targets

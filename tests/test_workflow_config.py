@@ -149,3 +149,30 @@ def test_label_unsafe_flip_rejected_before_any_job(tiny_config):
     # digits are not flip-safe: a mirrored 3 is not a 3.
     tiny_config["augmenters"]["transforms"]["params"] = {"horizontal_flip": True}
     _expect_error(tiny_config, "augmenters.transforms.params", "horizontal_flip")
+
+
+def test_protocol_sampling_strategy_targets_only_shrunk_classes(tiny_config):
+    grid = Grid(tiny_config)
+    original = grid.original_counts("digits")
+    counts = grid.expected_counts("digits", "step")
+    strategy = grid.sampling_strategy("digits", "step", "ros")
+    # mu=0.2 of 10 classes: the last two were shrunk; digits' natural 1-4 image differences
+    # between the other classes are not "minority".
+    assert strategy == {8: max(counts), 9: max(counts)}
+    assert all(counts[c] < original[c] for c in strategy)
+    assert grid.sampling_strategy("digits", "none", "none") == {}
+
+
+def test_explicit_imblearn_strategy_passes_through(tiny_config):
+    tiny_config["augmenters"]["ros"]["sampling_strategy"] = "auto"
+    assert Grid(tiny_config).sampling_strategy("digits", "step", "ros") == "auto"
+
+
+def test_generator_units_follow_the_protocol(tiny_config):
+    from imbench.generators import generator_units
+
+    tiny_config["augmenters"]["wgan"] = {"method": "wgan_gp"}
+    grid = Grid(tiny_config)
+    counts = grid.expected_counts("digits", "step")
+    strategy = grid.sampling_strategy("digits", "step", "wgan")
+    assert generator_units("wgan_gp", counts, strategy) == ["class8", "class9"]

@@ -45,6 +45,16 @@ class Cell:
         return {axis: getattr(self, axis) for axis in AXES}
 
 
+def protocol_strategy(original_counts: Sequence[int], counts: Sequence[int]) -> dict[int, int]:
+    """``sampling_strategy: protocol``: every class the imbalance protocol shrank, up to the
+    largest class of the imbalanced set (what seed 000 did). A dataset's natural small
+    differences in class size are left alone, so per-class generators are trained for the
+    minority classes only."""
+    target = max(counts)
+    return {c: int(target) for c, (o, n) in enumerate(zip(original_counts, counts, strict=True))
+            if n < o and n < target}
+
+
 def imbalanced_path(dataset: str, imbalance: str, seed: int, name: str = "imbalanced.npz") -> str:
     return f"data/{dataset}/{imbalance}/seed{seed}/{name}"
 
@@ -93,7 +103,7 @@ class Grid:
 
     def augmenter_cfg(self, name: str) -> dict[str, Any]:
         cfg = dict(self.config["augmenters"][name])
-        cfg.setdefault("sampling_strategy", "auto")
+        cfg.setdefault("sampling_strategy", "protocol")
         cfg["params"] = dict(cfg.get("params") or {})
         return canonical(cfg)
 
@@ -129,6 +139,27 @@ class Grid:
         counts = self.original_counts(dataset)
         return None if counts is None else list(target_counts(self.imbalance_cfg(imbalance),
                                                               counts))
+
+    def sampling_strategy(self, dataset: str, imbalance: str, augmenter: str) -> Any:
+        """The augmenter's ``sampling_strategy`` for one imbalanced set.
+
+        ``"protocol"`` (the default) becomes a ``{class: target count}`` dict when the counts
+        are known before loading; otherwise it stays ``"protocol"`` and the augment job
+        resolves it from the imbalanced set's counts.json. Undersamplers read it as
+        ``"auto"``. Any other value is imbalanced-learn's vocabulary, passed through.
+        """
+        from .augment import AUGMENTERS
+
+        cfg = self.augmenter_cfg(augmenter)
+        strategy = cfg["sampling_strategy"]
+        if strategy != "protocol":
+            return strategy
+        if AUGMENTERS[cfg["method"]].kind == "under":
+            return "auto"
+        original = self.original_counts(dataset)
+        if original is None:
+            return "protocol"
+        return protocol_strategy(original, self.expected_counts(dataset, imbalance))
 
     # -- targets ---------------------------------------------------------------------------
     def names(self, section: str) -> list[str]:

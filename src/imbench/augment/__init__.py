@@ -12,6 +12,13 @@ AUGMENTERS = Registry(
         "rus": "imbench.augment.rus:RandomUnderSampler",
         "smote": "imbench.augment.smote:Smote",
         "transforms": "imbench.augment.transforms:TransformAugmenter",
+        "gan": "imbench.augment.generative:GanAugmenter",
+        "dcgan": "imbench.augment.generative:DcganAugmenter",
+        "wgan_gp": "imbench.augment.generative:WganGpAugmenter",
+        "cgan": "imbench.augment.generative:CganAugmenter",
+        "acgan": "imbench.augment.generative:AcganAugmenter",
+        "cs_acgan": "imbench.augment.generative:CsAcganAugmenter",
+        "bagan": "imbench.augment.generative:BaganAugmenter",
     },
 )
 

@@ -1,0 +1,241 @@
+"""WGAN-GP training speed: the project's training path vs a textbook loop, same run.
+
+    python bench/gan_speed.py --iters 100 --threads 2            # ratio + critic FLOP/s
+    python bench/gan_speed.py --iters 50 --compare-threads       # 2x1-thread jobs vs 1x2-thread
+
+Both loops train the same 28x28 critic/generator (imbench.generators.nets, WGAN-GP config:
+no critic batch norm, lambda 10, n_critic 5, Adam 1e-4 (0.5, 0.9), batch 64, float32) for the
+same number of generator iterations on one class. The textbook loop is written here the way
+Gulrajani et al.'s reference code (caogang/wgan-gp) does it: a DataLoader, requires_grad
+toggling, ``torch.autograd.grad`` penalty, nothing else. The project path is the real
+``train_generator`` (registry, data feeding, per-epoch logging, checkpoints, sample grids,
+KID scoring of checkpoints, final outputs). Loops alternate (ABAB...) so machine noise hits
+both; medians are reported.
+
+Rates: generator iterations/s; critic images/s = real images through the critic per second
+(n_critic * 64 per generator iteration; each critic step also scores 64 fakes and 64
+interpolates). FLOP/s: FLOPs of one batch-64 critic forward (torch FlopCounterMode) divided
+by its median wall time.
+
+Data: ``--data file.npz`` (x_train/y_train or x/y, 28x28); without it, sklearn's digits of
+one class resized to 28x28 (pixel values do not change the speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+BATCH = 64
+
+
+def load_class(path: str | None, cls: int) -> np.ndarray:
+    if path:
+        with np.load(path, allow_pickle=False) as d:
+            x, y = (d["x_train"], d["y_train"]) if "x_train" in d.files else (d["x"], d["y"])
+        x = x[y == cls]
+        return x[..., None] if x.ndim == 3 else x
+    from skimage.transform import resize
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    imgs = d.images[d.target == cls] / 16.0
+    big = np.stack([resize(im, (28, 28), order=1) for im in imgs])
+    return np.round(big * 255).astype(np.uint8)[..., None]
+
+
+def textbook(x: np.ndarray, iters: int, device: torch.device, seed: int = 0) -> float:
+    """Seconds for ``iters`` generator iterations of the textbook WGAN-GP loop."""
+    from imbench.generators import load_config
+    from imbench.generators.nets import ConvDiscriminator, ConvGenerator, init_weights
+
+    cfg = load_config("wgan_gp")
+    t0 = time.perf_counter()
+    torch.manual_seed(seed)
+    shape = tuple(x.shape[1:])
+    netG = ConvGenerator(cfg["latent_dim"], shape, cfg["width"], act="leaky").to(device)
+    netD = ConvDiscriminator(shape, cfg["width"], 1, norm="none").to(device)
+    init_weights(netG, "xavier")
+    init_weights(netD, "xavier")
+    optD = torch.optim.Adam(netD.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    optG = torch.optim.Adam(netG.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    data = torch.from_numpy(x.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(data),
+                                         batch_size=min(BATCH, len(data)), shuffle=True,
+                                         drop_last=True)
+
+    def inf_train_gen():
+        while True:
+            yield from loader
+
+    gen = inf_train_gen()
+
+    def calc_gradient_penalty(netD, real_data, fake_data):
+        alpha = torch.rand(real_data.size(0), 1, 1, 1, device=device)
+        interpolates = (alpha * real_data + (1 - alpha) * fake_data).requires_grad_(True)
+        disc_interpolates = netD(interpolates)
+        gradients = torch.autograd.grad(
+            outputs=disc_interpolates, inputs=interpolates,
+            grad_outputs=torch.ones_like(disc_interpolates),
+            create_graph=True, retain_graph=True, only_inputs=True)[0]
+        return ((gradients.view(gradients.size(0), -1).norm(2, dim=1) - 1) ** 2).mean() * 10
+
+    for _ in range(iters):
+        for p in netD.parameters():
+            p.requires_grad = True
+        for _ in range(5):
+            (real,) = next(gen)
+            real = real.to(device)
+            netD.zero_grad()
+            d_real = netD(real).mean()
+            noise = torch.randn(real.size(0), cfg["latent_dim"], device=device)
+            with torch.no_grad():
+                fake = netG(noise)
+            d_fake = netD(fake).mean()
+            gp = calc_gradient_penalty(netD, real, fake)
+            d_cost = d_fake - d_real + gp
+            d_cost.backward()
+            optD.step()
+        for p in netD.parameters():
+            p.requires_grad = False
+        netG.zero_grad()
+        noise = torch.randn(BATCH, cfg["latent_dim"], device=device)
+        g_cost = -netD(netG(noise)).mean()
+        g_cost.backward()
+        optG.step()
+    g_cost.detach().item()  # wait for the device
+    return time.perf_counter() - t0
+
+
+def project(x: np.ndarray, iters: int, device: str, bf16: bool, ipe: int, seed: int = 0
+            ) -> float:
+    """Seconds for ``iters`` generator iterations through ``train_generator``."""
+    from imbench.generators.train import train_generator
+
+    y = np.zeros(len(x), dtype=np.int64)
+    # a one-class set: the unit is class0 (the sampling strategy is irrelevant here)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        train_generator(x, y, method="wgan_gp", unit="class0", out_dir=tmp, seed=seed,
+                        overrides={"epochs": max(1, iters // ipe), "iters_per_epoch": ipe,
+                                   "device": device, "bf16": bf16},
+                        sampling_strategy="all", log=lambda s: None)
+        return time.perf_counter() - t0
+
+
+def critic_flops(shape: tuple[int, int, int], device: torch.device) -> dict[str, float]:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from imbench.generators import load_config
+    from imbench.generators.nets import ConvDiscriminator
+
+    cfg = load_config("wgan_gp")
+    netD = ConvDiscriminator(shape, cfg["width"], 1, norm="none").to(device)
+    xb = torch.randn(BATCH, shape[2], shape[0], shape[1], device=device)
+    with torch.no_grad():
+        with FlopCounterMode(display=False) as fc:
+            netD(xb)
+        flops = fc.get_total_flops()
+        for _ in range(3):
+            netD(xb)
+        times = []
+        for _ in range(20):
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            netD(xb)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    return {"critic_forward_flops": flops, "critic_forward_seconds": t,
+            "critic_forward_gflops_per_s": flops / t / 1e9}
+
+
+def compare_threads(args: argparse.Namespace) -> dict[str, float]:
+    """Two single-thread jobs side by side vs one two-thread job, each training one class."""
+    base = [sys.executable, __file__, "--worker", "--iters", str(args.iters),
+            "--iters-per-epoch", str(args.iters_per_epoch), "--device", "cpu"]
+    if args.data:
+        base += ["--data", args.data]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([*base, "--threads", "1", "--cls", str(c)], stdout=subprocess.PIPE)
+             for c in (args.cls, (args.cls + 1) % 10)]
+    for p in procs:
+        p.communicate()
+    two_jobs = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([*base, "--threads", "2", "--cls", str(args.cls)], check=True,
+                   stdout=subprocess.PIPE)
+    one_job = time.perf_counter() - t0
+    return {"two_1thread_jobs_seconds": two_jobs, "one_2thread_job_seconds": one_job,
+            "classes_per_hour_two_1thread_jobs": 2 * 3600 / two_jobs,
+            "classes_per_hour_one_2thread_job": 3600 / one_job,
+            "note": "wall times include process start and imports, as a Snakemake job's do"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--iters", type=int, default=100, help="generator iterations per loop")
+    ap.add_argument("--iters-per-epoch", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=1, help="ABAB repetitions (median)")
+    ap.add_argument("--data", help=".npz with 28x28 images (x_train/y_train or x/y)")
+    ap.add_argument("--cls", type=int, default=4, help="class to train on")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (CUDA only)")
+    ap.add_argument("--compare-threads", action="store_true",
+                    help="also measure 2 x 1-thread jobs vs 1 x 2-thread job (classes/hour)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    x = load_class(args.data, args.cls)
+    if args.worker:  # one generator job, for --compare-threads
+        project(x, args.iters, args.device, False, args.iters_per_epoch)
+        return
+
+    from imbench.generators.train import resolve_device
+
+    device = resolve_device(args.device)
+    # warm-up: one-time library initialisation and imports (torch's, matplotlib's for the
+    # sample grids) are process start-up costs, charged to neither side
+    import matplotlib.image  # noqa: F401
+
+    textbook(x, 2, device)
+    t_text, t_proj = [], []
+    for _ in range(args.repeats):
+        t_text.append(textbook(x, args.iters, device))
+        t_proj.append(project(x, args.iters, args.device, args.bf16, args.iters_per_epoch))
+    tt, tp = statistics.median(t_text), statistics.median(t_proj)
+    res: dict[str, object] = {
+        "device": str(device), "threads": torch.get_num_threads(), "iters": args.iters,
+        "images": list(x.shape), "repeats": args.repeats,
+        "textbook_gen_it_per_s": args.iters / tt,
+        "project_gen_it_per_s": args.iters / tp,
+        "textbook_critic_images_per_s": args.iters * 5 * BATCH / tt,
+        "project_critic_images_per_s": args.iters * 5 * BATCH / tp,
+        "ratio_project_over_textbook": tt / tp,
+        "target_ratio": 0.95,
+        **critic_flops(tuple(x.shape[1:]), device),
+    }
+    if args.compare_threads:
+        res["threads_comparison"] = compare_threads(args)
+    text = json.dumps(res, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

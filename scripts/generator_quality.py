@@ -1,0 +1,20 @@
+"""Snakemake script: quality.json and the Real-or-Fake sheets of one rebalanced set."""
+
+from imbench.runtime import start
+
+start(snakemake)
+
+import torch  # noqa: E402
+
+from imbench.io import load_npz, write_json  # noqa: E402
+from imbench.provenance import provenance  # noqa: E402
+from imbench.quality import generator_quality, real_or_fake_sheets  # noqa: E402
+
+torch.set_num_threads(snakemake.threads)
+train = load_npz(snakemake.input.train)
+imbalanced = load_npz(snakemake.input.imbalanced)
+seed = snakemake.params.seed
+result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed)
+result["provenance"] = provenance({"wildcards": dict(snakemake.wildcards)}, seed)
+write_json(snakemake.output.quality, result)
+real_or_fake_sheets(train, imbalanced, snakemake.output.sheets, seed=seed)

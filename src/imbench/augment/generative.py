@@ -1,0 +1,89 @@
+"""GAN augmenters: sample the minority classes from generators trained by the
+``train_generator`` stage (``imbench.generators``). One subclass per registry name; torch is
+imported only when images are generated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import DataError
+from ..generators import default_config, load_config
+from .base import Augmenter
+
+
+class GenerativeAugmenter(Augmenter):
+    """Oversampling by sampling a trained generator's selected epoch.
+
+    ``params`` are the generator's training hyper-parameters (validated, otherwise unused
+    here: they shaped the model in ``generator.pt``). Call ``set_generators({unit: path})``
+    with each unit's directory (or ``generator.pt``) before ``fit_resample``.
+    """
+
+    method: ClassVar[str] = ""
+    needs_generator: ClassVar[bool] = True
+    default_params: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.method:
+            cls.name = cls.method
+            cls.default_params = default_config(cls.method)
+
+    @classmethod
+    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
+        # the base checks the keys against default_params; the generator package owns the
+        # value checks (choices, positive integers, no batch norm in a WGAN-GP critic)
+        load_config(cls.method, params, key=key)
+
+    def set_generators(self, units: Mapping[str, str | os.PathLike[str]]) -> None:
+        self.generator_paths = dict(units)
+        self._generators = None
+
+    def _generate(self, x: np.ndarray, y: np.ndarray, cls: int, n: int,
+                  rng: np.random.RandomState) -> np.ndarray:
+        if getattr(self, "_generators", None) is None:
+            if not getattr(self, "generator_paths", None):
+                raise DataError(f"{self.method}: set_generators() was not called")
+            from ..generators.sampling import GeneratorSet
+
+            self._generators = GeneratorSet(
+                self.generator_paths, device=self.params.get("device", "auto"))
+        # one draw from the augmenter's seeded stream per class: same random_state, same images
+        seed = int(rng.randint(0, 2**31 - 1))
+        out = self._generators.sample(cls, n, seed)
+        if out.shape[1:] != x.shape[1:]:
+            raise DataError(f"{self.method}: generator makes {out.shape[1:]} images, the "
+                            f"training set has {x.shape[1:]}")
+        return out
+
+
+class GanAugmenter(GenerativeAugmenter):
+    method = "gan"
+
+
+class DcganAugmenter(GenerativeAugmenter):
+    method = "dcgan"
+
+
+class WganGpAugmenter(GenerativeAugmenter):
+    method = "wgan_gp"
+
+
+class CganAugmenter(GenerativeAugmenter):
+    method = "cgan"
+
+
+class AcganAugmenter(GenerativeAugmenter):
+    method = "acgan"
+
+
+class CsAcganAugmenter(GenerativeAugmenter):
+    method = "cs_acgan"
+
+
+class BaganAugmenter(GenerativeAugmenter):
+    method = "bagan"

@@ -1,0 +1,149 @@
+"""Generative models for minority-class oversampling.
+
+This module is deliberately light (no torch import): the workflow calls
+:func:`generator_units` and :func:`load_config` when it builds the DAG. The torch code lives in
+``nets``, ``methods``, ``train`` and ``sampling``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+
+#: registry name -> "per_class" (one model per minority class, seed 000) or "conditional"
+GENERATOR_KINDS: dict[str, str] = {
+    "gan": "per_class",
+    "dcgan": "per_class",
+    "wgan_gp": "per_class",
+    "cgan": "conditional",
+    "acgan": "conditional",
+    "cs_acgan": "conditional",
+    "bagan": "conditional",
+}
+
+#: files a training job writes into its unit directory (Snakemake outputs) ...
+GENERATOR_FILE = "generator.pt"
+LOSSES_FILE = "losses.csv"
+SELECTION_FILE = "selection.json"
+SAMPLES_DIR = "samples"
+#: ... and the working folder it keeps for resuming (never a declared output, so Snakemake
+#: does not delete it when a job fails)
+CHECKPOINT_DIR = "checkpoints"
+
+_UNIT_RE = re.compile(r"^(class(\d+)|conditional|all)$")
+
+
+def check_method(method: str) -> str:
+    if method not in GENERATOR_KINDS:
+        raise ConfigError("method", method, sorted(GENERATOR_KINDS))
+    return method
+
+
+def generator_units(
+    method: str, expected_counts: Sequence[int] | None, sampling_strategy: Any = "auto"
+) -> list[str]:
+    """The training jobs ("units") a generative augmenter needs.
+
+    Conditional methods train one model: ``["conditional"]``. Per-class methods train one model
+    per class that receives images (``class{c}``); when the counts are unknown at DAG time
+    (``None``, e.g. a folder dataset) one job, ``"all"``, trains every such class in turn.
+    """
+    check_method(method)
+    if GENERATOR_KINDS[method] == "conditional":
+        return ["conditional"]
+    if expected_counts is None:
+        return ["all"]
+    from ..augment.base import resolve_sampling_strategy
+
+    todo = resolve_sampling_strategy(
+        sampling_strategy, {c: int(n) for c, n in enumerate(expected_counts)}, "over"
+    )
+    return [f"class{c}" for c, n in todo.items() if n > 0]
+
+
+def parse_unit(unit: str) -> int | str:
+    """``"class3"`` -> 3; ``"conditional"`` / ``"all"`` unchanged."""
+    m = _UNIT_RE.match(unit)
+    if not m:
+        raise ConfigError("unit", unit, "'class<k>', 'conditional' or 'all'")
+    return int(m.group(2)) if m.group(2) is not None else unit
+
+
+@cache
+def _read_yaml(name: str) -> dict[str, Any]:
+    path = resources.files(__package__).joinpath("configs", f"{name}.yaml")
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def default_config(method: str) -> dict[str, Any]:
+    """Package defaults for ``method``: ``defaults.yaml`` updated by ``<method>.yaml``."""
+    check_method(method)
+    return {**_read_yaml("defaults"), **_read_yaml(method)}
+
+
+def load_config(method: str, overrides: Mapping[str, Any] | None = None,
+                key: str | None = None) -> dict[str, Any]:
+    """Resolved hyper-parameters; an override key the method does not know is a ConfigError.
+
+    ``key``: the config path named in errors (default ``"<method>.params"``).
+    """
+    cfg = default_config(method)
+    prefix = key or f"{method}.params"
+    for k, value in (overrides or {}).items():
+        if k not in cfg:
+            raise ConfigError(f"{prefix}.{k}", value, sorted(cfg))
+        cfg[k] = value
+    _check_values(prefix, method, cfg)
+    return cfg
+
+
+_CHOICES = {
+    "init": ("normal", "xavier", "default"),
+    "g_act": ("relu", "leaky"),
+    "g_norm": ("batch", "none"),
+    "d_norm": ("batch", "none"),
+    "fake_labels": ("uniform", "real"),
+    "selection": ("kid", "last"),
+}
+_POSITIVE_INT = (
+    "epochs", "batch_size", "latent_dim", "width", "n_critic", "min_iters_per_epoch",
+    "checkpoint_every", "sample_every", "grid_size", "selection_samples", "hidden",
+    "cs_eval_per_class",
+)
+
+
+def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
+    for key, allowed in _CHOICES.items():
+        if cfg.get(key) not in allowed:
+            raise ConfigError(f"{prefix}.{key}", cfg.get(key), allowed)
+    for key in _POSITIVE_INT:
+        if key in cfg and (not isinstance(cfg[key], int) or cfg[key] < 1):
+            raise ConfigError(f"{prefix}.{key}", cfg[key], "an integer >= 1")
+    if cfg["iters_per_epoch"] is not None and (
+        not isinstance(cfg["iters_per_epoch"], int) or cfg["iters_per_epoch"] < 1
+    ):
+        raise ConfigError(f"{prefix}.iters_per_epoch", cfg["iters_per_epoch"],
+                          "null or an integer >= 1")
+    if not 0.0 <= float(cfg["holdout_fraction"]) < 1.0:
+        raise ConfigError(f"{prefix}.holdout_fraction", cfg["holdout_fraction"],
+                          "a float in [0, 1)")
+    if method == "wgan_gp" and cfg["d_norm"] == "batch":
+        # batch norm makes each critic output depend on the whole batch, which breaks the
+        # per-sample gradient penalty (Gulrajani et al. §4)
+        raise ConfigError(f"{prefix}.d_norm", "batch", ["none"])
+
+
+__all__ = [
+    "CHECKPOINT_DIR", "GENERATOR_FILE", "GENERATOR_KINDS", "LOSSES_FILE", "SAMPLES_DIR",
+    "SELECTION_FILE", "check_method", "default_config", "generator_units", "load_config",
+    "parse_unit",
+]

@@ -1,0 +1,420 @@
+"""The GAN variants: networks, one discriminator step, one generator step, sampling.
+
+Each method is a class in ``METHODS`` (chosen by name, never by an if/elif chain). The training
+loop (``train.py``) owns data feeding, epochs, checkpoints and logging; a method only knows its
+losses. Images inside a method are float NCHW in [-1, 1].
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .nets import (
+    ConvDiscriminator,
+    ConvGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    gradient_penalty,
+    init_weights,
+)
+
+Losses = dict[str, torch.Tensor]
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module) -> Iterator[None]:
+    """No weight gradients for ``module`` inside the block: the generator step backpropagates
+    through the discriminator but must not pay for (or accumulate) its weight gradients."""
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, f in zip(module.parameters(), flags, strict=True):
+            p.requires_grad_(f)
+
+
+def cost_sensitive_weights(class_errors: torch.Tensor) -> torch.Tensor:
+    """Seed 001 Algorithm 1: the new class weights are the softmax of the per-class errors."""
+    return torch.softmax(class_errors.to(torch.float64), 0).to(torch.float32)
+
+
+class GanMethod:
+    """Base: unconditional DCGAN-style networks, non-saturating BCE losses."""
+
+    name: ClassVar[str] = ""
+    conditional: ClassVar[bool] = False
+
+    def __init__(self, cfg: dict[str, Any], shape: tuple[int, int, int], n_classes: int,
+                 device: torch.device) -> None:
+        self.cfg, self.shape, self.n_classes, self.device = cfg, tuple(shape), n_classes, device
+        self.latent_dim = int(cfg["latent_dim"])
+        self.G = build_generator(self.name, cfg, self.shape, n_classes).to(device)
+        self.D = self.build_discriminator().to(device)
+        init_weights(self.G, cfg["init"])
+        init_weights(self.D, cfg["init"])
+        betas = tuple(cfg["betas"])
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg["lr_g"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg["lr_d"], betas=betas)
+        self.autocast = bool(cfg.get("bf16")) and device.type == "cuda"
+
+    # -- networks -------------------------------------------------------------------------
+    def build_discriminator(self) -> nn.Module:
+        c = self.cfg
+        return ConvDiscriminator(self.shape, c["width"], 1, norm=c["d_norm"],
+                                 dropout=c["d_dropout"])
+
+    def _amp(self) -> contextlib.AbstractContextManager[Any]:
+        if self.autocast:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # -- sampling -------------------------------------------------------------------------
+    def sample_latent(self, n: int, y: torch.Tensor | None,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        if generator is None:
+            return torch.randn(n, self.latent_dim, device=self.device)
+        # an explicit CPU generator keeps sampling independent of the training RNG stream
+        return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+
+    def fake_labels(self, real_y: torch.Tensor) -> torch.Tensor:
+        if not self.conditional or self.cfg["fake_labels"] == "real":
+            return real_y
+        return torch.randint(0, self.n_classes, real_y.shape, device=self.device)
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.G(z, y) if self.conditional else self.G(z)
+
+    # -- training steps -------------------------------------------------------------------
+    def _bce(self, logits: torch.Tensor, target: float) -> torch.Tensor:
+        return F.binary_cross_entropy_with_logits(
+            logits.float(), torch.full_like(logits.float(), target))
+
+    def _d(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.D(x, y) if self.conditional else self.D(x)
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with torch.no_grad(), self._amp():
+            fake = self.generate(self.sample_latent(len(x), yf), yf)
+        with self._amp():
+            loss = (self._bce(self._d(x, y), self.cfg["real_label"])
+                    + self._bce(self._d(fake.float(), yf), 0.0))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {"d_loss": loss.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with frozen(self.D), self._amp():
+            loss = self._bce(self._d(self.generate(self.sample_latent(len(y), yf), yf), yf), 1.0)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return {"g_loss": loss.detach()}
+
+    # -- hooks ----------------------------------------------------------------------------
+    def pretrain(self, batches: Any, n_batches: int, log: Any) -> None:
+        """Work before the adversarial epochs (BAGAN's autoencoder); nothing by default."""
+
+    def end_epoch(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """Per-epoch update outside the optimisers (cs_acgan's class weights)."""
+        return {}
+
+    def extra_state(self) -> dict[str, Any]:
+        """Non-network state that sampling needs (BAGAN's class Gaussians)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "extra": self.extra_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.load_extra_state(state["extra"])
+
+
+class VanillaGan(GanMethod):
+    name = "gan"
+
+    def build_discriminator(self) -> nn.Module:
+        return MLPDiscriminator(self.shape, self.cfg["hidden"])
+
+
+class Dcgan(GanMethod):
+    name = "dcgan"
+
+
+class WganGp(GanMethod):
+    """Wasserstein loss + gradient penalty; the critic has no batch norm (config check)."""
+
+    name = "wgan_gp"
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        with torch.no_grad(), self._amp():
+            fake = self.G(self.sample_latent(len(x), None)).float()
+        with self._amp():
+            # one critic pass over real and fake together: same result (the critic has no
+            # batch norm, so samples do not interact), half the kernel launches on a GPU
+            out = self.D(torch.cat([x, fake])).float()
+            d_real, d_fake = out[: len(x)].mean(), out[len(x):].mean()
+            gp = gradient_penalty(self.D, x, fake, self.cfg["gp_lambda"]).float()
+        loss = d_fake - d_real + gp
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {"d_loss": loss.detach(), "wasserstein": (d_real - d_fake).detach(),
+                "gp": gp.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        with frozen(self.D), self._amp():
+            loss = -self.D(self.G(self.sample_latent(len(y), None))).float().mean()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return {"g_loss": loss.detach()}
+
+
+class Cgan(GanMethod):
+    """Conditional DCGAN: the label is an input of both networks."""
+
+    name = "cgan"
+    conditional = True
+
+    def build_discriminator(self) -> nn.Module:
+        c = self.cfg
+        return ConvDiscriminator(self.shape, c["width"], 1, n_classes=self.n_classes,
+                                 norm=c["d_norm"], dropout=c["d_dropout"])
+
+
+class Acgan(GanMethod):
+    """Auxiliary-classifier GAN: the discriminator outputs a source logit and class logits;
+    both networks add the class cross-entropy ``L_c`` to the source loss ``L_s``."""
+
+    name = "acgan"
+    conditional = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per-class weights of L_c: all ones for plain ACGAN (the plain mean)
+        self.class_weights = torch.ones(self.n_classes, device=self.device)
+
+    def build_discriminator(self) -> nn.Module:
+        c = self.cfg
+        return ConvDiscriminator(self.shape, c["width"], 1 + self.n_classes,
+                                 norm=c["d_norm"], dropout=c["d_dropout"])
+
+    def _class_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        ce = F.cross_entropy(logits.float(), y, reduction="none")
+        return (self.class_weights[y] * ce).mean()
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with torch.no_grad(), self._amp():
+            fake = self.G(self.sample_latent(len(x), yf), yf).float()
+        with self._amp():
+            out_r, out_f = self.D(x), self.D(fake)
+            l_s = self._bce(out_r[:, 0], self.cfg["real_label"]) + self._bce(out_f[:, 0], 0.0)
+            l_c = self._class_loss(out_r[:, 1:], y) + self._class_loss(out_f[:, 1:], yf)
+        loss = l_s + l_c
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {"d_loss": loss.detach(), "d_source": l_s.detach(), "d_class": l_c.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with frozen(self.D), self._amp():
+            out = self.D(self.G(self.sample_latent(len(y), yf), yf))
+            loss = self._bce(out[:, 0], 1.0) + self._class_loss(out[:, 1:], yf)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return {"g_loss": loss.detach()}
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"class_weights": self.class_weights.cpu()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        if "class_weights" in state:
+            self.class_weights = state["class_weights"].to(self.device)
+
+
+class CsAcgan(Acgan):
+    """CostSensitive-ACGAN (seed 001 Algorithm 1): ``w_c = 1/K`` at first; after each epoch the
+    auxiliary classifier's error on each class's real images is measured with the updated
+    discriminator and ``w = softmax(errors)``."""
+
+    name = "cs_acgan"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.class_weights = torch.full((self.n_classes,), 1.0 / self.n_classes,
+                                        device=self.device)
+
+    @torch.no_grad()
+    def class_errors(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Per-class error (1 - recall) of the auxiliary classifier; eval mode so dropout
+        does not add noise to the measurement. A class without images counts as error 0."""
+        was_training = self.D.training
+        self.D.eval()
+        try:
+            pred = torch.cat([self.D(to_float(x[i:i + 512]))[:, 1:].argmax(1)
+                              for i in range(0, len(x), 512)])
+        finally:
+            self.D.train(was_training)
+        wrong = torch.zeros(self.n_classes, device=self.device)
+        total = torch.zeros(self.n_classes, device=self.device)
+        wrong.index_add_(0, y, (pred != y).float())
+        total.index_add_(0, y, torch.ones_like(y, dtype=torch.float32))
+        return wrong / total.clamp(min=1)
+
+    def end_epoch(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        # a fixed subset (the first cs_eval_per_class images of each class) bounds the cost
+        # on large data sets without consuming random numbers
+        keep = torch.zeros(len(y), dtype=torch.bool, device=y.device)
+        for c in range(self.n_classes):
+            keep[torch.nonzero(y == c).flatten()[: int(self.cfg["cs_eval_per_class"])]] = True
+        x, y = x[keep], y[keep]
+        errors = self.class_errors(x, y)
+        self.class_weights = cost_sensitive_weights(errors).to(self.device)
+        out = {f"error_{c}": float(e) for c, e in enumerate(errors.tolist())}
+        out.update({f"w_{c}": float(w) for c, w in enumerate(self.class_weights.tolist())})
+        return out
+
+
+class Bagan(GanMethod):
+    """BAGAN (Mariani et al. 2018). An autoencoder (encoder = discriminator body + Linear to
+    the latent, decoder = generator) is trained first; the generator starts from the decoder,
+    the discriminator body from the encoder, with a K+1-way head (K classes + "fake"). Latents
+    of class c are drawn from a Gaussian fitted to the encoder's codes of class c."""
+
+    name = "bagan"
+    conditional = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        k, d = self.n_classes, self.latent_dim
+        self.means = torch.zeros(k, d, device=self.device)
+        self.chol = torch.eye(d, device=self.device).repeat(k, 1, 1)
+        self.pretrained = False
+
+    def build_discriminator(self) -> nn.Module:
+        c = self.cfg
+        return ConvDiscriminator(self.shape, c["width"], self.n_classes + 1,
+                                 norm=c["d_norm"], dropout=c["d_dropout"])
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.G(z)  # the class lives in the latent's distribution
+
+    def sample_latent(self, n: int, y: torch.Tensor | None,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        assert y is not None
+        eps = super().sample_latent(n, None, generator)
+        return self.means[y] + (self.chol[y] @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def pretrain(self, batches: Any, n_batches: int, log: Any) -> None:
+        c = self.cfg
+        encoder = ConvDiscriminator(self.shape, c["width"], self.latent_dim,
+                                    norm=c["d_norm"]).to(self.device)
+        init_weights(encoder, c["init"])
+        params = list(encoder.parameters()) + list(self.G.parameters())
+        opt = torch.optim.Adam(params, lr=c["lr_ae"], betas=tuple(c["betas"]))
+        for epoch in range(1, int(c["ae_epochs"]) + 1):
+            total = torch.zeros((), device=self.device)
+            for _ in range(n_batches):
+                x, _y = batches()
+                loss = F.mse_loss(self.G(encoder(x)), x)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += loss.detach()
+            log(f"bagan autoencoder epoch {epoch}: mse {float(total) / n_batches:.5f}")
+        self.D.body.load_state_dict(encoder.body.state_dict())
+        self._encoder = encoder
+        self.pretrained = True
+
+    @torch.no_grad()
+    def fit_class_gaussians(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Mean and (shrunk) covariance of the encoder's codes per class; shrinkage keeps the
+        covariance positive definite for classes smaller than the latent dimension."""
+        enc = self._encoder.eval()
+        codes = torch.cat([enc(to_float(x[i:i + 512])) for i in range(0, len(x), 512)]).double()
+        d, a = self.latent_dim, float(self.cfg["cov_shrinkage"])
+        eye = torch.eye(d, dtype=torch.float64, device=codes.device)
+        for k in range(self.n_classes):
+            ck = codes[y == k]
+            if len(ck) == 0:
+                continue
+            mu = ck.mean(0)
+            cov = (ck - mu).T @ (ck - mu) / max(len(ck) - 1, 1)
+            cov = (1 - a) * cov + a * cov.diagonal().mean() * eye + 1e-6 * eye
+            self.means[k] = mu.float()
+            self.chol[k] = torch.linalg.cholesky(cov).float()
+        del self._encoder
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with torch.no_grad(), self._amp():
+            fake = self.G(self.sample_latent(len(x), yf)).float()
+        fake_class = torch.full_like(yf, self.n_classes)
+        with self._amp():
+            loss = (F.cross_entropy(self.D(x).float(), y)
+                    + F.cross_entropy(self.D(fake).float(), fake_class))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {"d_loss": loss.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        yf = self.fake_labels(y)
+        with frozen(self.D), self._amp():
+            loss = F.cross_entropy(self.D(self.G(self.sample_latent(len(y), yf))).float(), yf)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return {"g_loss": loss.detach()}
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"means": self.means.cpu(), "chol": self.chol.cpu(),
+                "pretrained": self.pretrained}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.means = state["means"].to(self.device)
+        self.chol = state["chol"].to(self.device)
+        self.pretrained = bool(state["pretrained"])
+
+
+METHODS: dict[str, type[GanMethod]] = {
+    m.name: m for m in (VanillaGan, Dcgan, WganGp, Cgan, Acgan, CsAcgan, Bagan)
+}
+
+
+def build_generator(method: str, cfg: dict[str, Any], shape: tuple[int, int, int],
+                    n_classes: int) -> nn.Module:
+    """The generator network alone (training and sampling build it the same way)."""
+    conditional_input = n_classes if method in ("cgan", "acgan", "cs_acgan") else 0
+    if method == "gan":
+        return MLPGenerator(cfg["latent_dim"], shape, cfg["hidden"])
+    return ConvGenerator(cfg["latent_dim"], shape, cfg["width"], n_classes=conditional_input,
+                         act=cfg["g_act"], norm=cfg["g_norm"])
+
+
+def to_float(x: torch.Tensor) -> torch.Tensor:
+    """uint8 NCHW -> float32 in [-1, 1] (done per batch, so the data set stays uint8)."""
+    return x.float().div_(127.5).sub_(1.0)

@@ -1,0 +1,188 @@
+"""Generator / discriminator architectures that adapt to the image size.
+
+Conv nets halve the resolution with strided convolutions (no pooling, seed 000 §3.2) while the
+size stays even and at least 4, at most ``_MAX_HALVINGS`` times: 8 -> 4 (one halving),
+28 -> 14 -> 7 (two), 32 -> 16 -> 8 -> 4 (three). The generator mirrors that with transposed
+convolutions, so any ``folder`` image size works without cropping.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+_MAX_HALVINGS = 4
+_MAX_CHANNELS = 512
+
+
+def spatial_plan(height: int, width: int) -> tuple[int, int, int]:
+    """``(base_h, base_w, n_halvings)``: the smallest feature map and how to reach it."""
+    n = 0
+    while (
+        n < _MAX_HALVINGS and height % 2 == 0 and width % 2 == 0
+        and height // 2 >= 4 and width // 2 >= 4
+    ):
+        height, width, n = height // 2, width // 2, n + 1
+    return height, width, n
+
+
+def _act(kind: str) -> nn.Module:
+    return nn.ReLU() if kind == "relu" else nn.LeakyReLU(0.2)
+
+
+def _channels(width: int, i: int) -> int:
+    return min(width * 2**i, _MAX_CHANNELS)
+
+
+class ConvGenerator(nn.Module):
+    """z (+ one-hot label) -> Linear -> [ConvTranspose2d(4, stride 2)]*n -> Conv2d(3) -> tanh."""
+
+    def __init__(
+        self, latent_dim: int, shape: tuple[int, int, int], width: int, *,
+        n_classes: int = 0, act: str = "relu", norm: str = "batch",
+    ) -> None:
+        super().__init__()
+        h, w, c = shape
+        self.n_classes = n_classes
+        h0, w0, n = spatial_plan(h, w)
+        chans = [_channels(width, n - i) for i in range(n + 1)]
+        self.base = (chans[0], h0, w0)
+        self.fc = nn.Linear(latent_dim + n_classes, chans[0] * h0 * w0)
+        layers: list[nn.Module] = [_norm2d(norm, chans[0]), _act(act)]
+        for i in range(n):
+            layers += [
+                nn.ConvTranspose2d(chans[i], chans[i + 1], 4, 2, 1, bias=norm != "batch"),
+                _norm2d(norm, chans[i + 1]), _act(act),
+            ]
+        layers += [nn.Conv2d(chans[-1], c, 3, 1, 1), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.n_classes:
+            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], 1)
+        return self.body(self.fc(z).view(-1, *self.base))
+
+
+class ConvDiscriminator(nn.Module):
+    """[Conv2d(4, stride 2)]*n -> Conv2d(3) at the base resolution -> Linear(n_out).
+
+    ``n_classes`` > 0 appends one-hot label maps as input channels (cGAN). ``features``
+    returns the flattened activations before the head (used by BAGAN to share the body with
+    the encoder).
+    """
+
+    def __init__(
+        self, shape: tuple[int, int, int], width: int, n_out: int = 1, *,
+        n_classes: int = 0, norm: str = "batch", dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        h, w, c = shape
+        self.n_classes = n_classes
+        h0, w0, n = spatial_plan(h, w)
+        layers: list[nn.Module] = []
+        cin = c + n_classes
+        for i in range(n):
+            cout = _channels(width, i)
+            # no norm on the first layer (Radford et al.): it would normalise away the input
+            layers += [nn.Conv2d(cin, cout, 4, 2, 1, bias=norm != "batch" or i == 0)]
+            if i > 0:
+                layers.append(_norm2d(norm, cout))
+            layers += [nn.LeakyReLU(0.2), _dropout(dropout)]
+            cin = cout
+        cout = _channels(width, n)
+        layers += [nn.Conv2d(cin, cout, 3, 1, 1), nn.LeakyReLU(0.2), _dropout(dropout),
+                   nn.Flatten()]
+        self.body = nn.Sequential(*layers)
+        self.n_features = cout * h0 * w0
+        self.head = nn.Linear(self.n_features, n_out)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.n_classes:
+            onehot = nn.functional.one_hot(y, self.n_classes).to(x.dtype)
+            x = torch.cat([x, onehot[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x, y))
+
+
+class MLPGenerator(nn.Module):
+    """Vanilla GAN generator (seed 002 §3.1): Linear -> LeakyReLU -> Linear -> tanh."""
+
+    def __init__(self, latent_dim: int, shape: tuple[int, int, int], hidden: int,
+                 n_classes: int = 0) -> None:
+        super().__init__()
+        self.shape, self.n_classes = shape, n_classes
+        h, w, c = shape
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim + n_classes, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(hidden, h * w * c), nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.n_classes:
+            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], 1)
+        h, w, c = self.shape
+        return self.net(z).view(-1, c, h, w)
+
+
+class MLPDiscriminator(nn.Module):
+    """Vanilla GAN discriminator: Linear -> LeakyReLU -> Linear (a logit; BCE-with-logits is
+    the numerically stable form of seed 002's sigmoid + BCE)."""
+
+    def __init__(self, shape: tuple[int, int, int], hidden: int) -> None:
+        super().__init__()
+        h, w, c = shape
+        self.net = nn.Sequential(
+            nn.Flatten(), nn.Linear(h * w * c, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1)
+        )
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x)
+
+
+def _norm2d(kind: str, channels: int) -> nn.Module:
+    return nn.BatchNorm2d(channels) if kind == "batch" else nn.Identity()
+
+
+def _dropout(p: float) -> nn.Module:
+    return nn.Dropout(p) if p > 0 else nn.Identity()
+
+
+def init_weights(module: nn.Module, kind: str) -> None:
+    """``"normal"``: N(0, 0.02) (Radford et al.); ``"xavier"``: Glorot normal (seed 000);
+    ``"default"``: leave PyTorch's init. Norm layers get weight 1 (normal: N(1, 0.02)), bias 0."""
+    if kind == "default":
+        return
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            if kind == "xavier":
+                nn.init.xavier_normal_(m.weight)
+            else:
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            if kind == "normal":
+                nn.init.normal_(m.weight, 1.0, 0.02)
+            else:
+                nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+def gradient_penalty(
+    critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, lam: float = 10.0,
+    alpha: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Gulrajani et al.'s penalty ``lam * E[(||grad_x D(x_hat)||_2 - 1)^2]`` on random
+    interpolates ``x_hat = alpha * real + (1 - alpha) * fake``, ``alpha ~ U[0, 1]`` per sample.
+
+    ``create_graph=True`` so the penalty's own gradient reaches the critic's weights.
+    """
+    if alpha is None:
+        alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device, dtype=real.dtype)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    out = critic(x_hat)
+    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
+    norm = grad.flatten(1).norm(2, dim=1)
+    return lam * ((norm - 1.0) ** 2).mean()

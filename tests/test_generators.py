@@ -1,0 +1,297 @@
+"""Tiny generator runs on 8x8 digits: every method, shapes and ranges, the gradient penalty's
+closed form, cs_acgan's weight update, resume after SIGKILL, determinism, divergence."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(1)  # CI has 2 shared cores; also makes runs bit-reproducible
+
+from sklearn.datasets import load_digits  # noqa: E402
+
+from imbench.augment.generative import GenerativeAugmenter  # noqa: E402
+from imbench.errors import ConfigError, DataError  # noqa: E402
+from imbench.generators import (  # noqa: E402
+    GENERATOR_KINDS,
+    generator_units,
+    load_config,
+)
+from imbench.generators.methods import CsAcgan, cost_sensitive_weights, to_float  # noqa: E402
+from imbench.generators.nets import gradient_penalty  # noqa: E402
+from imbench.generators.sampling import GeneratorSet  # noqa: E402
+from imbench.generators.train import (  # noqa: E402
+    DivergenceError,
+    check_divergence,
+    train_generator,
+)
+
+TINY = {"epochs": 3, "width": 8, "latent_dim": 16, "batch_size": 32, "min_iters_per_epoch": 2,
+        "checkpoint_every": 1, "sample_every": 2, "selection_samples": 32, "grid_size": 4}
+EXTRA = {"gan": {"hidden": 32}, "bagan": {"ae_epochs": 1}}
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    d = load_digits()
+    x = np.round(d.images * (255 / 16)).astype(np.uint8)[..., None]
+    return x, d.target.astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    x, y = _digits()
+    # make class 3 a minority (40 images) so the sampling strategy has work to do
+    keep = (y != 3) | (np.cumsum(y == 3) <= 40)
+    return x[keep], y[keep]
+
+
+def _overrides(method: str, **kw: object) -> dict:
+    return {**TINY, **EXTRA.get(method, {}), **kw}
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _unit(method: str) -> str:
+    return "conditional" if GENERATOR_KINDS[method] == "conditional" else "class3"
+
+
+# -- light API -----------------------------------------------------------------------------
+def test_generator_units_and_light_import() -> None:
+    assert generator_units("wgan_gp", [50, 10, 30], "auto") == ["class1", "class2"]
+    assert generator_units("dcgan", [50, 10, 30], "minority") == ["class1"]
+    assert generator_units("gan", None, "auto") == ["all"]
+    assert generator_units("acgan", [50, 10, 30], "auto") == ["conditional"]
+    with pytest.raises(ConfigError, match="method"):
+        generator_units("vae", [1, 2], "auto")
+    # the DAG-time helpers must not drag torch into the Snakemake process
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, imbench.generators as g; "
+         "g.generator_units('gan', [5, 1]); g.load_config('bagan'); "
+         "print('torch' in sys.modules)"],
+        capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_config_defaults_and_unknown_key() -> None:
+    cfg = load_config("wgan_gp")
+    assert (cfg["gp_lambda"], cfg["n_critic"], cfg["lr_g"], cfg["lr_d"]) == (10.0, 5, 1e-4, 1e-4)
+    assert tuple(cfg["betas"]) == (0.5, 0.9)
+    assert (cfg["d_norm"], cfg["init"], cfg["g_act"]) == ("none", "xavier", "leaky")
+    with pytest.raises(ConfigError, match="gp_lambda"):
+        load_config("dcgan", {"gp_lambda": 5})  # a WGAN-GP key means nothing to DCGAN
+    with pytest.raises(ConfigError, match="d_norm"):
+        load_config("wgan_gp", {"d_norm": "batch"})
+    wgan = next(c for c in GenerativeAugmenter.__subclasses__() if c.method == "wgan_gp")
+    assert wgan.default_params["n_critic"] == 5 and wgan.needs_generator
+    with pytest.raises(ConfigError, match="epochz"):
+        wgan.check_params({"epochz": 3})
+    with pytest.raises(ConfigError, match=r"augmenters\.w\.params\.d_norm"):
+        wgan.check_params({"d_norm": "batch"}, key="augmenters.w.params")
+
+
+# -- every generator ------------------------------------------------------------------------
+@pytest.mark.parametrize("method", sorted(GENERATOR_KINDS))
+def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
+    x, y = digits
+    out = tmp_path / method
+    sel = train_generator(x, y, method=method, unit=_unit(method), out_dir=out, seed=0,
+                          overrides=_overrides(method), log=_quiet)
+    key = "conditional" if _unit(method) == "conditional" else "class3"
+    info = sel["models"][key]
+    assert info["chosen_epoch"] in {1, 2, 3}
+    assert info["scores"][str(info["chosen_epoch"])] == min(info["scores"].values())
+    assert (out / "generator.pt").is_file()
+    assert sorted(p.name for p in (out / "samples").iterdir()) == [
+        f"{key}_epoch0002.png", f"{key}_epoch0003.png"]
+    losses = (out / "losses.csv").read_text().splitlines()
+    assert len(losses) == 1 + 3 and losses[0].startswith("model,epoch,d_loss")
+
+    images = GeneratorSet({_unit(method): out}).sample(3, 50, seed=1)
+    assert images.shape == (50, 8, 8, 1) and images.dtype == np.uint8
+    assert images.std() > 0  # not a constant image
+
+    # the augmenter contract: originals first, then the generated class-3 images
+    aug_cls = next(c for c in GenerativeAugmenter.__subclasses__() if c.method == method)
+    aug = aug_cls(sampling_strategy={3: 60}, random_state=0, **_overrides(method))
+    aug.check_params(_overrides(method))
+    aug.set_generators({_unit(method): str(out)})
+    xr, yr = aug.fit_resample(x, y)
+    assert xr.shape == (len(x) + 20, 8, 8, 1) and (yr[len(x):] == 3).all()
+    assert aug.synthetic_mask_.sum() == 20 and (xr[: len(x)] == x).all()
+
+
+def test_all_unit_trains_each_needed_class(digits, tmp_path: Path) -> None:
+    x, y = digits
+    sel = train_generator(x, y, method="gan", unit="all", out_dir=tmp_path, seed=0,
+                          overrides=_overrides("gan", epochs=1),
+                          sampling_strategy={3: 100, 5: 190}, log=_quiet)
+    assert sorted(sel["models"]) == ["class3", "class5"]
+    assert GeneratorSet({"all": tmp_path}).classes == [3, 5]
+    with pytest.raises(DataError, match="conditional"):
+        train_generator(x, y, method="gan", unit="conditional", out_dir=tmp_path, seed=0,
+                        overrides=_overrides("gan"), log=_quiet)
+
+
+# -- pieces ---------------------------------------------------------------------------------
+def test_gradient_penalty_closed_form_for_linear_critic() -> None:
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 1))
+    real, fake = torch.randn(8, 3, 4, 4), torch.randn(8, 3, 4, 4)
+    w_norm = critic[1].weight.norm().item()
+    # a linear critic's input gradient is w everywhere, so the penalty is lam (|w| - 1)^2
+    gp = gradient_penalty(critic, real, fake, lam=10.0)
+    assert gp.item() == pytest.approx(10.0 * (w_norm - 1.0) ** 2, rel=1e-5)
+    gp.backward()  # and it is differentiable with respect to the critic's weights
+    assert critic[1].weight.grad is not None and critic[1].weight.grad.abs().sum() > 0
+
+
+def test_cs_acgan_weight_update(digits) -> None:
+    errs = torch.tensor([0.0, 1.0, 0.5])
+    e = math.e
+    expected = torch.tensor([1.0, e, e**0.5]) / (1 + e + e**0.5)
+    assert torch.allclose(cost_sensitive_weights(errs), expected, atol=1e-6)
+
+    x, y = digits
+    torch.manual_seed(0)
+    cfg = load_config("cs_acgan", _overrides("cs_acgan"))
+    m = CsAcgan(cfg, (8, 8, 1), 10, torch.device("cpu"))
+    assert torch.allclose(m.class_weights, torch.full((10,), 0.1))  # w_c = 1/K
+    xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    yt = torch.from_numpy(y)
+    for _ in range(3):
+        m.d_step(to_float(xt[:32]), yt[:32])
+    logged = m.end_epoch(xt, yt)
+    # independent recomputation: eval-mode auxiliary-classifier error per class, then softmax
+    m.D.eval()
+    with torch.no_grad():
+        pred = m.D(to_float(xt))[:, 1:].argmax(1)
+    err = torch.tensor([(pred[yt == c] != c).float().mean().item() for c in range(10)])
+    assert torch.allclose(m.class_weights, torch.softmax(err, 0), atol=1e-6)
+    assert logged["w_3"] == pytest.approx(m.class_weights[3].item())
+    assert m.class_weights.sum().item() == pytest.approx(1.0)
+
+
+def test_check_divergence_names_epoch_and_loss() -> None:
+    check_divergence({"epoch": 2, "d_loss": 1.0, "seconds": 1e9}, 2, 1e6)
+    with pytest.raises(DivergenceError, match=r"epoch 7: g_loss = nan"):
+        check_divergence({"epoch": 7, "d_loss": 1.0, "g_loss": float("nan")}, 7, 1e6)
+    with pytest.raises(DivergenceError, match=r"epoch 3: d_loss = 1e\+09"):
+        check_divergence({"d_loss": 1e9}, 3, 1e6)
+
+
+def test_divergence_fails_the_job_without_outputs(digits, tmp_path: Path) -> None:
+    x, y = digits
+    with pytest.raises(DivergenceError, match="class3 diverged at epoch 1"):
+        train_generator(x, y, method="wgan_gp", unit="class3", out_dir=tmp_path, seed=0,
+                        overrides=_overrides("wgan_gp", divergence_threshold=1e-9),
+                        log=_quiet)
+    assert not (tmp_path / "generator.pt").exists()
+    assert not (tmp_path / "selection.json").exists()
+
+
+def test_same_seed_same_weights_and_images(digits, tmp_path: Path) -> None:
+    x, y = digits
+    runs = {}
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        train_generator(x, y, method="dcgan", unit="class3", out_dir=tmp_path / name,
+                        seed=seed, overrides=_overrides("dcgan", epochs=2), log=_quiet)
+        runs[name] = torch.load(tmp_path / name / "generator.pt", weights_only=True)
+    ga, gb, gc = (runs[k]["models"]["class3"]["G"] for k in "abc")
+    assert all(torch.equal(ga[k], gb[k]) for k in ga)
+    assert not all(torch.equal(ga[k], gc[k]) for k in ga)
+    sa = GeneratorSet({"class3": tmp_path / "a"}).sample(3, 20, seed=9)
+    sb = GeneratorSet({"class3": tmp_path / "b"}).sample(3, 20, seed=9)
+    assert np.array_equal(sa, sb)
+    assert not np.array_equal(sa, GeneratorSet({"class3": tmp_path / "a"}).sample(3, 20, 10))
+
+
+# -- resume after kill ----------------------------------------------------------------------
+CHILD = """
+import sys, time, numpy as np, torch
+torch.set_num_threads(1)
+sys.path.insert(0, {tests!r})
+from test_generators import _digits, _overrides
+from imbench.generators.train import train_generator
+x, y = _digits()
+keep = (y != 3) | (np.cumsum(y == 3) <= 40)
+train_generator(x[keep], y[keep], method="wgan_gp", unit="class3", out_dir={out!r}, seed=0,
+                overrides=_overrides("wgan_gp", epochs=6, checkpoint_every=2),
+                on_epoch_end=lambda e: time.sleep(0.5), log=lambda s: None)
+"""
+
+
+def test_resume_after_kill_matches_uninterrupted_run(digits, tmp_path: Path) -> None:
+    x, y = digits
+    ov = _overrides("wgan_gp", epochs=6, checkpoint_every=2)
+    killed = tmp_path / "killed"
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(CHILD).format(tests=str(Path(__file__).parent),
+                                                    out=str(killed)))
+    proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ,
+                            "OMP_NUM_THREADS": "1"})
+    last = killed / "checkpoints" / "class3" / "last.pt"
+    deadline = time.monotonic() + 120
+    while not last.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert last.exists(), "the child never wrote a checkpoint"
+    assert not (killed / "generator.pt").exists(), "the child finished before the kill"
+    epoch_at_kill = torch.load(last, weights_only=True)["epoch"]
+    assert 2 <= epoch_at_kill < 6
+
+    lines: list[str] = []
+    train_generator(x, y, method="wgan_gp", unit="class3", out_dir=killed, seed=0,
+                    overrides=ov, log=lines.append)
+    assert f"class3: resuming from checkpoint at epoch {epoch_at_kill}" in lines
+    assert sum("epoch" in ln and "/6:" in ln for ln in lines) == 6 - epoch_at_kill
+
+    straight = tmp_path / "straight"
+    train_generator(x, y, method="wgan_gp", unit="class3", out_dir=straight, seed=0,
+                    overrides=ov, log=_quiet)
+    a = torch.load(killed / "checkpoints/class3/last.pt", weights_only=True)["method"]
+    b = torch.load(straight / "checkpoints/class3/last.pt", weights_only=True)["method"]
+    for net in ("G", "D"):
+        assert all(torch.equal(a[net][k], b[net][k]) for k in a[net]), net
+    # the loss history survives the kill: all six epochs, same values as the straight run
+    def _losses(path: Path) -> list[tuple[str, str]]:
+        rows = [ln.split(",") for ln in (path / "losses.csv").read_text().splitlines()]
+        cols = rows[0].index("epoch"), rows[0].index("d_loss")
+        return [(r[cols[0]], r[cols[1]]) for r in rows[1:]]
+
+    assert _losses(killed) == _losses(straight)
+    assert [e for e, _ in _losses(killed)] == [str(e) for e in range(1, 7)]
+    ga = torch.load(killed / "generator.pt", weights_only=True)["models"]["class3"]
+    gb = torch.load(straight / "generator.pt", weights_only=True)["models"]["class3"]
+    assert ga["epoch"] == gb["epoch"]
+    assert all(torch.equal(ga["G"][k], gb["G"][k]) for k in ga["G"])
+
+
+def test_changed_settings_start_afresh_instead_of_resuming(digits, tmp_path: Path) -> None:
+    x, y = digits
+    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+                    overrides=_overrides("gan", epochs=2), log=_quiet)
+    lines: list[str] = []
+    # more epochs, same settings: continues from epoch 2
+    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+                    overrides=_overrides("gan", epochs=3), log=lines.append)
+    assert "class3: resuming from checkpoint at epoch 2" in lines
+    lines.clear()
+    # another learning rate: the old checkpoint must not be continued
+    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+                    overrides=_overrides("gan", epochs=3, lr_g=1e-3), log=lines.append)
+    assert any("starting afresh" in ln for ln in lines)
+    assert not any("resuming" in ln for ln in lines)
+    assert sum("/3:" in ln for ln in lines) == 3
