@@ -2,8 +2,18 @@
 # functions. The logic lives in imbench.workflow so that tests reach it.
 from snakemake.utils import validate
 
-from imbench.workflow import Grid, augmented_path, cell_path, imbalanced_path
+from imbench.reports.targets import ReportPlan
+from imbench.workflow import (
+    Grid,
+    augmented_path,
+    cell_path,
+    imbalanced_path,
+    prepare_config,
+)
 
+# Presets: quick_overrides when quick=true, data_sources overlay; then the merged config is
+# what the schema checks.
+prepare_config(config)
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
@@ -23,6 +33,8 @@ CPU_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cpu"))
 NEURAL_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("neural"))
 CNN_SVM_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cnn_svm"))
 GENERATIVE_AUGMENTERS = GRID.regex("augmenters", GRID.augmenters_needing_generator())
+# Report targets and the report rules' inputs (imbench.reports.targets).
+REPORTS = ReportPlan(GRID)
 
 
 def dataset_cfg(name):
@@ -94,11 +106,14 @@ def augment_inputs(wildcards):
     return inputs
 
 
+def get_report_output():
+    """Tables, figures, statistics and reports/index.html (see docs/reports.md)."""
+    return REPORTS.targets()
+
+
 def get_final_output():
     targets = ["results/summary.csv"]
-    targets += [f"reports/tables/{d}.md" for d in GRID.names("datasets")]
-    for dataset, imbalance, seed in GRID.unique("dataset", "imbalance", "seed"):
-        targets.append(f"reports/class_counts/{dataset}/{imbalance}/seed{seed}.png")
+    targets += get_report_output()
     for cell in GRID.cells:
         targets.append(cell_path(cell, "confusion_matrix.png"))
     for dataset, imbalance, augmenter, seed in GRID.unique(

@@ -2,9 +2,18 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
-from imbench.io import write_text  # noqa: E402
-from imbench.summary import markdown_tables, read_summary  # noqa: E402
+from imbench.reports.build import metric_tables  # noqa: E402
 
-df = read_summary(snakemake.input.summary)
-tables = markdown_tables(df[df["dataset"] == snakemake.wildcards.dataset])
-write_text(snakemake.output.table, tables[snakemake.wildcards.dataset])
+metric_tables(
+    snakemake.input.summary,
+    dict(zip(snakemake.params.imbalances, snakemake.input.counts, strict=True)),
+    dataset=snakemake.wildcards.dataset,
+    augmenter_methods=dict(snakemake.params.augmenter_methods),
+    imbalance_protocols=dict(snakemake.params.imbalance_protocols),
+    order=dict(snakemake.params.order),
+    metrics=list(snakemake.params.metrics),
+    table_md=snakemake.output.table,
+    table_csv=snakemake.output.csv,
+    ratio_md=snakemake.output.by_ratio,
+    ratio_csv=snakemake.output.by_ratio_csv,
+)

@@ -342,9 +342,10 @@ def make_imbalanced(
 
     Returns the kept images and labels (original order) and an ``info`` dict:
     ``protocol``, ``original_counts``, ``counts``, ``rho`` (max/min of ``counts``),
-    ``minority_classes`` (the classes the protocol shrank: a dataset's natural small
-    differences in class size, as in digits or MNIST, do not make a class a minority; so
-    ``none`` has no minority classes) and ``class_names`` if given.
+    ``minority_classes`` (the classes the protocol shrank below the largest class: a
+    dataset's natural small differences in class size, as in digits or MNIST, do not make a
+    class a minority, so ``none`` has none; this matches ``workflow.protocol_strategy``)
+    and ``class_names`` if given.
     """
     y = np.asarray(y)
     if len(x) != len(y):
@@ -359,7 +360,9 @@ def make_imbalanced(
         "original_counts": original,
         "counts": produced,
         "rho": imbalance_ratio(produced),
-        "minority_classes": [c for c, k in enumerate(produced) if k < original[c]],
+        "minority_classes": [
+            c for c, k in enumerate(produced) if k < original[c] and k < max(produced)
+        ],
     }
     if class_names is not None:
         info["class_names"] = [str(s) for s in class_names]

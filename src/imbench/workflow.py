@@ -55,6 +55,76 @@ def protocol_strategy(original_counts: Sequence[int], counts: Sequence[int]) -> 
             if n < o and n < target}
 
 
+def merge_overrides(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``overrides`` into ``base`` in place: mappings merge key by key, ``None``
+    removes the key, anything else (lists, scalars) replaces it. Returns ``base``."""
+    for key, value in overrides.items():
+        if value is None:
+            base.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            merged = dict(base[key])
+            merge_overrides(merged, value)
+            base[key] = merged
+        else:
+            base[key] = _plain(value)
+    return base
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def apply_quick(config: dict[str, Any]) -> dict[str, Any]:
+    """With ``quick: true``, merge the preset's ``quick_overrides`` block into ``config``
+    (in place; see :func:`merge_overrides`) so one preset file holds both scales:
+    ``snakemake --configfile configs/seed000.yaml --config quick=true``."""
+    quick = config.get("quick", False)
+    if isinstance(quick, str):
+        # `--config quick=true` arrives as the string "true" (Snakemake parses only
+        # "True"/"False" as booleans)
+        words = {"true": True, "yes": True, "on": True, "1": True,
+                 "false": False, "no": False, "off": False, "0": False}
+        if quick.strip().lower() not in words:
+            raise ConfigError("quick", quick, "true or false")
+        config["quick"] = words[quick.strip().lower()]
+    overrides = config.get("quick_overrides")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ConfigError("quick_overrides", overrides, "a mapping of config overrides")
+    if config.get("quick") and overrides:
+        merge_overrides(config, overrides)
+    return config
+
+
+def apply_data_sources(config: dict[str, Any]) -> dict[str, Any]:
+    """``data_sources: {loader: local file or folder}`` gives every dataset entry with that
+    loader and no ``source:`` of its own that ``source`` (in place). Lets one overlay file,
+    passed as a second ``--configfile``, point any preset at local copies without adding
+    datasets the preset does not use."""
+    sources = config.get("data_sources") or {}
+    if not isinstance(sources, Mapping):
+        raise ConfigError("data_sources", sources, "a mapping {loader name: path}")
+    datasets = config.get("datasets")
+    if not sources or not isinstance(datasets, Mapping):
+        return config
+    for name in list(datasets):
+        entry = dict(datasets[name] or {})
+        loader = entry.get("loader", name)
+        if "source" not in entry and loader in sources and sources[loader] is not None:
+            entry["source"] = str(sources[loader])
+            datasets[name] = entry
+    return config
+
+
+def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
+    """What ``rules/common.smk`` does to the config before validating it: the quick scale
+    of a preset, then local data sources. In place (Snakemake's ``config`` object)."""
+    return apply_data_sources(apply_quick(config))
+
+
 def imbalanced_path(dataset: str, imbalance: str, seed: int, name: str = "imbalanced.npz") -> str:
     return f"data/{dataset}/{imbalance}/seed{seed}/{name}"
 
@@ -128,8 +198,14 @@ class Grid:
 
     def original_counts(self, dataset: str) -> list[int] | None:
         """Per-class training counts known before loading (None when only loading can tell)."""
-        options = {k: v for k, v in self.dataset_cfg(dataset).items() if k != "loader"}
-        counts = self.spec(dataset).train_counts(options)
+        # Memoised: input functions ask once per job (tens of thousands of times in a paper
+        # grid), and digits' counts come from loading and splitting the data (5 ms a time).
+        cache = self.__dict__.setdefault("_original_counts", {})
+        if dataset not in cache:
+            options = {k: v for k, v in self.dataset_cfg(dataset).items() if k != "loader"}
+            counts = self.spec(dataset).train_counts(options)
+            cache[dataset] = None if counts is None else tuple(counts)
+        counts = cache[dataset]
         return None if counts is None else list(counts)
 
     def expected_counts(self, dataset: str, imbalance: str) -> list[int] | None:

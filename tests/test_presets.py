@@ -1,0 +1,149 @@
+"""The study presets in configs/: each is a valid grid at both scales, the quick scale is
+small and kept apart from the real one, and `snakemake -n` plans each (no data needed).
+
+Classifier methods that are not registered yet, or whose rules the Snakefile does not include
+yet (the Keras ones while they are being built), are swapped for `svm` in a temporary copy,
+so the rest of each preset is still checked."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from imbench.classify import CLASSIFIER_STAGES, CLASSIFIERS
+from imbench.reports.targets import ReportPlan
+from imbench.workflow import Grid, prepare_config
+
+REPO = Path(__file__).resolve().parents[1]
+PRESETS = sorted(p for p in (REPO / "configs").glob("*.yaml") if p.name != "local_data.yaml")
+OVERLAY = REPO / "configs" / "local_data.yaml"
+SCHEMA = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())
+STUDIES = {"seed000", "seed001", "seed002", "cifar10_lt"}
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def _runnable(method: str) -> bool:
+    """Registered, and trained by a rule the Snakefile includes (the neural rules arrive in
+    rules/neural.smk, after their registry entries)."""
+    if method not in CLASSIFIERS:
+        return False
+    stage = CLASSIFIER_STAGES.get(method)
+    return stage == "cpu" or "rules/neural.smk" in (REPO / "Snakefile").read_text()
+
+
+def with_registered_classifiers(cfg: dict) -> dict:
+    cfg = copy.deepcopy(cfg)
+    for block in (cfg.get("classifiers") or {}, (cfg.get("quick_overrides") or {})
+                  .get("classifiers") or {}):
+        for entry in block.values():
+            if entry and entry.get("method") and not _runnable(entry["method"]):
+                entry["method"] = "svm"
+                entry.pop("params", None)
+            elif entry and "method" not in entry:
+                entry.pop("params", None)  # an override of a swapped classifier's params
+    return cfg
+
+
+def prepared(path: Path, quick: bool, overlay: bool = False) -> dict:
+    cfg = with_registered_classifiers(load(path))
+    if overlay:
+        cfg.update(load(OVERLAY))
+    cfg["quick"] = quick
+    prepare_config(cfg)
+    jsonschema.validate(cfg, SCHEMA)
+    return cfg
+
+
+def test_one_preset_per_study():
+    assert {p.stem for p in PRESETS} == STUDIES
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_preset_valid_at_both_scales(path):
+    full = Grid(prepared(path, quick=False))
+    quick = Grid(prepared(path, quick=True))
+    assert quick.config["seeds"] == [0] and len(full.config["seeds"]) >= 3
+    assert len(quick.cells) < len(full.cells)
+    # quick results land beside, never on top of, real-scale ones
+    assert all(d.endswith("_quick") for d in quick.names("datasets"))
+    assert not set(quick.names("datasets")) & set(full.names("datasets"))
+    for g in (full, quick):
+        plan = ReportPlan(g)
+        assert "none" in plan.imbalance_protocols().values()  # an original row to compare
+        assert list(plan.augmenter_methods().values()).count("none") == 1
+        assert plan.targets()[-1] == "reports/index.html"
+        assert plan.statistics() or len(g.config["seeds"]) == 1
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_quick_keeps_the_imbalance_ratios(path):
+    full, quick = Grid(prepared(path, False)), Grid(prepared(path, True))
+    ratios = {}
+    for g in (full, quick):
+        for d, i in g.unique("dataset", "imbalance"):
+            counts = g.expected_counts(d, i)
+            if counts and len(set(counts)) > 1:
+                ratios.setdefault(g is quick, {})[i] = max(counts) / min(counts)
+    for name, rho in ratios[True].items():
+        if name in ratios[False]:
+            assert rho == pytest.approx(ratios[False][name], rel=0.08), name
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_local_overlay_points_at_local_files_only(path, tmp_path):
+    overlay = load(OVERLAY)
+    fake = {}
+    for loader in overlay["data_sources"]:
+        f = tmp_path / f"{loader}.npz"
+        f.write_bytes(b"")
+        fake[loader] = str(f)
+    cfg = with_registered_classifiers(load(path))
+    cfg["data_sources"] = fake
+    before = set(cfg["datasets"])
+    prepare_config(cfg)
+    assert set(cfg["datasets"]) == before
+    for entry in cfg["datasets"].values():
+        assert entry["source"] in fake.values()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quick", [True, False], ids=["quick", "full"])
+def test_presets_dry_run(tmp_path, quick):
+    """`snakemake -n` on every preset: the DAG builds, nothing is downloaded or run."""
+    for path in PRESETS:
+        cfg = with_registered_classifiers(load(path))
+        tmp = tmp_path / path.name
+        tmp.write_text(yaml.safe_dump(cfg))
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
+               "-d", str(tmp_path / path.stem), "--configfile", str(tmp), "-n", "--quiet",
+               "rules", "--cores", "2"]
+        if quick:
+            cmd += ["--config", "quick=true"]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{path.name}:\n{result.stdout}\n{result.stderr}"
+        assert "report_index" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_preset_classifier_parameters(path):
+    """With the real classifier methods (once registered) every parameter override is known."""
+    cfg = load(path)
+    methods = {e["method"] for block in (cfg["classifiers"],
+                                         cfg["quick_overrides"].get("classifiers") or {})
+               for e in block.values() if e and "method" in e}
+    missing = sorted(m for m in methods if m not in CLASSIFIERS)
+    if missing:
+        pytest.skip(f"classifier methods not registered yet: {missing}")
+    for quick in (False, True):
+        c = copy.deepcopy(cfg)
+        c["quick"] = quick
+        Grid(prepare_config(c))
