@@ -170,3 +170,33 @@ def test_editing_one_augmenter_reruns_only_its_cells(run_a, tmp_path):
     detail = snakemake(run_a, "-n", config=path).stdout
     augmenters = set(re.findall(r"augmenter=(\w+)", detail))
     assert augmenters == {"smote"}, detail
+
+
+def test_neural_classifiers_through_snakemake(tmp_path):
+    """cnn_svm as its two rules (train_cnn, then fit_svm) and eGAN's binary sub-task."""
+    config = {
+        "datasets": {"digits": {}},
+        "imbalances": {"step": {"protocol": "step", "mu": 0.2, "rho": 8}},
+        "augmenters": {"none": {"method": "none"}},
+        "classifiers": {"cnn_svm": {"method": "cnn_svm", "params": {"epochs": 1}},
+                        "egan": {"method": "egan", "params": {"epochs": 1}}},
+        "seeds": [0],
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    workdir = tmp_path / "run"
+    snakemake(workdir, config=path)
+    cell = workdir / "results/digits/step/none"
+    assert (workdir / "logs/train_cnn/digits/step/none/cnn_svm/seed0.log").exists()
+    assert (workdir / "logs/fit_svm/digits/step/none/cnn_svm/seed0.log").exists()
+    features = load_npz(workdir / "models/digits/step/none/cnn_svm/seed0/features.npz")
+    assert any(v.ndim == 2 and v.shape[1] > 0 for v in features.values())
+    cnn_svm = json.loads((cell / "cnn_svm/seed0/metrics.json").read_text())
+    assert len(cnn_svm["confusion_matrix"]) == 10
+    egan = json.loads((cell / "egan/seed0/metrics.json").read_text())
+    # minority (class 8 or 9 under mu=0.2) against the largest class: a 2 x 2 task on the
+    # test images of those two classes, checked against the full original test set's digest
+    assert len(egan["confusion_matrix"]) == 2 and egan["minority_classes"] == [1]
+    original = load_dataset("digits", cache_dir=tmp_path / ".cache")
+    assert egan["test_sha256"] == array_digest(original.x_test, original.y_test)
+    assert egan["n_test"] < len(original.y_test)

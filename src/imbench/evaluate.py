@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
+
 from .errors import DataError
 from .io import array_digest, load_npz, read_json, write_json
 from .metrics import compute_metrics
@@ -39,10 +41,21 @@ def evaluate_cell(
         )
     imbalanced = read_json(counts_path)
     class_names = [str(c) for c in raw["class_names"]]
+    minority = imbalanced.get("minority_classes") or None
+    if "test_indices" in pred:
+        # A sub-task on part of the test set (eGAN: minority vs majority class): its own label
+        # space, whose class 1 is the minority. The labels must be the original test labels.
+        class_names = [str(c) for c in pred["class_names"]]
+        chosen = raw["y_test"][pred["test_indices"]]
+        pos = np.unique(chosen[pred["y_true"] == 1])
+        neg = np.unique(chosen[pred["y_true"] == 0])
+        if len(pos) != 1 or len(neg) != 1 or pos[0] == neg[0]:
+            raise DataError(f"{predictions_path}: y_true does not follow the test labels")
+        minority = [1]
     metrics = compute_metrics(
         pred["y_true"], pred["y_pred"], pred["scores"], len(class_names),
         class_names=class_names,
-        minority_classes=imbalanced.get("minority_classes") or None,
+        minority_classes=minority,
         score_kind=str(pred["score_kind"]),
     )
     metrics["cell"] = cell

@@ -1,8 +1,13 @@
 """``predictions.npz``: what a classifier said about the test set, and which test set it was.
 
 Keys (docs/CONVENTIONS.md): ``y_true``, ``y_pred`` (int64), ``scores`` (float64 ``(N, C)``),
-``score_kind`` and ``test_sha256`` (0-d str arrays). The digest lets the metrics stage refuse
-predictions made on a different test set than the one it is told about.
+``score_kind`` and ``test_sha256`` (0-d str arrays). The digest, always of the whole original
+test set the classifier was given, lets the metrics stage refuse predictions made on a
+different test set than the one it is told about.
+
+A classifier that answers a sub-task (eGAN: one minority class against one majority class)
+adds ``test_indices`` (which test images it scored, int64) and ``class_names`` (the names of
+its own label space, str).
 """
 
 from __future__ import annotations
@@ -39,12 +44,21 @@ def save_predictions(
     scores: np.ndarray,
     score_kind: str,
     test_sha256: str,
+    test_indices: np.ndarray | None = None,
+    class_names: list[str] | None = None,
 ) -> None:
     """Write ``predictions.npz`` atomically with the dtypes of CONVENTIONS.md."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     _check(y_true, y_pred, scores, score_kind)
+    extra = {}
+    if test_indices is not None:
+        extra["test_indices"] = np.asarray(test_indices, dtype=np.int64)
+        if extra["test_indices"].shape != y_true.shape:
+            raise ValueError("test_indices must give one test image per prediction")
+    if class_names is not None:
+        extra["class_names"] = np.array([str(c) for c in class_names])
     save_npz(
         path,
         y_true=y_true,
@@ -52,6 +66,7 @@ def save_predictions(
         scores=scores,
         score_kind=np.array(score_kind),
         test_sha256=np.array(str(test_sha256)),
+        **extra,
     )
 
 
