@@ -2,6 +2,8 @@
 
     python bench/gan_speed.py --iters 100 --threads 2            # ratio + critic FLOP/s
     python bench/gan_speed.py --iters 50 --compare-threads       # 2x1-thread jobs vs 1x2-thread
+    python bench/gan_speed.py --device cuda --iters 1000 --iters-per-epoch 20 \
+        --variant default --variants eager,graph,graph_bf16 --compare-units 4   # on a GPU
 
 Both loops train the same 28x28 critic/generator (imbench.generators.nets, WGAN-GP config:
 no critic batch norm, lambda 10, n_critic 5, Adam 1e-4 (0.5, 0.9), batch 64, float32) for the
@@ -116,20 +118,66 @@ def textbook(x: np.ndarray, iters: int, device: torch.device, seed: int = 0) -> 
     return time.perf_counter() - t0
 
 
-def project(x: np.ndarray, iters: int, device: str, bf16: bool, ipe: int, seed: int = 0
-            ) -> float:
-    """Seconds for ``iters`` generator iterations through ``train_generator``."""
+#: project-path variants: name -> overrides (the default is the package's own settings)
+VARIANTS = {
+    "default": {},
+    "eager": {"cuda_graph": False, "bf16": False},
+    "graph": {"cuda_graph": True, "bf16": False},
+    "graph_bf16": {"cuda_graph": True, "bf16": True},
+    "eager_bf16": {"cuda_graph": False, "bf16": True},
+    # float32 eager again with another seed: how much two equivalent runs differ
+    "eager_seed1": {"cuda_graph": False, "bf16": False},
+}
+VARIANT_SEEDS = {"eager_seed1": 1}
+
+
+def project(x: np.ndarray, iters: int, device: str, ipe: int, variant: str = "default",
+            seed: int = 0, losses: dict | None = None) -> float:
+    """Seconds for ``iters`` generator iterations through ``train_generator``; with
+    ``losses``, also store the per-epoch loss rows under ``losses[variant]``."""
+    import csv
+
     from imbench.generators.train import train_generator
 
     y = np.zeros(len(x), dtype=np.int64)
     # a one-class set: the unit is class0 (the sampling strategy is irrelevant here)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        train_generator(x, y, method="wgan_gp", unit="class0", out_dir=tmp, seed=seed,
+        train_generator(x, y, method="wgan_gp", unit="class0", out_dir=tmp,
+                        seed=VARIANT_SEEDS.get(variant, seed),
                         overrides={"epochs": max(1, iters // ipe), "iters_per_epoch": ipe,
-                                   "device": device, "bf16": bf16},
+                                   "device": device, **VARIANTS[variant]},
                         sampling_strategy="all", log=lambda s: None)
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        if losses is not None:
+            with open(Path(tmp) / "losses.csv") as fh:
+                losses[variant] = list(csv.DictReader(fh))
+        return seconds
+
+
+def loss_agreement(losses: dict, reference: str = "eager") -> dict[str, dict[str, float]]:
+    """Per variant, how its per-epoch losses compare with the float32 eager run's (same
+    seed): mean |difference| over the second half of training, against the reference's own
+    epoch-to-epoch noise there (mean |x_e - x_{e-1}|). Different kernels and random streams
+    make runs differ step by step, so the yardstick is ``eager_seed1`` (the same float32
+    eager run with another seed): a variant is within noise when its ratio is no larger."""
+    ref = losses.get(reference)
+    out = {}
+    for name, rows in losses.items():
+        if name == reference or ref is None:
+            continue
+        res = {}
+        for key in ("wasserstein", "g_loss", "gp"):
+            a = np.array([float(r[key]) for r in ref])
+            b = np.array([float(r[key]) for r in rows])
+            h = len(a) // 2
+            diff = float(np.mean(np.abs(a[h:] - b[h:])))
+            noise = float(np.mean(np.abs(np.diff(a[h - 1:])))) or 1e-12
+            res[key] = {"mean_abs_diff": diff, "reference_epoch_noise": noise,
+                        "ratio": diff / noise,
+                        "reference_mean": float(a[h:].mean()), "variant_mean": float(b[h:].mean())}
+        out[name] = res
+    return out
 
 
 def critic_flops(shape: tuple[int, int, int], device: torch.device) -> dict[str, float]:
@@ -183,6 +231,52 @@ def compare_threads(args: argparse.Namespace) -> dict[str, float]:
             "note": "wall times include process start and imports, as a Snakemake job's do"}
 
 
+def compare_units(args: argparse.Namespace) -> dict[str, float]:
+    """N per-class generators of one dataset: N separate jobs side by side on the device vs
+    one job training them one after another (unit "all"). Wall times include process start,
+    imports and CUDA initialisation, as separate Snakemake jobs pay them."""
+    n = args.compare_units
+    base = [sys.executable, __file__, "--worker", "--iters", str(args.iters),
+            "--iters-per-epoch", str(args.iters_per_epoch), "--device", args.device,
+            "--variant", args.variant]
+    if args.data:
+        base += ["--data", args.data]
+    classes = [(args.cls + i) % 10 for i in range(n)]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([*base, "--cls", str(c)], stdout=subprocess.PIPE)
+             for c in classes]
+    for p in procs:
+        p.communicate()
+    separate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([*base, "--worker-all", ",".join(map(str, classes))], check=True,
+                   stdout=subprocess.PIPE)
+    together = time.perf_counter() - t0
+    return {"classes": n, "separate_jobs_side_by_side_seconds": separate,
+            "one_job_all_classes_seconds": together,
+            "classes_per_hour_separate": n * 3600 / separate,
+            "classes_per_hour_one_job": n * 3600 / together}
+
+
+def worker_all(args: argparse.Namespace) -> None:
+    """One process training several classes in turn (the workflow's unit "all")."""
+    from imbench.generators.train import train_generator
+
+    xs, ys = [], []
+    for c in map(int, args.worker_all.split(",")):
+        x = load_class(args.data, c)
+        xs.append(x)
+        ys.append(np.full(len(x), c, dtype=np.int64))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    ipe = args.iters_per_epoch
+    with tempfile.TemporaryDirectory() as tmp:
+        train_generator(x, y, method="wgan_gp", unit="all", out_dir=tmp, seed=0,
+                        overrides={"epochs": max(1, args.iters // ipe), "iters_per_epoch": ipe,
+                                   "device": args.device, **VARIANTS[args.variant]},
+                        sampling_strategy="all",
+                        log=lambda s: None)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--iters", type=int, default=100, help="generator iterations per loop")
@@ -192,7 +286,15 @@ def main() -> None:
     ap.add_argument("--cls", type=int, default=4, help="class to train on")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--bf16", action="store_true", help="bf16 autocast (CUDA only)")
+    ap.add_argument("--variant", default="default", choices=sorted(VARIANTS),
+                    help="project-path settings for the main comparison")
+    ap.add_argument("--variants", default="",
+                    help="comma-separated extra project variants to time in the same run "
+                         "(e.g. eager,graph,graph_bf16 on CUDA); their loss curves are "
+                         "compared with the float32 eager run's")
+    ap.add_argument("--compare-units", type=int, default=0, metavar="N",
+                    help="also time N per-class generators as N jobs side by side vs one job")
+    ap.add_argument("--worker-all", help=argparse.SUPPRESS)
     ap.add_argument("--compare-threads", action="store_true",
                     help="also measure 2 x 1-thread jobs vs 1 x 2-thread job (classes/hour)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -200,9 +302,12 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.worker_all:
+        worker_all(args)
+        return
     x = load_class(args.data, args.cls)
-    if args.worker:  # one generator job, for --compare-threads
-        project(x, args.iters, args.device, False, args.iters_per_epoch)
+    if args.worker:  # one generator job, for --compare-threads / --compare-units
+        project(x, args.iters, args.device, args.iters_per_epoch, args.variant)
         return
 
     from imbench.generators.train import resolve_device
@@ -213,10 +318,20 @@ def main() -> None:
     import matplotlib.image  # noqa: F401
 
     textbook(x, 2, device)
+    extra = [v for v in args.variants.split(",") if v and v != args.variant]
+    for v in extra:
+        if v not in VARIANTS:
+            raise SystemExit(f"--variants: unknown {v!r}; allowed: {sorted(VARIANTS)}")
     t_text, t_proj = [], []
+    t_var: dict[str, list[float]] = {v: [] for v in extra}
+    losses: dict = {}
     for _ in range(args.repeats):
         t_text.append(textbook(x, args.iters, device))
-        t_proj.append(project(x, args.iters, args.device, args.bf16, args.iters_per_epoch))
+        t_proj.append(project(x, args.iters, args.device, args.iters_per_epoch, args.variant,
+                              losses=losses))
+        for v in extra:
+            t_var[v].append(project(x, args.iters, args.device, args.iters_per_epoch, v,
+                                    losses=losses))
     tt, tp = statistics.median(t_text), statistics.median(t_proj)
     res: dict[str, object] = {
         "device": str(device), "threads": torch.get_num_threads(), "iters": args.iters,
@@ -226,11 +341,19 @@ def main() -> None:
         "textbook_critic_images_per_s": args.iters * 5 * BATCH / tt,
         "project_critic_images_per_s": args.iters * 5 * BATCH / tp,
         "ratio_project_over_textbook": tt / tp,
-        "target_ratio": 0.95,
+        "target_ratio": 0.95 if device.type == "cpu" else 3.0,
+        "variant": args.variant,
+        "variants": {v: {"gen_it_per_s": args.iters / statistics.median(t),
+                         "ratio_over_textbook": tt / statistics.median(t)}
+                     for v, t in t_var.items()},
         **critic_flops(tuple(x.shape[1:]), device),
     }
+    if len(losses) > 1:
+        res["loss_agreement_with_float32_eager"] = loss_agreement(losses)
     if args.compare_threads:
         res["threads_comparison"] = compare_threads(args)
+    if args.compare_units:
+        res["units_comparison"] = compare_units(args)
     text = json.dumps(res, indent=2)
     print(text)
     if args.json:

@@ -202,11 +202,13 @@ def test_divergence_fails_the_job_without_outputs(digits, tmp_path: Path) -> Non
 
 
 def test_same_seed_same_weights_and_images(digits, tmp_path: Path) -> None:
+    """The guarantee is for the CPU (GPU kernels may reduce in any order)."""
     x, y = digits
     runs = {}
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         train_generator(x, y, method="dcgan", unit="class3", out_dir=tmp_path / name,
-                        seed=seed, overrides=_overrides("dcgan", epochs=2), log=_quiet)
+                        seed=seed, overrides=_overrides("dcgan", epochs=2, device="cpu"),
+                        log=_quiet)
         runs[name] = torch.load(tmp_path / name / "generator.pt", weights_only=True)
     ga, gb, gc = (runs[k]["models"]["class3"]["G"] for k in "abc")
     assert all(torch.equal(ga[k], gb[k]) for k in ga)
@@ -295,3 +297,69 @@ def test_changed_settings_start_afresh_instead_of_resuming(digits, tmp_path: Pat
     assert any("starting afresh" in ln for ln in lines)
     assert not any("resuming" in ln for ln in lines)
     assert sum("/3:" in ln for ln in lines) == 3
+
+
+# -- one training iteration, eager and from a CUDA graph ------------------------------------
+def _wgan_iteration_setup(digits, device: str):
+    from imbench.generators.methods import WganGp
+    from imbench.generators.train import BatchStream
+
+    x, y = digits
+    dev = torch.device(device)
+    torch.manual_seed(0)
+    cfg = load_config("wgan_gp", _overrides("wgan_gp"))
+    m = WganGp(cfg, (8, 8, 1), 1, dev)
+    xt = torch.from_numpy(x[y == 0].transpose(0, 3, 1, 2).copy()).to(dev)
+    stream = BatchStream(xt, torch.zeros(len(xt), dtype=torch.int64, device=dev), 16, 0)
+    return m, stream, int(cfg["n_critic"])
+
+
+def test_eager_iteration_counts_every_step(digits) -> None:
+    from imbench.generators.graphs import EagerIteration, make_iteration
+
+    m, stream, n_critic = _wgan_iteration_setup(digits, "cpu")
+    it = make_iteration(m, stream, n_critic, use_graph=True, log=_quiet)
+    assert type(it) is EagerIteration  # graphs are CUDA-only
+    before = [p.detach().clone() for p in m.G.parameters()]
+    for _ in range(4):
+        it()
+    sums, counts = it.take()
+    assert counts == {"d_loss": 4 * n_critic, "wasserstein": 4 * n_critic,
+                      "gp": 4 * n_critic, "g_loss": 4}
+    assert all(torch.isfinite(v) for v in sums.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, m.G.parameters(), strict=True))
+    assert it.take() == ({}, {})  # taking resets the epoch's sums
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (checked on a GPU)")
+def test_cuda_graph_iteration_trains_and_counts_like_eager(digits, tmp_path: Path) -> None:
+    from imbench.generators.graphs import GraphedIteration, make_iteration
+
+    m, stream, n_critic = _wgan_iteration_setup(digits, "cuda")
+    it = make_iteration(m, stream, n_critic, use_graph=True, log=_quiet)
+    assert isinstance(it, GraphedIteration)
+    for _ in range(it.warmup + 1):  # warm-up, then capture and first replay
+        it()
+    assert it.graph is not None and it.replays == 1
+    before = [p.detach().clone() for p in m.G.parameters()]
+    for _ in range(5):
+        it()
+    after = [p.detach().clone() for p in m.G.parameters()]
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+    n = it.warmup + 6
+    sums, counts = it.take()
+    assert counts == {"d_loss": n * n_critic, "wasserstein": n * n_critic,
+                      "gp": n * n_critic, "g_loss": n}
+    assert all(torch.isfinite(v) for v in sums.values())
+    # replays draw fresh noise: two replays from the same batch give different losses
+    it()
+    first, _ = it.take()
+    it()
+    second, _ = it.take()
+    assert first["g_loss"].item() != second["g_loss"].item()
+    # a whole short training run through train_generator, graphed
+    x, y = digits
+    sel = train_generator(x, y, method="wgan_gp", unit="class3", out_dir=tmp_path, seed=0,
+                          overrides=_overrides("wgan_gp", device="cuda"), log=_quiet)
+    assert sel["models"]["class3"]["chosen_epoch"] in {1, 2, 3}
+

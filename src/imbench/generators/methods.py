@@ -64,6 +64,7 @@ class GanMethod:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg["lr_g"], betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg["lr_d"], betas=betas)
         self.autocast = bool(cfg.get("bf16")) and device.type == "cuda"
+        self.amp_cache = True  # off under CUDA graphs (graphs.GraphedIteration)
 
     # -- networks -------------------------------------------------------------------------
     def build_discriminator(self) -> nn.Module:
@@ -73,7 +74,7 @@ class GanMethod:
 
     def _amp(self) -> contextlib.AbstractContextManager[Any]:
         if self.autocast:
-            return torch.autocast("cuda", dtype=torch.bfloat16)
+            return torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=self.amp_cache)
         return contextlib.nullcontext()
 
     # -- sampling -------------------------------------------------------------------------
@@ -251,7 +252,7 @@ class Acgan(GanMethod):
         return {"class_weights": self.class_weights.cpu()}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        if "class_weights" in state:
+        if "class_weights" in state:  # before any CUDA graph is captured
             self.class_weights = state["class_weights"].to(self.device)
 
 
@@ -292,7 +293,8 @@ class CsAcgan(Acgan):
             keep[torch.nonzero(y == c).flatten()[: int(self.cfg["cs_eval_per_class"])]] = True
         x, y = x[keep], y[keep]
         errors = self.class_errors(x, y)
-        self.class_weights = cost_sensitive_weights(errors).to(self.device)
+        # in place: a CUDA graph of the training step reads this very tensor
+        self.class_weights.copy_(cost_sensitive_weights(errors))
         out = {f"error_{c}": float(e) for c, e in enumerate(errors.tolist())}
         out.update({f"w_{c}": float(w) for c, w in enumerate(self.class_weights.tolist())})
         return out

@@ -43,12 +43,13 @@ from . import (
     load_config,
     parse_unit,
 )
+from .graphs import make_iteration
 from .methods import METHODS, Bagan, GanMethod, to_float
 from .selection import FEATURE_SPACE, CheckpointScorer
 
 FORMAT_VERSION = 1
 #: settings that may change between a checkpoint and its resumption
-_RESUMABLE_CHANGES = ("epochs", "device", "divergence_threshold")
+_RESUMABLE_CHANGES = ("epochs", "device", "divergence_threshold", "cuda_graph")
 Log = Callable[[str], None]
 
 
@@ -89,13 +90,23 @@ class BatchStream:
         self.perm = torch.from_numpy(self.rng.permutation(len(x))).to(x.device)
         self.pos = 0
 
-    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _next_indices(self) -> torch.Tensor:
         if self.pos + self.batch > len(self.perm):  # drop the remainder, reshuffle
             self.perm = torch.from_numpy(self.rng.permutation(len(self.x))).to(self.x.device)
             self.pos = 0
         idx = self.perm[self.pos:self.pos + self.batch]
         self.pos += self.batch
+        return idx
+
+    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = self._next_indices()
         return to_float(self.x[idx]), self.y[idx]
+
+    def fill(self, x_out: torch.Tensor, y_out: torch.Tensor) -> None:
+        """The next batch, as uint8, copied into fixed buffers (CUDA graph inputs)."""
+        idx = self._next_indices()
+        torch.index_select(self.x, 0, idx, out=x_out)
+        torch.index_select(self.y, 0, idx, out=y_out)
 
     def state_dict(self) -> dict[str, Any]:
         return {"rng": self.rng.bit_generator.state, "perm": self.perm.cpu(), "pos": self.pos}
@@ -266,17 +277,14 @@ def train_model(
         m.pretrain(stream, iters * n_critic, log)
         m.fit_class_gaussians(xt, yt)
 
+    iteration = make_iteration(m, stream, n_critic, bool(cfg["cuda_graph"]), log)
     epochs = int(cfg["epochs"])
     threshold = float(cfg["divergence_threshold"])
     for epoch in range(start + 1, epochs + 1):
         t0 = time.perf_counter()
-        sums: dict[str, torch.Tensor] = {}
-        counts: dict[str, int] = {}
         for _ in range(iters):
-            for _ in range(n_critic):
-                xb, yb = stream()
-                _accumulate(sums, counts, m.d_step(xb, yb))
-            _accumulate(sums, counts, m.g_step(yb))
+            iteration()
+        sums, counts = iteration.take()
         # one host sync per epoch, not per step
         row: dict[str, float] = {"epoch": epoch}
         row.update({k: float(v) / counts[k] for k, v in sums.items()})
@@ -316,13 +324,6 @@ def train_model(
                         cls_cfg.conditional)
     payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
     return ModelResult(key, payload, selection, history)
-
-
-def _accumulate(sums: dict[str, torch.Tensor], counts: dict[str, int],
-                losses: Mapping[str, torch.Tensor]) -> None:
-    for k, v in losses.items():
-        sums[k] = sums[k] + v if k in sums else v.clone()
-        counts[k] = counts.get(k, 0) + 1
 
 
 def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict[str, Any]:
