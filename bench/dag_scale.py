@@ -1,21 +1,34 @@
-"""Dry-run DAG build time and job count of a large grid, and how both grow as it doubles.
+"""Dry-run DAG build time, job count and cluster submissions of a paper-scale grid, and how
+they grow as the grid doubles.
 
-    .venv/bin/python bench/dag_scale.py                    # 4 x 7 x 5 x 1 x 5 (issue 2's grid)
-    .venv/bin/python bench/dag_scale.py --seeds 5 10 20    # growth as the seed axis doubles
+    .venv/bin/python bench/dag_scale.py                      # 4x6x12x6x5, then 2x and 4x seeds
+    .venv/bin/python bench/dag_scale.py --grid 4x7x5x1x5 --doublings 0
+    .venv/bin/python bench/dag_scale.py --axis augmenters    # double another axis
+    .venv/bin/python bench/dag_scale.py --no-cluster         # skip the --profile gpu pass
+    .venv/bin/python bench/dag_scale.py --profile-dag out.prof   # cProfile one dry-run
 
-Nothing is computed: `snakemake -n` builds the whole DAG (every input function, every
-wildcard match) in an empty working directory, so every job is pending.
+A grid is DATASETS x PROTOCOLS x AUGMENTERS x CLASSIFIERS x SEEDS. Nothing is computed:
+`snakemake -n` builds the whole DAG (every input function, every wildcard match) in an empty
+working directory, so every job is pending. Per grid it reports
+
+* `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for;
+* `cluster_dry_run_s`, `submissions`: the same grid under the cluster profile (`--profile
+  gpu`: groups and group-components as on SLURM), counting what would be handed to sbatch:
+  group jobs, plus jobs outside any group, less local rules and the target rule `all`;
+  `submissions_by` splits them (gpu: jobs on the GPU partition).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -32,55 +45,191 @@ PROTOCOLS = {
     "lt100": {"protocol": "exponential", "rho": 100},
     "counts": {"protocol": "counts", "counts": {0: 50, 1: 60}},
 }
-AUGMENTERS = ["none", "ros", "rus", "smote", "transforms"]
+# Five classic augmenters and the seven generative ones (per-class and conditional GANs).
+AUGMENTERS = ["none", "ros", "rus", "smote", "transforms",
+              "gan", "dcgan", "wgan_gp", "cgan", "acgan", "cs_acgan", "bagan"]
+# Classifier variants: every registered method, then SVM settings, until there are enough.
+SVM_VARIANTS = [
+    {"method": "svm", "params": {"features": "hog"}},
+    {"method": "svm", "params": {"features": "pixels"}},
+    {"method": "svm", "params": {"features": "hog", "class_weight": "balanced"}},
+    {"method": "svm", "params": {"features": "pixels", "class_weight": "balanced"}},
+    {"method": "svm", "params": {"features": "hog", "C": 1.0}},
+    {"method": "svm", "params": {"features": "pixels", "C": 1.0}},
+]
+AXES = ("datasets", "protocols", "augmenters", "classifiers", "seeds")
 
 
-def grid_config(n_datasets: int, n_protocols: int, n_augmenters: int, n_seeds: int) -> dict:
-    protocols = dict(list(PROTOCOLS.items())[:n_protocols])
-    augmenters = {f"{m}{i}" if i else m: {"method": m}
-                  for i in range((n_augmenters + 4) // 5) for m in AUGMENTERS}
+def classifier_pool() -> dict[str, dict]:
+    """Registered neural classifiers first (so a grid exercises the GPU rules once they
+    exist), then SVM variants."""
+    from imbench.classify import CLASSIFIER_STAGES
+
+    pool = {m: {"method": m} for m, stage in CLASSIFIER_STAGES.items() if stage != "cpu"}
+    for i, cfg in enumerate(SVM_VARIANTS):
+        pool[f"svm{i}"] = cfg
+    return pool
+
+
+def numbered(names: list[str], n: int) -> list[tuple[str, str]]:
+    """n (key, method) pairs cycling through names: ros, ..., bagan, ros1, ..."""
+    return [(names[i % len(names)] + (str(i // len(names)) if i >= len(names) else ""),
+             names[i % len(names)]) for i in range(n)]
+
+
+def grid_config(shape: dict[str, int]) -> dict:
+    if shape["datasets"] > len(DATASETS):
+        raise SystemExit(f"at most {len(DATASETS)} datasets")
+    protocols = [(f"{k}{i}" if i else k, v) for i in range(shape["protocols"] // 7 + 1)
+                 for k, v in PROTOCOLS.items()][: shape["protocols"]]
+    pool = list(classifier_pool().items())
+    classifiers = {(k if i < len(pool) else f"{k}_{i}"): v
+                   for i, (k, v) in enumerate(pool[j % len(pool)]
+                                              for j in range(shape["classifiers"]))}
     return {
-        "datasets": {d: {} for d in DATASETS[:n_datasets]},
-        "imbalances": protocols,
-        "augmenters": dict(list(augmenters.items())[:n_augmenters]),
-        "classifiers": {"svm": {"method": "svm"}},
-        "seeds": list(range(n_seeds)),
+        "datasets": {d: {} for d in DATASETS[: shape["datasets"]]},
+        "imbalances": dict(protocols),
+        "augmenters": {k: {"method": m} for k, m in numbered(AUGMENTERS, shape["augmenters"])},
+        "classifiers": classifiers,
+        "seeds": list(range(shape["seeds"])),
     }
 
 
-def dry_run(config: dict) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "config.yaml"
-        path.write_text(yaml.safe_dump(config))
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", tmp,
-               "--configfile", str(path), "-n", "--quiet", "rules", "--cores", "2"]
-        start = time.perf_counter()
-        result = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        elapsed = time.perf_counter() - start
-    match = re.search(r"^total\s+(\d+)", result.stdout + result.stderr, re.MULTILINE)
+def snakemake_cmd(config_path: Path, workdir: Path, *extra: str) -> list[str]:
+    return [str(REPO / ".venv" / "bin" / "snakemake") if (REPO / ".venv").exists()
+            else "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+            "--configfile", str(config_path), "-n", *extra]
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n"
+                           f"{result.stderr[-3000:]}")
+    return elapsed, result.stdout + result.stderr
+
+
+def total_jobs(output: str) -> int:
+    match = re.search(r"^total\s+(\d+)", output, re.MULTILINE)
     if not match:
-        raise RuntimeError(f"no job count in:\n{result.stdout}\n{result.stderr}")
-    return elapsed, int(match.group(1))
+        raise RuntimeError(f"no job count in:\n{output[-3000:]}")
+    return int(match.group(1))
+
+
+def local_rules() -> set[str]:
+    """Rules named in a `localrules:` directive (run on the submit host, never submitted)."""
+    names = {"all"}
+    for smk in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]:
+        for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\S.*\n?)+)", smk.read_text(),
+                                re.MULTILINE):
+            names |= {n.strip() for n in block.replace("\n", ",").split(",") if n.strip()}
+    return names
+
+
+def count_submissions(output: str) -> Counter:
+    """What the cluster executor would submit, from a dry-run's job listing
+    (`--quiet reason host`): top-level `rule X:` entries and `Group job G` entries."""
+    kinds: Counter = Counter()
+    current = None
+    local = local_rules()
+    for line in output.splitlines():
+        if line.startswith("rule "):
+            name = line[5:].rstrip(":")
+            current = None if name in local else f"rule:{name}"
+            if current:
+                kinds[current] += 1
+        elif "] Group job " in line or line.startswith("Group job "):
+            group = line.split("Group job ", 1)[1].split(" (", 1)[0]
+            current = "group:" + re.sub(r"_.*", "", group)
+            kinds[current] += 1
+        elif line.startswith("localrule "):
+            current = None
+        elif current and current.startswith("rule:") and "slurm_partition=gpu" in line:
+            kinds["gpu_jobs"] += 1
+    return kinds
+
+
+def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = None) -> dict:
+    config = grid_config(shape)
+    cells = 1
+    for axis in AXES:
+        cells *= shape[axis]
+    row: dict = {"grid": "x".join(str(shape[a]) for a in AXES), "cells": cells}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        config_path = workdir / "config.yaml"
+        config_path.write_text(yaml.safe_dump(config))
+        cmd = snakemake_cmd(config_path, workdir, "--quiet", "rules", "--cores", "2")
+        if profile_out is not None:
+            exe = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() \
+                else sys.executable
+            cmd = [exe, "-m", "cProfile", "-o", str(profile_out), "-m", "snakemake", *cmd[1:]]
+        seconds, out = run(cmd, REPO)
+        row.update(jobs=total_jobs(out), dry_run_s=round(seconds, 2))
+        if cluster:
+            # From the repo root, exactly as a user types it (profile `gpu`).
+            cmd = snakemake_cmd(config_path, workdir, "--profile", "gpu",
+                                "--quiet", "reason", "host")
+            seconds, out = run(cmd, REPO)
+            kinds = count_submissions(out)
+            gpu = kinds.pop("gpu_jobs", 0)
+            by: Counter = Counter()
+            for kind, n in kinds.items():
+                by["group_jobs" if kind.startswith("group:") else "single_jobs"] += n
+            row.update(cluster_dry_run_s=round(seconds, 2),
+                       submissions=sum(kinds.values()),
+                       submissions_by={**dict(sorted(kinds.items())), **by, "gpu": gpu})
+    return row
+
+
+def parse_grid(text: str) -> dict[str, int]:
+    parts = [int(p) for p in text.lower().split("x")]
+    if len(parts) != len(AXES):
+        raise SystemExit(f"--grid needs {len(AXES)} numbers: {'x'.join(AXES)}")
+    return dict(zip(AXES, parts, strict=True))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", type=int, default=4)
-    parser.add_argument("--protocols", type=int, default=7)
-    parser.add_argument("--augmenters", type=int, default=5)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[5])
+    parser.add_argument("--grid", default="4x6x12x6x5", help="x".join(AXES))
+    parser.add_argument("--axis", default="seeds", choices=AXES, help="the axis to double")
+    parser.add_argument("--doublings", type=int, default=2)
+    parser.add_argument("--no-cluster", action="store_true",
+                        help="skip the dry-run under the cluster profile")
+    parser.add_argument("--profile-dag", type=Path, metavar="OUT.prof",
+                        help="cProfile the plain dry-run of --grid into this file and stop")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "dag_scale.json")
     args = parser.parse_args()
+    shape = parse_grid(args.grid)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    if args.profile_dag:
+        row = measure(shape, cluster=False, profile_out=args.profile_dag)
+        print(json.dumps(row))
+        import pstats
+
+        pstats.Stats(str(args.profile_dag)).sort_stats("cumulative").print_stats(40)
+        return
     rows = []
-    for n_seeds in args.seeds:
-        config = grid_config(args.datasets, args.protocols, args.augmenters, n_seeds)
-        cells = (len(config["datasets"]) * len(config["imbalances"]) * len(config["augmenters"])
-                 * len(config["classifiers"]) * n_seeds)
-        seconds, jobs = dry_run(config)
-        rows.append({"cells": cells, "jobs": jobs, "dry_run_s": round(seconds, 2),
-                     "grid": f"{args.datasets}x{args.protocols}x{args.augmenters}x1x{n_seeds}"})
-        print(f"{rows[-1]['grid']:>14}  cells {cells:>6}  jobs {jobs:>6}  "
-              f"dry-run {seconds:6.1f} s  ({1000 * seconds / jobs:.1f} ms/job)", flush=True)
+    for k in range(args.doublings + 1):
+        grid = {**shape, args.axis: shape[args.axis] * 2 ** k}
+        row = measure(grid, cluster=not args.no_cluster)
+        rows.append(row)
+        line = (f"{row['grid']:>14}  cells {row['cells']:>6}  jobs {row['jobs']:>6}  "
+                f"dry-run {row['dry_run_s']:6.1f} s ({1000 * row['dry_run_s'] / row['jobs']:.2f}"
+                " ms/job)")
+        if "submissions" in row:
+            by = row["submissions_by"]
+            line += (f"  | cluster: {row['submissions']} submissions ({by.get('group_jobs', 0)}"
+                     f" group jobs, {by.get('single_jobs', 0)} single, {by.get('gpu', 0)} GPU),"
+                     f" dry-run {row['cluster_dry_run_s']:.1f} s")
+        print(line, flush=True)
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = last["cells"] / first["cells"]
+        print(f"x{growth:g} cells: jobs x{last['jobs'] / first['jobs']:.2f}, "
+              f"dry-run time x{last['dry_run_s'] / first['dry_run_s']:.2f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -1,5 +1,7 @@
 # Everything that is not a rule: validation, wildcard constraints, the grid and the input
 # functions. The logic lives in imbench.workflow so that tests reach it.
+import os
+
 from snakemake.utils import validate
 
 from imbench.reports.targets import ReportPlan
@@ -18,6 +20,9 @@ validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
 GRID = Grid(config)
+
+# With --sdm conda, envs/*.post-deploy.sh installs this checkout's package into each env.
+os.environ.setdefault("IMBENCH_SOURCE", workflow.basedir)
 
 
 wildcard_constraints:

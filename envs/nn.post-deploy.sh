@@ -1,0 +1,1 @@
+imbench.post-deploy.sh
