@@ -86,15 +86,21 @@ def flip_safe(wildcards):
 
 def generator_dirs(wildcards):
     """Generator files an augment job reads, one per training unit ({} for classic ones)."""
-    from imbench.generators import generator_units
-
-    if wildcards.augmenter not in GRID.augmenters_needing_generator():
-        return {}
-    cfg = augmenter_cfg(wildcards.augmenter)
-    counts = GRID.expected_counts(wildcards.dataset, wildcards.imbalance)
-    units = generator_units(cfg["method"], counts, sampling_strategy(wildcards))
+    units = GRID.generator_units(
+        wildcards.dataset, wildcards.imbalance, wildcards.augmenter
+    )
     base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}"
     return {unit: f"{base}/{unit}/generator.pt" for unit in units}
+
+
+def generator_unit_files(wildcards):
+    """Samples and selection of the training unit that holds {model} (a per-class model
+    trained in the dataset's one `all` job lives in that job's folder)."""
+    unit = REPORTS.unit_of_model(
+        wildcards.dataset, wildcards.imbalance, wildcards.augmenter, wildcards.model
+    )
+    base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}/{unit}"
+    return {"samples": f"{base}/samples", "selection": f"{base}/selection.json"}
 
 
 def augment_inputs(wildcards):

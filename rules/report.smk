@@ -185,28 +185,28 @@ rule plot_transforms:
 
 rule plot_generator_progress:
     input:
-        samples="models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/samples",
-        selection="models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/selection.json",
+        unpack(generator_unit_files),
         counts="data/{dataset}/{imbalance}/seed{seed}/counts.json",
     output:
         plot=report(
-            "reports/generators/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}.png",
+            "reports/generators/{dataset}/{imbalance}/{augmenter}/seed{seed}/{model}.png",
             caption="../report/generator_progress.rst",
             category="Generator progress",
             subcategory="{dataset}",
             labels={
                 "imbalance": "{imbalance}",
                 "augmenter": "{augmenter}",
-                "model": "{unit}",
+                "model": "{model}",
                 "seed": "{seed}",
             },
         ),
     log:
-        "logs/plot_generator_progress/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}.log",
+        "logs/plot_generator_progress/{dataset}/{imbalance}/{augmenter}/seed{seed}/{model}.log",
     benchmark:
-        "benchmarks/plot_generator_progress/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}.tsv"
+        "benchmarks/plot_generator_progress/{dataset}/{imbalance}/{augmenter}/seed{seed}/{model}.tsv"
     wildcard_constraints:
         augmenter=GENERATIVE_AUGMENTERS,
+        model=r"class\d+|conditional|all",
     conda:
         "../envs/imbench.yaml"
     threads: 1

@@ -14,6 +14,6 @@ generator_progress(
     imbalance=wc.imbalance,
     augmenter=wc.augmenter,
     method=snakemake.params.method,
-    unit=wc.unit,
+    model=wc.model,
     seed=int(wc.seed),
 )

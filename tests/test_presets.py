@@ -123,8 +123,13 @@ def test_presets_dry_run(tmp_path, quick):
         cfg = with_registered_classifiers(load(path))
         tmp = tmp_path / path.name
         tmp.write_text(yaml.safe_dump(cfg))
+        # run where the demo config.yaml sits, as a user does from the repo root: the preset
+        # must replace it, not merge with it
+        workdir = tmp_path / path.stem
+        workdir.mkdir()
+        (workdir / "config.yaml").write_text((REPO / "config.yaml").read_text())
         cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
-               "-d", str(tmp_path / path.stem), "--configfile", str(tmp), "-n", "--quiet",
+               "-d", str(workdir), "--configfile", str(tmp), "-n", "--quiet",
                "rules", "--cores", "2"]
         if quick:
             cmd += ["--config", "quick=true"]

@@ -176,3 +176,39 @@ def test_generator_units_follow_the_protocol(tiny_config):
     counts = grid.expected_counts("digits", "step")
     strategy = grid.sampling_strategy("digits", "step", "wgan")
     assert generator_units("wgan_gp", counts, strategy) == ["class8", "class9"]
+
+
+def test_training_jobs_one_trains_every_class_in_one_job(tiny_config):
+    tiny_config["augmenters"]["wgan"] = {"method": "wgan_gp"}
+    tiny_config["augmenters"]["wgan1"] = {"method": "wgan_gp", "training_jobs": "one"}
+    grid = Grid(tiny_config)
+    assert grid.generator_units("digits", "step", "wgan") == ["class8", "class9"]
+    assert grid.generator_units("digits", "step", "wgan1") == ["all"]
+    # the figures stay one per class however the jobs are split
+    assert grid.generator_models("digits", "step", "wgan1") == ["class8", "class9"]
+    assert grid.generator_units("digits", "step", "ros") == []
+
+
+def test_training_jobs_bad_value_or_conditional_method(tiny_config):
+    tiny_config["augmenters"]["wgan1"] = {"method": "wgan_gp", "training_jobs": "two"}
+    _expect_error(tiny_config, "augmenters.wgan1.training_jobs", "'two'", "per_class")
+    tiny_config["augmenters"]["wgan1"] = {"method": "acgan", "training_jobs": "one"}
+    _expect_error(tiny_config, "augmenters.wgan1.training_jobs", "acgan", "wgan_gp")
+
+
+def test_training_jobs_one_in_the_dag(repo, tmp_path, tiny_config):
+    """One train_generator job for both minority classes; a progress figure per class, each
+    reading the `all` unit's samples."""
+    tiny_config["augmenters"] = {"none": {"method": "none"},
+                                 "wgan": {"method": "wgan_gp", "training_jobs": "one"}}
+    tiny_config["exclude"] = [{"imbalance": "none", "augmenter": "wgan"}]
+    result = _snakemake_dry_run(repo, tmp_path, tiny_config)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    jobs = dict(line.split()[:2] for line in out.splitlines()
+                if line.split()[:1] and line.split()[0] in
+                ("train_generator", "plot_generator_progress"))
+    assert jobs == {"train_generator": "1", "plot_generator_progress": "2"}, out
+    assert "wgan/seed0/all/generator.pt" in out
+    for c in (8, 9):
+        assert f"reports/generators/digits/step/wgan/seed0/class{c}.png" in out

@@ -263,6 +263,27 @@ class Grid:
         return [n for n in self.names("classifiers")
                 if CLASSIFIER_STAGES.get(self.classifier_cfg(n)["method"]) == stage]
 
+    def generator_units(self, dataset: str, imbalance: str, augmenter: str) -> list[str]:
+        """The generator training jobs of a generative augmenter on one imbalanced set
+        (``class{c}``, ``all`` or ``conditional``; [] for classic augmenters)."""
+        return self._units(dataset, imbalance, augmenter,
+                           self.augmenter_cfg(augmenter).get("training_jobs", "per_class"))
+
+    def generator_models(self, dataset: str, imbalance: str, augmenter: str) -> list[str]:
+        """The models those jobs train, one figure each: ``class{c}`` per minority class
+        however the jobs are split, ``conditional``, or ``all`` when the counts are only
+        known after loading."""
+        return self._units(dataset, imbalance, augmenter, "per_class")
+
+    def _units(self, dataset: str, imbalance: str, augmenter: str, jobs: str) -> list[str]:
+        from .generators import generator_units
+
+        if augmenter not in self.augmenters_needing_generator():
+            return []
+        return generator_units(self.augmenter_cfg(augmenter)["method"],
+                               self.expected_counts(dataset, imbalance),
+                               self.sampling_strategy(dataset, imbalance, augmenter), jobs)
+
     def augmenters_needing_generator(self) -> list[str]:
         from .generators import GENERATOR_KINDS
 
@@ -316,6 +337,7 @@ class Grid:
                 prefix = f"{section}.{name}.params"
                 if section == "augmenters":
                     cls.check_params(cfg["params"], key=prefix)
+                    self._check_training_jobs(name, cfg)
                     if "flip_safe" in cls.default_params:
                         # A label-unsafe flip is an error on the datasets it would run on.
                         for dataset in self.names("datasets"):
@@ -331,6 +353,19 @@ class Grid:
         seeds = self.config["seeds"]
         if len(set(seeds)) != len(seeds):
             raise ConfigError("seeds", seeds, "distinct integers")
+
+    def _check_training_jobs(self, name: str, cfg: Mapping[str, Any]) -> None:
+        from .generators import GENERATOR_KINDS, TRAINING_JOBS
+
+        if "training_jobs" not in cfg:
+            return
+        key, value = f"augmenters.{name}.training_jobs", cfg["training_jobs"]
+        if value not in TRAINING_JOBS:
+            raise ConfigError(key, value, list(TRAINING_JOBS))
+        if GENERATOR_KINDS.get(cfg["method"]) != "per_class":
+            per_class = sorted(m for m, k in GENERATOR_KINDS.items() if k == "per_class")
+            raise ConfigError(key, value, f"only for per-class generators {per_class} "
+                                          f"(method {cfg['method']!r} trains one model)")
 
     def _excluded_pair(self, axis_a: str, a: str, axis_b: str, b: str) -> bool:
         """True when an exclusion names exactly (and only) these two axes' values."""

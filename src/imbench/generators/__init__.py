@@ -46,19 +46,28 @@ def check_method(method: str) -> str:
     return method
 
 
+#: how the models of a per-class method are split into jobs (augmenter key ``training_jobs``)
+TRAINING_JOBS = ("per_class", "one")
+
+
 def generator_units(
-    method: str, expected_counts: Sequence[int] | None, sampling_strategy: Any = "auto"
+    method: str, expected_counts: Sequence[int] | None, sampling_strategy: Any = "auto",
+    training_jobs: str = "per_class",
 ) -> list[str]:
     """The training jobs ("units") a generative augmenter needs.
 
     Conditional methods train one model: ``["conditional"]``. Per-class methods train one model
-    per class that receives images (``class{c}``); when the counts are unknown at DAG time
-    (``None``, e.g. a folder dataset) one job, ``"all"``, trains every such class in turn.
+    per class that receives images (``class{c}``), each its own job so that a cluster runs
+    them side by side; with ``training_jobs="one"``, or when the counts are unknown at DAG
+    time (``None``, e.g. a folder dataset), one job, ``"all"``, trains every such class in
+    turn (on one GPU that was faster than separate jobs sharing it: docs/cluster.md).
     """
     check_method(method)
+    if training_jobs not in TRAINING_JOBS:
+        raise ConfigError("training_jobs", training_jobs, list(TRAINING_JOBS))
     if GENERATOR_KINDS[method] == "conditional":
         return ["conditional"]
-    if expected_counts is None:
+    if expected_counts is None or training_jobs == "one":
         return ["all"]
     from ..augment.base import resolve_sampling_strategy
 
@@ -144,6 +153,6 @@ def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
 
 __all__ = [
     "CHECKPOINT_DIR", "GENERATOR_FILE", "GENERATOR_KINDS", "LOSSES_FILE", "SAMPLES_DIR",
-    "SELECTION_FILE", "check_method", "default_config", "generator_units", "load_config",
-    "parse_unit",
+    "SELECTION_FILE", "TRAINING_JOBS", "check_method", "default_config", "generator_units",
+    "load_config", "parse_unit",
 ]

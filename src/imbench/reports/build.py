@@ -101,13 +101,19 @@ def transforms(imbalanced: PathLike, imbalanced_counts: PathLike, rebalanced_cou
 
 def generator_progress(samples_dir: PathLike, selection: PathLike, imbalanced_counts: PathLike,
                        out: PathLike, *, dataset: str, imbalance: str, augmenter: str,
-                       method: str, unit: str, seed: int, n_frames: int = 6) -> None:
+                       method: str, model: str, seed: int, n_frames: int = 6) -> None:
+    """Sample grids of one model over epochs; ``model`` is ``class{c}``, ``conditional`` or
+    (counts unknown until loading) ``all``, which shows the unit's first model."""
     info = read_json(imbalanced_counts)
     chosen = collect.chosen_epochs([selection])
     frames_by_model = collect.sample_frames(samples_dir)
     if not frames_by_model:
         raise FileNotFoundError(f"no epoch sample grids in {samples_dir}")
-    model = unit if unit in frames_by_model else sorted(frames_by_model)[0]
+    if model == "all":
+        model = sorted(frames_by_model)[0]
+    elif model not in frames_by_model:
+        raise FileNotFoundError(f"no sample grids of {model} in {samples_dir}: "
+                                f"found {sorted(frames_by_model)}")
     pngs = frames_by_model[model]
     epochs = figures.pick_epochs(list(pngs), chosen.get(model), n_frames)
     frames = [(e, collect.read_png(pngs[e])) for e in epochs]

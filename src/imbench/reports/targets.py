@@ -120,13 +120,13 @@ class ReportPlan:
     def units(self, dataset: str, imbalance: str, augmenter: str) -> list[str]:
         """Generator training units of a generative augmenter (as rules/common.smk's
         generator_dirs)."""
-        from ..generators import generator_units
+        return self.grid.generator_units(dataset, imbalance, augmenter)
 
-        if augmenter not in self._generative:
-            return []
-        return generator_units(self._method(augmenter),
-                               self.grid.expected_counts(dataset, imbalance),
-                               self.grid.sampling_strategy(dataset, imbalance, augmenter))
+    def unit_of_model(self, dataset: str, imbalance: str, augmenter: str, model: str) -> str:
+        """The training unit whose folder holds a model's samples (``all`` holds every
+        per-class model when one job trains them)."""
+        units = self.units(dataset, imbalance, augmenter)
+        return model if model in units else units[0]
 
     @staticmethod
     def model_dir(dataset: str, imbalance: str, augmenter: str, seed: Any, unit: str) -> str:
@@ -201,11 +201,11 @@ class ReportPlan:
     def generators(self) -> list[str]:
         out = []
         for d, i, a, s in self._first_seeds():
-            units = self.units(d, i, a) if self._imbalanced(i) else []
-            if not units:
+            models = self.grid.generator_models(d, i, a) if self._imbalanced(i) else []
+            if not models:
                 continue
             base = f"reports/generators/{d}/{i}/{a}/seed{s}"
-            out += [f"{base}/{u}.png" for u in units]
+            out += [f"{base}/{m}.png" for m in models]
             out.append(f"{base}/losses.png")
         return out
 
