@@ -5,7 +5,7 @@ the RBF SVM's fit + predict time on the §4.4 subsample of its 1024-d features.
     .venv/bin/python bench/cnn_speed.py --n-train 2000 --n-test 500 --svm-per-class 100
     .venv/bin/python bench/cnn_speed.py --data /work/shared/data/fashion_mnist.npz --epochs 2
 
-With ``--data`` (an .npz with x_train, y_train, x_test, y_test) the first ``--n-train``
+With ``--data`` (an .npz with x_train, y_train, x_test, y_test) a seeded random ``--n-train``
 training images and ``--n-test`` test images are used and test accuracies are printed too;
 otherwise images and labels are uniform noise of Fashion-MNIST's shape. The first epoch
 includes graph tracing; pass ``--epochs 2`` or more to see the steady state. Prints one JSON
@@ -18,17 +18,20 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 
 def _per_class(value: str) -> int | str:
     return value if value == "all" else int(value)
+
+
+def _subset(x: np.ndarray, y: np.ndarray, n: int, rng: np.random.RandomState
+            ) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.sort(rng.permutation(len(x))[:n])
+    return x[idx], y[idx].astype(np.int64)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -58,8 +61,9 @@ def main(argv: list[str] | None = None) -> dict:
     rng = np.random.RandomState(args.seed)
     if args.data:
         with np.load(args.data) as d:
-            x, y = d["x_train"][: args.n_train], d["y_train"][: args.n_train].astype(np.int64)
-            xt, yt = d["x_test"][: args.n_test], d["y_test"][: args.n_test].astype(np.int64)
+            # a seeded random subset: some copies are sorted by class
+            x, y = _subset(d["x_train"], d["y_train"], args.n_train, rng)
+            xt, yt = _subset(d["x_test"], d["y_test"], args.n_test, rng)
         if x.ndim == 3:
             x, xt = x[..., None], xt[..., None]
         n_classes = int(max(y.max(), yt.max())) + 1
