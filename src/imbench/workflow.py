@@ -276,11 +276,14 @@ class Grid:
         return self._units(dataset, imbalance, augmenter, "per_class")
 
     def _units(self, dataset: str, imbalance: str, augmenter: str, jobs: str) -> list[str]:
-        from .generators import generator_units
+        from .generators import GENERATOR_KINDS, generator_units
 
-        if augmenter not in self.augmenters_needing_generator():
+        # asked once per job by input functions: look at this augmenter only, not the
+        # whole augmenters section (augmenters_needing_generator)
+        method = self.augmenter_cfg(augmenter)["method"]
+        if method not in GENERATOR_KINDS:
             return []
-        return generator_units(self.augmenter_cfg(augmenter)["method"],
+        return generator_units(method,
                                self.expected_counts(dataset, imbalance),
                                self.sampling_strategy(dataset, imbalance, augmenter), jobs)
 
