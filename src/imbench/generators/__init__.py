@@ -7,6 +7,7 @@ This module is deliberately light (no torch import): the workflow calls
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -142,6 +143,9 @@ def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
     ):
         raise ConfigError(f"{prefix}.iters_per_epoch", cfg["iters_per_epoch"],
                           "null or an integer >= 1")
+    tol = cfg["selection_tolerance"]
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
+        raise ConfigError(f"{prefix}.selection_tolerance", tol, "a number >= 0")
     if not 0.0 <= float(cfg["holdout_fraction"]) < 1.0:
         raise ConfigError(f"{prefix}.holdout_fraction", cfg["holdout_fraction"],
                           "a float in [0, 1)")

@@ -13,10 +13,24 @@ Why these choices:
   (random-network features track sample quality well: Naeem et al. 2020). The reference
   classifier is kept out of this on purpose: it judges the result in quality.json, and
   choosing the epoch with it would grade the generator with its own selection criterion.
+* The lowest score is not taken at face value: with a handful of held-out images the scores
+  of neighbouring checkpoints differ by less than their noise, and the plain minimum then
+  picks an early, under-trained epoch by chance. ``choose_epoch`` takes the *latest*
+  checkpoint whose score is within ``tolerance`` standard errors of the lowest (the
+  one-standard-error rule of Breiman et al. 1984, leaning towards longer training). The
+  standard error is the two-sample jackknife of the *paired* difference (Arvesen 1969): every
+  checkpoint is scored against the same real images with the same noise, so leaving out
+  real image i (or noise vector j) at both epochs gives the difference's leave-one-out
+  values, and the real-real term, common to both, cancels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,17 +64,91 @@ class RandomFeatures(nn.Module):
         return torch.cat([self.net(x[i:i + 256].float()) for i in range(0, len(x), 256)])
 
 
+@dataclass(frozen=True)
+class KidScore:
+    """A KID value and its leave-one-out values (for the jackknife in ``choose_epoch``).
+
+    ``loo_real[i]``: the estimate without real image i (empty when there are under 3 real
+    images: the real-real term needs two left); ``loo_fake[j]``: without generated image j.
+    """
+
+    value: float
+    loo_real: list[float]
+    loo_fake: list[float]
+
+
 def kid(real: torch.Tensor, fake: torch.Tensor) -> float:
     """Unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3 between two feature sets (n, m >= 2)."""
+    return kid_with_loo(real, fake).value
+
+
+def kid_with_loo(real: torch.Tensor, fake: torch.Tensor) -> KidScore:
+    """``kid`` and its leave-one-out values, from the same three kernel matrices."""
     real, fake = real.double(), fake.double()
     d = real.shape[1]
     k_rr = (real @ real.T / d + 1) ** 3
     k_ff = (fake @ fake.T / d + 1) ** 3
     k_rf = (real @ fake.T / d + 1) ** 3
     n, m = len(real), len(fake)
-    term_rr = (k_rr.sum() - k_rr.diagonal().sum()) / (n * (n - 1))
-    term_ff = (k_ff.sum() - k_ff.diagonal().sum()) / (m * (m - 1))
-    return float(term_rr + term_ff - 2 * k_rf.mean())
+    rows_rr = k_rr.sum(1) - k_rr.diagonal()  # off-diagonal row sums
+    rows_ff = k_ff.sum(1) - k_ff.diagonal()
+    s_rr, s_ff, s_rf = rows_rr.sum(), rows_ff.sum(), k_rf.sum()
+    term_rr = s_rr / (n * (n - 1))
+    term_ff = s_ff / (m * (m - 1))
+    value = term_rr + term_ff - 2 * s_rf / (n * m)
+    loo_real: list[float] = []
+    if n >= 3:
+        rr = (s_rr - 2 * rows_rr) / ((n - 1) * (n - 2))
+        loo_real = (rr + term_ff - 2 * (s_rf - k_rf.sum(1)) / ((n - 1) * m)).tolist()
+    loo_fake: list[float] = []
+    if m >= 3:
+        ff = (s_ff - 2 * rows_ff) / ((m - 1) * (m - 2))
+        loo_fake = (term_rr + ff - 2 * (s_rf - k_rf.sum(0)) / (n * (m - 1))).tolist()
+    return KidScore(float(value), loo_real, loo_fake)
+
+
+def _jackknife_var(loo: np.ndarray) -> float:
+    """Jackknife variance from leave-one-out values: (n - 1) / n * sum (v_i - mean)^2."""
+    n = len(loo)
+    return float((n - 1) / n * np.sum((loo - loo.mean()) ** 2)) if n >= 2 else 0.0
+
+
+def difference_se(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]
+                  ) -> float:
+    """Jackknife standard error of mean-over-classes KID(a) - KID(b), paired by image.
+
+    ``a``, ``b``: class -> {"loo_real": [...], "loo_fake": [...]} of two checkpoints scored on
+    the same real images and noise. Classes are independent: variances add, over C^2.
+    """
+    var = 0.0
+    for c in a:
+        for part in ("loo_real", "loo_fake"):
+            d = np.asarray(a[c][part], dtype=float) - np.asarray(b[c][part], dtype=float)
+            var += _jackknife_var(d)
+    return float(np.sqrt(var) / len(a))
+
+
+def choose_epoch(scores: Mapping[int, Mapping[str, Mapping[str, Any]]], tolerance: float
+                 ) -> dict[str, Any]:
+    """The latest checkpoint whose mean KID is within ``tolerance`` SEs of the lowest.
+
+    ``scores``: epoch -> class -> {"kid": value, "loo_real": [...], "loo_fake": [...]}.
+    ``tolerance`` 0 takes the lowest score (ties: the later epoch). Returns the chosen and
+    lowest epochs, the mean score per epoch, and each later epoch's difference and SE.
+    """
+    mean = {e: float(np.mean([s["kid"] for s in by_class.values()]))
+            for e, by_class in scores.items()}
+    lowest = min(mean, key=lambda e: (mean[e], -e))
+    chosen, gaps = lowest, {}
+    for e in sorted(mean):
+        if e <= lowest:
+            continue
+        diff = mean[e] - mean[lowest]
+        se = difference_se(scores[e], scores[lowest])
+        gaps[e] = {"difference": diff, "se": se}
+        if diff <= tolerance * se:
+            chosen = e
+    return {"chosen_epoch": chosen, "lowest_epoch": lowest, "mean": mean, "gaps": gaps}
 
 
 class CheckpointScorer:
@@ -75,5 +163,6 @@ class CheckpointScorer:
     def usable(self) -> bool:
         return bool(self.real)
 
-    def score(self, fake_by_class: dict[int, torch.Tensor]) -> dict[int, float]:
-        return {c: kid(self.real[c], self.features(fake_by_class[c])) for c in self.real}
+    def score(self, fake_by_class: dict[int, torch.Tensor]) -> dict[int, KidScore]:
+        return {c: kid_with_loo(self.real[c], self.features(fake_by_class[c]))
+                for c in self.real}

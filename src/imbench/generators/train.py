@@ -45,11 +45,14 @@ from . import (
 )
 from .graphs import make_iteration
 from .methods import METHODS, Bagan, GanMethod, to_float
-from .selection import FEATURE_SPACE, CheckpointScorer
+from .selection import FEATURE_SPACE, CheckpointScorer, choose_epoch
 
 FORMAT_VERSION = 1
+#: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values)
+_STATE_VERSION = 2
 #: settings that may change between a checkpoint and its resumption
-_RESUMABLE_CHANGES = ("epochs", "device", "divergence_threshold", "cuda_graph")
+_RESUMABLE_CHANGES = ("epochs", "device", "divergence_threshold", "cuda_graph",
+                      "selection_tolerance")
 Log = Callable[[str], None]
 
 
@@ -247,12 +250,14 @@ def train_model(
 
     last = work_dir / "last.pt"
     history: list[dict[str, float]] = []
-    scores: dict[int, dict[str, float]] = {}
+    # epoch -> class -> {"kid", "loo_real", "loo_fake"} (see selection.choose_epoch)
+    scores: dict[int, dict[str, dict[str, Any]]] = {}
     start = 0
     # a checkpoint is only resumed by the run that made it: same data, seed and settings
     # (more epochs is fine: training simply goes on). Snakemake reruns a job when its params
     # change, and that run must not continue a model trained with the old ones.
     fingerprint = {"data": array_digest(x, y_model), "seed": seed, "format": FORMAT_VERSION,
+                   "state": _STATE_VERSION,
                    "cfg": repr(sorted((k, v) for k, v in cfg.items()
                                       if k not in _RESUMABLE_CHANGES))}
     if last.exists():
@@ -304,10 +309,12 @@ def train_model(
                 gen = torch.Generator().manual_seed(seed + 2)  # same noise at every epoch
                 fake = {c: generate_images(m, torch.full((n_s,), c), gen) for c in scorer.real}
                 # keyed by the real class (a per-class model's own label is always 0)
-                scores[epoch] = {str(c if cls_cfg.conditional else classes[0]): s
-                                 for c, s in scorer.score(fake).items()}
+                scores[epoch] = {
+                    str(c if cls_cfg.conditional else classes[0]):
+                        {"kid": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
+                    for c, s in scorer.score(fake).items()}
                 log(f"{key} epoch {epoch}: KID to held-out real "
-                    f"{np.mean(list(scores[epoch].values())):.5g}")
+                    f"{np.mean([s['kid'] for s in scores[epoch].values()]):.5g}")
             _save({"format": FORMAT_VERSION, **_payload(m, method, cfg, epoch)},
                   work_dir / f"generator_epoch{epoch:04d}.pt")
             _save({"method": m.state_dict(), "stream": stream.state_dict(),
@@ -321,7 +328,7 @@ def train_model(
             on_epoch_end(epoch)
 
     selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
-                        cls_cfg.conditional)
+                        cls_cfg.conditional, float(cfg["selection_tolerance"]))
     payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
     return ModelResult(key, payload, selection, history)
 
@@ -333,23 +340,34 @@ def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict
             "extra": m.extra_state()}
 
 
-def _select(scores: dict[int, dict[str, float]], epochs: int, key: str, n_train: int,
-            n_hold: int, classes: list[int], conditional: bool) -> dict[str, Any]:
+def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
+            n_train: int, n_hold: int, classes: list[int], conditional: bool,
+            tolerance: float) -> dict[str, Any]:
     base = {"n_train": n_train, "n_holdout": n_hold}
     if not scores:
         return {**base, "chosen_epoch": epochs, "metric": None,
                 "reason": "selection 'last' or no held-out images: the final epoch"}
-    mean = {e: float(np.mean(list(s.values()))) for e, s in scores.items()}
-    best = min(mean, key=lambda e: (mean[e], -e))  # ties: the later epoch
+    pick = choose_epoch(scores, tolerance)
+    best, lowest, mean = pick["chosen_epoch"], pick["lowest_epoch"], pick["mean"]
     what = (f"mean KID over classes {classes}" if conditional
             else f"KID of class {classes[0]}")
+    reason = (f"{what} (unbiased MMD^2, cubic kernel) between generated images and {n_hold} "
+              f"held-out real training images, at checkpoint epochs {sorted(scores)}: lowest "
+              f"{mean[lowest]:.5g} at epoch {lowest}")
+    if best != lowest:
+        gap = pick["gaps"][best]
+        reason += (f"; epoch {best}, the latest within {tolerance:g} jackknife SE of it "
+                   f"({gap['difference']:.3g} <= {tolerance:g} x {gap['se']:.3g}), is used")
+    else:
+        reason += f"; no later epoch within {tolerance:g} jackknife SE of it"
     return {
-        **base, "chosen_epoch": best, "metric": "kid", "feature_space": FEATURE_SPACE,
+        **base, "chosen_epoch": best, "lowest_epoch": lowest, "metric": "kid",
+        "tolerance_se": tolerance, "feature_space": FEATURE_SPACE,
         "scores": {str(e): v for e, v in sorted(mean.items())},
-        "per_class_scores": {str(e): s for e, s in sorted(scores.items())},
-        "reason": (f"lowest {what} (unbiased MMD^2, cubic kernel) between generated images "
-                   f"and {n_hold} held-out real training images, among checkpoint epochs "
-                   f"{sorted(scores)}: {mean[best]:.5g} at epoch {best}"),
+        "per_class_scores": {str(e): {c: s["kid"] for c, s in by_class.items()}
+                             for e, by_class in sorted(scores.items())},
+        "later_epochs": {str(e): g for e, g in sorted(pick["gaps"].items())},
+        "reason": reason,
     }
 
 

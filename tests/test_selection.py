@@ -1,0 +1,77 @@
+"""Epoch choice: KID's leave-one-out values, the paired jackknife SE, the tolerance rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from imbench.errors import ConfigError
+from imbench.generators import load_config
+from imbench.generators.selection import choose_epoch, difference_se, kid, kid_with_loo
+
+
+def _features(seed: int, n: int, shift: float = 0.0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 16, generator=g) + shift
+
+
+def test_leave_one_out_values_equal_refitting_without_the_image() -> None:
+    real, fake = _features(0, 6), _features(1, 9, shift=3.0)
+    score = kid_with_loo(real, fake)
+    assert score.value == pytest.approx(kid(real, fake))
+    assert score.value > 0  # shifted features are far apart
+    keep = lambda n, i: [k for k in range(n) if k != i]  # noqa: E731
+    assert score.loo_real == pytest.approx([kid(real[keep(6, i)], fake) for i in range(6)])
+    assert score.loo_fake == pytest.approx([kid(real, fake[keep(9, j)]) for j in range(9)])
+    # with two real images the real-real term cannot lose one: no real jackknife
+    assert kid_with_loo(real[:2], fake).loo_real == []
+
+
+def _entry(value: float, loo_real: list[float], loo_fake: list[float]) -> dict:
+    return {"kid": value, "loo_real": loo_real, "loo_fake": loo_fake}
+
+
+def test_difference_se_is_the_paired_jackknife_and_ignores_a_common_shift() -> None:
+    a = {"3": _entry(0.0, [1.0, 2.0, 3.0], [0.0, 0.0])}
+    b = {"3": _entry(0.0, [0.0, 0.0, 0.0], [0.0, 0.0])}
+    # (n - 1) / n * sum of squares around the mean: 2/3 * 2 = 4/3
+    assert difference_se(a, b) == pytest.approx(np.sqrt(4 / 3))
+    # noise both epochs share (same left-out real image) cancels in the paired difference
+    shifted = {"3": _entry(0.0, [11.0, 12.0, 13.0], [5.0, 5.0])}
+    assert difference_se(shifted, {"3": _entry(0.0, [10.0, 10.0, 10.0], [5.0, 5.0])}) == \
+        pytest.approx(np.sqrt(4 / 3))
+    # two independent classes: variances add, the mean over classes divides by C
+    two = {"3": a["3"], "4": a["3"]}
+    assert difference_se(two, {"3": b["3"], "4": b["3"]}) == pytest.approx(
+        np.sqrt(2 * 4 / 3) / 2)
+
+
+def _scores(values: dict[int, float], spread: float) -> dict:
+    # per-epoch leave-one-out values scattered by +-spread around the epoch's value, with a
+    # different pattern per epoch so that differences are noisy too
+    rng = np.random.default_rng(0)
+    return {e: {"3": _entry(v, list(v + spread * rng.standard_normal(8)),
+                            list(v + spread * rng.standard_normal(16)))}
+            for e, v in values.items()}
+
+
+def test_choose_epoch_keeps_the_lowest_unless_a_later_one_is_within_noise() -> None:
+    values = {2: 0.050, 4: 0.040, 6: 0.041, 8: 0.090}
+    noisy = choose_epoch(_scores(values, spread=0.001), tolerance=1.0)
+    assert noisy["lowest_epoch"] == 4
+    assert noisy["chosen_epoch"] == 6  # 0.001 above, SE ~0.005; epoch 8 is far off
+    assert noisy["gaps"][8]["difference"] > noisy["gaps"][8]["se"]
+    assert noisy["gaps"][6]["difference"] == pytest.approx(0.001)
+
+    exact = choose_epoch(_scores(values, spread=1e-6), tolerance=1.0)
+    assert exact["chosen_epoch"] == 4  # without noise the 0.001 gap counts
+    assert choose_epoch(_scores(values, spread=0.001), tolerance=0.0)["chosen_epoch"] == 4
+
+
+def test_selection_tolerance_must_be_a_non_negative_number() -> None:
+    assert load_config("dcgan")["selection_tolerance"] == 1.0
+    assert load_config("dcgan", {"selection_tolerance": 0})["selection_tolerance"] == 0
+    for bad in (-1, "one", True, float("inf")):
+        with pytest.raises(ConfigError, match="selection_tolerance"):
+            load_config("dcgan", {"selection_tolerance": bad})
