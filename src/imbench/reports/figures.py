@@ -563,7 +563,7 @@ def plot_metric_vs_ratio(
                 ax.set_xlim(0.85, max(rhos + [1]) * 1.35)
                 ax.set_xlabel("imbalance ratio ρ (log)")
                 ax.set_ylabel(f"{metric_label(metric)} (%)")
-                ax.set_title(f"{metric_label(metric)} — {protocol}", fontsize=10)
+                ax.set_title(f"{metric_label(metric)} — protocol {protocol}", fontsize=10)
                 ax.grid(alpha=0.3)
         fig.legend(list(handles.values()), list(handles), loc="upper right", frameon=False,
                    fontsize=9, title="augmenter", title_fontsize=9)
