@@ -289,6 +289,13 @@ def plot_real_vs_generated(
                 padded = np.full(block.shape, 255, np.uint8)
                 padded[:canvas.shape[0], :canvas.shape[1]] = canvas
                 _show(ax, padded)
+                if j == 0 and per_row - len(imgs) >= 2:
+                    # a short real row is all the class has (extreme ratios), not missing
+                    # data: say so in the blank slots
+                    ax.text((len(imgs) + per_row) / (2 * per_row), 0.5,
+                            f"{len(imgs) or 'no'} real image{'' if len(imgs) == 1 else 's'}"
+                            "\nin the training set", transform=ax.transAxes, ha="center",
+                            va="center", fontsize=8, color="0.35")
                 if i == 0:
                     ax.set_title(head, fontsize=10)
                 if j == 0:
