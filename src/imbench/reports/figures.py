@@ -477,11 +477,15 @@ def plot_gan_losses(
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel("mean loss")
             ax.grid(alpha=0.3)
-        fig.legend(list(handles.values()), list(handles), loc="upper right",
-                   frameon=False, fontsize=9)
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0, 1 - 1.4 / (4.2 * cols + 1.6), 1))
+        # beside the top-right panel, below the title (a figure corner collides with a long
+        # title when there is one panel)
+        top_right = axes[0][cols - 1].get_position()
+        fig.legend(list(handles.values()), list(handles), loc="upper left",
+                   bbox_to_anchor=(top_right.x1 + 0.01, top_right.y1), frameon=False,
+                   fontsize=9)
     _save(fig, path)
 
 
@@ -533,8 +537,9 @@ def plot_metric_vs_ratio(
                     if line.empty:
                         continue
                     x = line["rho"].to_numpy(float)
-                    # multiplicative dodge: the same shift on a log axis at every ρ
-                    x = x * math.exp(0.035 * span * (k - (m - 1) / 2))
+                    # multiplicative dodge: the same shift on a log axis at every ρ, all
+                    # augmenters within 10% of the axis span so that none reads as another ρ
+                    x = x * math.exp(0.1 * span * (k / max(m - 1, 1) - 0.5))
                     y = 100 * line["mean"].to_numpy(float)
                     sd = 100 * np.nan_to_num(line["std"].to_numpy(float))
                     if metric in original:
@@ -553,6 +558,8 @@ def plot_metric_vs_ratio(
                         ax.errorbar(x[-len(line):], y[-len(line):], yerr=sd[-len(line):],
                                     fmt="none", ecolor=colour, elinewidth=1, capsize=2,
                                     zorder=3)
+                for rho in rhos:  # where the dodged points really are
+                    ax.axvline(rho, color="0.8", lw=0.8, zorder=0)
                 if metric in original:
                     h = ax.axhline(100 * original[metric][0], color="0.45", ls=":", lw=1.2,
                                    label="original (balanced, ρ = 1)", zorder=2)
