@@ -130,7 +130,7 @@ def get_final_output():
     for dataset, imbalance, augmenter, seed in GRID.unique(
         "dataset", "imbalance", "augmenter", "seed"
     ):
-        if augmenter in GRID.augmenters_needing_generator():
+        if GRID.needs_generator(augmenter):
             targets.append(
                 f"results/{dataset}/{imbalance}/{augmenter}/seed{seed}/quality.json"
             )

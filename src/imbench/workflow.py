@@ -276,22 +276,23 @@ class Grid:
         return self._units(dataset, imbalance, augmenter, "per_class")
 
     def _units(self, dataset: str, imbalance: str, augmenter: str, jobs: str) -> list[str]:
-        from .generators import GENERATOR_KINDS, generator_units
+        from .generators import generator_units
 
-        # asked once per job by input functions: look at this augmenter only, not the
-        # whole augmenters section (augmenters_needing_generator)
-        method = self.augmenter_cfg(augmenter)["method"]
-        if method not in GENERATOR_KINDS:
+        if not self.needs_generator(augmenter):
             return []
-        return generator_units(method,
+        return generator_units(self.augmenter_cfg(augmenter)["method"],
                                self.expected_counts(dataset, imbalance),
                                self.sampling_strategy(dataset, imbalance, augmenter), jobs)
 
-    def augmenters_needing_generator(self) -> list[str]:
+    def needs_generator(self, augmenter: str) -> bool:
+        """Whether this augmenter's method trains a generator (input functions ask this per
+        job: it looks at one augmenter, not the whole section)."""
         from .generators import GENERATOR_KINDS
 
-        return [n for n in self.names("augmenters")
-                if self.augmenter_cfg(n)["method"] in GENERATOR_KINDS]
+        return self.augmenter_cfg(augmenter)["method"] in GENERATOR_KINDS
+
+    def augmenters_needing_generator(self) -> list[str]:
+        return [n for n in self.names("augmenters") if self.needs_generator(n)]
 
     # -- checks ----------------------------------------------------------------------------
     def _check_datasets(self) -> None:
