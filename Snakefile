@@ -19,7 +19,6 @@ include: "rules/imbalance.smk"
 include: "rules/generators.smk"
 include: "rules/augment.smk"
 include: "rules/classify.smk"
-include: "rules/neural.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
 

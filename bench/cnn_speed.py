@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     import keras
 
-    from imbench.classify.neural import CNNClassifier, FeatureSVM
+    from imbench.classify.cnn import CNNClassifier
+    from imbench.classify.cnn_svm import FeatureSVM
 
     rng = np.random.RandomState(args.seed)
     if args.data:

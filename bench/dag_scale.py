@@ -63,9 +63,9 @@ AXES = ("datasets", "protocols", "augmenters", "classifiers", "seeds")
 def classifier_pool() -> dict[str, dict]:
     """Registered neural classifiers first (so a grid exercises the GPU rules once they
     exist), then SVM variants."""
-    from imbench.classify import CLASSIFIER_STAGES
+    from imbench.classify import CLASSIFIERS
 
-    pool = {m: {"method": m} for m, stage in CLASSIFIER_STAGES.items() if stage != "cpu"}
+    pool = {m: {"method": m} for m in CLASSIFIERS if CLASSIFIERS[m].stage != "cpu"}
     for i, cfg in enumerate(SVM_VARIANTS):
         pool[f"svm{i}"] = cfg
     return pool

@@ -137,20 +137,22 @@ def project(x: np.ndarray, iters: int, device: str, ipe: int, variant: str = "de
     ``losses``, also store the per-epoch loss rows under ``losses[variant]``."""
     import csv
 
-    from imbench.generators.train import train_generator
+    from imbench.generators.train import UnitFiles, train_generator
+    from imbench.plan.layout import unit_files_in
 
     y = np.zeros(len(x), dtype=np.int64)
     # a one-class set: the unit is class0 (the sampling strategy is irrelevant here)
     with tempfile.TemporaryDirectory() as tmp:
+        files = UnitFiles(**unit_files_in(tmp))
         t0 = time.perf_counter()
-        train_generator(x, y, method="wgan_gp", unit="class0", out_dir=tmp,
+        train_generator(x, y, method="wgan_gp", unit="class0", files=files,
                         seed=VARIANT_SEEDS.get(variant, seed),
                         overrides={"epochs": max(1, iters // ipe), "iters_per_epoch": ipe,
                                    "device": device, **VARIANTS[variant]},
                         sampling_strategy="all", log=lambda s: None)
         seconds = time.perf_counter() - t0
         if losses is not None:
-            with open(Path(tmp) / "losses.csv") as fh:
+            with open(files.losses) as fh:
                 losses[variant] = list(csv.DictReader(fh))
         return seconds
 
@@ -260,7 +262,8 @@ def compare_units(args: argparse.Namespace) -> dict[str, float]:
 
 def worker_all(args: argparse.Namespace) -> None:
     """One process training several classes in turn (the workflow's unit "all")."""
-    from imbench.generators.train import train_generator
+    from imbench.generators.train import UnitFiles, train_generator
+    from imbench.plan.layout import unit_files_in
 
     xs, ys = [], []
     for c in map(int, args.worker_all.split(",")):
@@ -270,7 +273,8 @@ def worker_all(args: argparse.Namespace) -> None:
     x, y = np.concatenate(xs), np.concatenate(ys)
     ipe = args.iters_per_epoch
     with tempfile.TemporaryDirectory() as tmp:
-        train_generator(x, y, method="wgan_gp", unit="all", out_dir=tmp, seed=0,
+        train_generator(x, y, method="wgan_gp", unit="all",
+                        files=UnitFiles(**unit_files_in(tmp)), seed=0,
                         overrides={"epochs": max(1, args.iters // ipe), "iters_per_epoch": ipe,
                                    "device": args.device, **VARIANTS[args.variant]},
                         sampling_strategy="all",

@@ -2,25 +2,21 @@ rule augment:
     input:
         unpack(augment_inputs),
     output:
-        train="data/{dataset}/{imbalance}/{augmenter}/seed{seed}/train.npz",
-        counts="data/{dataset}/{imbalance}/{augmenter}/seed{seed}/counts.json",
+        train=layout.TRAIN,
+        counts=layout.TRAIN_COUNTS,
     log:
-        "logs/augment/{dataset}/{imbalance}/{augmenter}/seed{seed}.log",
+        layout.log("augment", layout.VARIANT),
     benchmark:
-        "benchmarks/augment/{dataset}/{imbalance}/{augmenter}/seed{seed}.tsv"
+        layout.benchmark("augment", layout.VARIANT)
     conda:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        augmenter=lambda wc: augmenter_cfg(wc.augmenter),
-        cell=lambda wc: {
-            "dataset": {"name": wc.dataset, **dataset_cfg(wc.dataset)},
-            "imbalance": {"name": wc.imbalance, **imbalance_cfg(wc.imbalance)},
-            "augmenter": {"name": wc.augmenter, **augmenter_cfg(wc.augmenter)},
-        },
+        augmenter=lambda wc: GRID.augmenter_cfg(wc.augmenter),
+        cell=variant_config,
         sampling_strategy=sampling_strategy,
         flip_safe=flip_safe,
         seed=lambda wc: int(wc.seed),
-        generators=generator_dirs,
+        generators=generator_files,
     script:
         "../scripts/augment.py"

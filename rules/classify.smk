@@ -1,21 +1,101 @@
-# CPU classifiers (SVM). Neural classifiers have their own rules in neural.smk.
+# Classifiers, one set of rules per stage (a classifier class declares its stage; see
+# imbench.plan.stages). The rules write the same path pattern, so each is tied by a wildcard
+# constraint to the classifier names of its stage.
+
+
+# "cpu" (SVM): fit, then predict the test set once.
 rule train_classifier:
     input:
-        train="data/{dataset}/{imbalance}/{augmenter}/seed{seed}/train.npz",
-        raw="data/raw/{dataset}.npz",
+        train=layout.TRAIN,
+        raw=layout.RAW,
     output:
-        predictions="results/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}/predictions.npz",
+        predictions=layout.PREDICTIONS,
     log:
-        "logs/train_classifier/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}.log",
+        layout.log("train_classifier", layout.CELL),
     benchmark:
-        "benchmarks/train_classifier/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}.tsv"
+        layout.benchmark("train_classifier", layout.CELL)
     wildcard_constraints:
         classifier=CPU_CLASSIFIERS,
     conda:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        classifier=lambda wc: classifier_cfg(wc.classifier),
+        classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/train_classifier.py"
+
+
+# "neural" (cnn, resnet18, small_cnn, egan; a GPU rule): fit, then predict once.
+rule train_neural:
+    input:
+        train=layout.TRAIN,
+        raw=layout.RAW,
+    output:
+        predictions=layout.PREDICTIONS,
+        report=layout.TRAIN_REPORT,
+    log:
+        layout.log("train_neural", layout.CELL),
+    benchmark:
+        layout.benchmark("train_neural", layout.CELL)
+    wildcard_constraints:
+        classifier=NEURAL_CLASSIFIERS,
+    conda:
+        "../envs/nn.yaml"
+    threads: 2
+    params:
+        classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
+        seed=lambda wc: int(wc.seed),
+        cell=cell_config,
+    script:
+        "../scripts/train_classifier.py"
+
+
+# "two_stage" (cnn_svm), first half (the GPU job): train the CNN, write it and its features.
+rule train_cnn:
+    input:
+        train=layout.TRAIN,
+        raw=layout.RAW,
+    output:
+        model=layout.CNN_MODEL,
+        features=layout.CNN_FEATURES,
+        report=layout.CNN_REPORT,
+    log:
+        layout.log("train_cnn", layout.CELL),
+    benchmark:
+        layout.benchmark("train_cnn", layout.CELL)
+    wildcard_constraints:
+        classifier=TWO_STAGE_CLASSIFIERS,
+    conda:
+        "../envs/nn.yaml"
+    threads: 2
+    params:
+        classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
+        seed=lambda wc: int(wc.seed),
+        cell=cell_config,
+    script:
+        "../scripts/train_cnn.py"
+
+
+# "two_stage", second half (CPU): RBF SVM on a §4.4 subsample of the training features.
+rule fit_svm:
+    input:
+        features=layout.CNN_FEATURES,
+    output:
+        predictions=layout.PREDICTIONS,
+        report=layout.SVM_REPORT,
+    log:
+        layout.log("fit_svm", layout.CELL),
+    benchmark:
+        layout.benchmark("fit_svm", layout.CELL)
+    wildcard_constraints:
+        classifier=TWO_STAGE_CLASSIFIERS,
+    conda:
+        "../envs/nn.yaml"
+    threads: 1
+    params:
+        classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
+        seed=lambda wc: int(wc.seed),
+        cell=cell_config,
+    script:
+        "../scripts/fit_svm.py"

@@ -1,17 +1,11 @@
 # Everything that is not a rule: validation, wildcard constraints, the grid and the input
-# functions. The logic lives in imbench.workflow so that tests reach it.
+# functions. The logic lives in imbench.plan (the only place that imports it) so that tests
+# reach it; every file path pattern is a constant of imbench.plan.layout.
 import os
 
 from snakemake.utils import validate
 
-from imbench.reports.targets import ReportPlan
-from imbench.workflow import (
-    Grid,
-    augmented_path,
-    cell_path,
-    imbalanced_path,
-    prepare_config,
-)
+from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
 
 # Presets: quick_overrides when quick=true, data_sources overlay; then the merged config is
 # what the schema checks.
@@ -34,33 +28,18 @@ wildcard_constraints:
     unit=r"class\d+|conditional|all",
 
 
+# train_classifier, train_neural and fit_svm write the same path pattern: each is tied to
+# the classifiers whose class declares its stage (imbench.plan.stages).
 CPU_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cpu"))
 NEURAL_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("neural"))
-CNN_SVM_CLASSIFIERS = GRID.regex("classifiers", GRID.classifiers_for_stage("cnn_svm"))
-GENERATIVE_AUGMENTERS = GRID.regex("augmenters", GRID.augmenters_needing_generator())
-# Report targets and the report rules' inputs (imbench.reports.targets).
+TWO_STAGE_CLASSIFIERS = GRID.regex(
+    "classifiers", GRID.classifiers_for_stage("two_stage")
+)
+# Report targets and every report rule's inputs and params (imbench.plan.reports).
 REPORTS = ReportPlan(GRID)
 
 
-def dataset_cfg(name):
-    return GRID.dataset_cfg(name)
-
-
-def imbalance_cfg(name):
-    return GRID.imbalance_cfg(name)
-
-
-def augmenter_cfg(name):
-    return GRID.augmenter_cfg(name)
-
-
-def classifier_cfg(name):
-    return GRID.classifier_cfg(name)
-
-
 def cell_of(wildcards):
-    from imbench.workflow import Cell
-
     return Cell(
         wildcards.dataset,
         wildcards.imbalance,
@@ -74,6 +53,31 @@ def cell_config(wildcards):
     return GRID.cell_config(cell_of(wildcards))
 
 
+def variant_config(wildcards):
+    """The config of a rebalanced training set (dataset, imbalance, augmenter)."""
+    return {
+        "dataset": {"name": wildcards.dataset, **GRID.dataset_cfg(wildcards.dataset)},
+        "imbalance": {
+            "name": wildcards.imbalance,
+            **GRID.imbalance_cfg(wildcards.imbalance),
+        },
+        "augmenter": {
+            "name": wildcards.augmenter,
+            **GRID.augmenter_cfg(wildcards.augmenter),
+        },
+    }
+
+
+def imbalanced_config(wildcards):
+    return {
+        "dataset": {"name": wildcards.dataset, **GRID.dataset_cfg(wildcards.dataset)},
+        "imbalance": {
+            "name": wildcards.imbalance,
+            **GRID.imbalance_cfg(wildcards.imbalance),
+        },
+    }
+
+
 def sampling_strategy(wildcards):
     return GRID.sampling_strategy(
         wildcards.dataset, wildcards.imbalance, wildcards.augmenter
@@ -84,54 +88,40 @@ def flip_safe(wildcards):
     return GRID.spec(wildcards.dataset).flip_safe
 
 
-def generator_dirs(wildcards):
-    """Generator files an augment job reads, one per training unit ({} for classic ones)."""
+def generator_files(wildcards):
+    """The generator.pt an augment job reads, one per training unit ({} for classic ones)."""
     units = GRID.generator_units(
         wildcards.dataset, wildcards.imbalance, wildcards.augmenter
     )
-    base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}"
-    return {unit: f"{base}/{unit}/generator.pt" for unit in units}
-
-
-def generator_unit_files(wildcards):
-    """Samples and selection of the training unit that holds {model} (a per-class model
-    trained in the dataset's one `all` job lives in that job's folder)."""
-    unit = REPORTS.unit_of_model(
-        wildcards.dataset, wildcards.imbalance, wildcards.augmenter, wildcards.model
-    )
-    base = f"models/{wildcards.dataset}/{wildcards.imbalance}/{wildcards.augmenter}/seed{wildcards.seed}/{unit}"
-    return {"samples": f"{base}/samples", "selection": f"{base}/selection.json"}
+    return {u: layout.path(layout.GENERATOR, wildcards, unit=u) for u in units}
 
 
 def augment_inputs(wildcards):
     inputs = {
-        "train": imbalanced_path(
-            wildcards.dataset, wildcards.imbalance, wildcards.seed
-        ),
-        "counts": imbalanced_path(
-            wildcards.dataset, wildcards.imbalance, wildcards.seed, "counts.json"
-        ),
+        "train": layout.path(layout.IMBALANCED, wildcards),
+        "counts": layout.path(layout.IMBALANCED_COUNTS, wildcards),
     }
-    for unit, path in generator_dirs(wildcards).items():
+    for unit, path in generator_files(wildcards).items():
         inputs[f"generator_{unit}"] = path
     return inputs
 
 
-def get_report_output():
-    """Tables, figures, statistics and reports/index.html (see docs/reports.md)."""
-    return REPORTS.targets()
-
-
 def get_final_output():
-    targets = ["results/summary.csv"]
-    targets += get_report_output()
+    targets = [layout.SUMMARY]
+    targets += REPORTS.targets()
     for cell in GRID.cells:
-        targets.append(cell_path(cell, "confusion_matrix.png"))
+        targets.append(cell.path(layout.CONFUSION))
     for dataset, imbalance, augmenter, seed in GRID.unique(
         "dataset", "imbalance", "augmenter", "seed"
     ):
         if GRID.needs_generator(augmenter):
             targets.append(
-                f"results/{dataset}/{imbalance}/{augmenter}/seed{seed}/quality.json"
+                layout.path(
+                    layout.QUALITY,
+                    dataset=dataset,
+                    imbalance=imbalance,
+                    augmenter=augmenter,
+                    seed=seed,
+                )
             )
     return targets

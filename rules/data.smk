@@ -5,16 +5,16 @@ localrules:
 
 rule fetch_dataset:
     output:
-        raw="data/raw/{dataset}.npz",
+        raw=layout.RAW,
     log:
-        "logs/fetch_dataset/{dataset}.log",
+        layout.log("fetch_dataset", layout.DATASET),
     benchmark:
-        "benchmarks/fetch_dataset/{dataset}.tsv"
+        layout.benchmark("fetch_dataset", layout.DATASET)
     conda:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        dataset=lambda wc: dataset_cfg(wc.dataset),
+        dataset=lambda wc: GRID.dataset_cfg(wc.dataset),
         cache_dir=config.get("cache_dir", ".cache/imbench"),
         offline=config.get("offline", False),
     script:

@@ -1,12 +1,12 @@
 rule evaluate:
     input:
-        predictions="results/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}/predictions.npz",
-        imbalanced="data/{dataset}/{imbalance}/seed{seed}/counts.json",
-        raw="data/raw/{dataset}.npz",
+        predictions=layout.PREDICTIONS,
+        imbalanced=layout.IMBALANCED_COUNTS,
+        raw=layout.RAW,
     output:
-        metrics="results/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}/metrics.json",
+        metrics=layout.METRICS,
         confusion=report(
-            "results/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}/confusion_matrix.png",
+            layout.CONFUSION,
             caption="../report/confusion_matrix.rst",
             category="Confusion matrices",
             subcategory="{dataset}",
@@ -19,9 +19,9 @@ rule evaluate:
             },
         ),
     log:
-        "logs/evaluate/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}.log",
+        layout.log("evaluate", layout.CELL),
     benchmark:
-        "benchmarks/evaluate/{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}.tsv"
+        layout.benchmark("evaluate", layout.CELL)
     conda:
         "../envs/imbench.yaml"
     threads: 1
@@ -37,11 +37,11 @@ rule aggregate:
     input:
         metrics=GRID.metrics_targets(),
     output:
-        summary="results/summary.csv",
+        summary=layout.SUMMARY,
     log:
-        "logs/aggregate/aggregate.log",
+        layout.log("aggregate", "aggregate"),
     benchmark:
-        "benchmarks/aggregate/aggregate.tsv"
+        layout.benchmark("aggregate", "aggregate")
     conda:
         "../envs/imbench.yaml"
     threads: 1

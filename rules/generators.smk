@@ -1,45 +1,44 @@
-# Generative augmenters: generator training (one job per unit: class{c} or conditional),
-# the per-dataset reference classifier, and generator quality.
-# Checkpoints live in {unit}/checkpoints/, deliberately NOT an output: Snakemake deletes the
-# outputs of a failed or incomplete job, and the rerun must find the checkpoints to resume.
+# Generative augmenters: generator training (one job per unit: class{c}, all or
+# conditional), the per-dataset reference classifier, and generator quality.
+# Checkpoints live in layout.GENERATOR_CHECKPOINTS, deliberately NOT an output: Snakemake
+# deletes the outputs of a failed or incomplete job, and the rerun must find them to resume.
 
 
 rule train_generator:
     input:
-        imbalanced="data/{dataset}/{imbalance}/seed{seed}/imbalanced.npz",
-        counts="data/{dataset}/{imbalance}/seed{seed}/counts.json",
+        imbalanced=layout.IMBALANCED,
+        counts=layout.IMBALANCED_COUNTS,
     output:
-        generator="models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/generator.pt",
-        losses="models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/losses.csv",
-        selection="models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/selection.json",
-        samples=directory(
-            "models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/samples"
-        ),
+        generator=layout.GENERATOR,
+        losses=layout.GENERATOR_LOSSES,
+        selection=layout.GENERATOR_SELECTION,
+        samples=directory(layout.GENERATOR_SAMPLES),
     log:
-        "logs/train_generator/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}.log",
+        layout.log("train_generator", layout.UNIT),
     benchmark:
-        "benchmarks/train_generator/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}.tsv"
+        layout.benchmark("train_generator", layout.UNIT)
     conda:
         "../envs/gan.yaml"
     threads: 1
     params:
-        method=lambda wc: augmenter_cfg(wc.augmenter)["method"],
-        overrides=lambda wc: augmenter_cfg(wc.augmenter).get("params", {}),
+        method=lambda wc: GRID.augmenter_cfg(wc.augmenter)["method"],
+        overrides=lambda wc: GRID.augmenter_cfg(wc.augmenter).get("params", {}),
         sampling_strategy=sampling_strategy,
         seed=lambda wc: int(wc.seed),
+        checkpoints=lambda wc: layout.path(layout.GENERATOR_CHECKPOINTS, wc),
     script:
         "../scripts/train_generator.py"
 
 
 rule train_reference:
     input:
-        raw="data/raw/{dataset}.npz",
+        raw=layout.RAW,
     output:
-        classifier="models/{dataset}/reference/classifier.pt",
+        classifier=layout.REFERENCE,
     log:
-        "logs/train_reference/{dataset}.log",
+        layout.log("train_reference", layout.DATASET),
     benchmark:
-        "benchmarks/train_reference/{dataset}.tsv"
+        layout.benchmark("train_reference", layout.DATASET)
     conda:
         "../envs/gan.yaml"
     threads: 1
@@ -52,18 +51,16 @@ rule train_reference:
 
 rule generator_quality:
     input:
-        train="data/{dataset}/{imbalance}/{augmenter}/seed{seed}/train.npz",
-        imbalanced="data/{dataset}/{imbalance}/seed{seed}/imbalanced.npz",
-        reference="models/{dataset}/reference/classifier.pt",
+        train=layout.TRAIN,
+        imbalanced=layout.IMBALANCED,
+        reference=layout.REFERENCE,
     output:
-        quality="results/{dataset}/{imbalance}/{augmenter}/seed{seed}/quality.json",
-        sheets=directory(
-            "reports/real_or_fake/{dataset}/{imbalance}/{augmenter}/seed{seed}"
-        ),
+        quality=layout.QUALITY,
+        sheets=directory(layout.REAL_OR_FAKE),
     log:
-        "logs/generator_quality/{dataset}/{imbalance}/{augmenter}/seed{seed}.log",
+        layout.log("generator_quality", layout.VARIANT),
     benchmark:
-        "benchmarks/generator_quality/{dataset}/{imbalance}/{augmenter}/seed{seed}.tsv"
+        layout.benchmark("generator_quality", layout.VARIANT)
     conda:
         "../envs/gan.yaml"
     threads: 1

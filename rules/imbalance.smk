@@ -1,22 +1,19 @@
 rule make_imbalanced:
     input:
-        raw="data/raw/{dataset}.npz",
+        raw=layout.RAW,
     output:
-        train="data/{dataset}/{imbalance}/seed{seed}/imbalanced.npz",
-        counts="data/{dataset}/{imbalance}/seed{seed}/counts.json",
+        train=layout.IMBALANCED,
+        counts=layout.IMBALANCED_COUNTS,
     log:
-        "logs/make_imbalanced/{dataset}/{imbalance}/seed{seed}.log",
+        layout.log("make_imbalanced", layout.IMBALANCED_SET),
     benchmark:
-        "benchmarks/make_imbalanced/{dataset}/{imbalance}/seed{seed}.tsv"
+        layout.benchmark("make_imbalanced", layout.IMBALANCED_SET)
     conda:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        protocol=lambda wc: imbalance_cfg(wc.imbalance),
-        cell=lambda wc: {
-            "dataset": {"name": wc.dataset, **dataset_cfg(wc.dataset)},
-            "imbalance": {"name": wc.imbalance, **imbalance_cfg(wc.imbalance)},
-        },
+        protocol=lambda wc: GRID.imbalance_cfg(wc.imbalance),
+        cell=imbalanced_config,
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/make_imbalanced.py"

@@ -2,17 +2,21 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
-from imbench.augment import rebalance  # noqa: E402
+from imbench.augment import AUGMENTERS, rebalance  # noqa: E402
 from imbench.io import load_npz, read_json, save_npz, write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
-from imbench.workflow import protocol_strategy  # noqa: E402
+from imbench.sampling import concrete_strategy  # noqa: E402
 
 data = load_npz(snakemake.input.train)
 cfg = snakemake.params.augmenter
-strategy = snakemake.params.sampling_strategy
-if strategy == "protocol":  # counts were unknown when the DAG was built (folder datasets)
-    imbalanced = read_json(snakemake.input.counts)
-    strategy = protocol_strategy(imbalanced["original_counts"], imbalanced["counts"])
+imbalanced = read_json(snakemake.input.counts)
+# `protocol` left for the job when the counts were unknown as the DAG was built (folders)
+strategy = concrete_strategy(
+    snakemake.params.sampling_strategy,
+    AUGMENTERS[cfg["method"]].kind,
+    imbalanced["original_counts"],
+    imbalanced["counts"],
+)
 x, y, synthetic, info = rebalance(
     data["x"],
     data["y"],

@@ -6,7 +6,7 @@ log = start(snakemake)
 
 import numpy as np  # noqa: E402
 
-from imbench.classify.neural import fit_svm_on_features  # noqa: E402
+from imbench.classify.cnn_svm import fit_svm_on_features  # noqa: E402
 from imbench.classify.predictions import save_predictions  # noqa: E402
 from imbench.io import load_npz, write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402

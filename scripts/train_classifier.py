@@ -1,15 +1,21 @@
+"""train_classifier and train_neural: fit a single-job classifier (SVM on a CPU; cnn,
+resnet18, small_cnn, egan on a GPU rule) on the rebalanced training set and predict the
+dataset's test set once."""
+
 from imbench.runtime import start
 
 log = start(snakemake)
 
 from imbench.classify import fit_and_predict  # noqa: E402
 from imbench.classify.predictions import save_predictions  # noqa: E402
-from imbench.io import load_npz  # noqa: E402
+from imbench.io import load_npz, write_json  # noqa: E402
+from imbench.provenance import provenance  # noqa: E402
 
 train = load_npz(snakemake.input.train)
 raw = load_npz(snakemake.input.raw)
 cfg = snakemake.params.classifier
-predictions = fit_and_predict(
+seed = snakemake.params.seed
+_, predictions, report = fit_and_predict(
     cfg["method"],
     cfg["params"],
     train["x"],
@@ -17,8 +23,18 @@ predictions = fit_and_predict(
     raw["x_test"],
     raw["y_test"],
     n_classes=len(raw["class_names"]),
-    seed=snakemake.params.seed,
+    seed=seed,
     n_jobs=snakemake.threads,
+    synthetic=train.get("synthetic"),
 )
-log.info("test accuracy %.4f", (predictions["y_pred"] == predictions["y_true"]).mean())
+log.info(
+    "%s: test accuracy %.4f on %d images (%s)",
+    cfg["method"],
+    (predictions["y_pred"] == predictions["y_true"]).mean(),
+    len(predictions["y_true"]),
+    report["evaluation"]["task"],
+)
 save_predictions(snakemake.output.predictions, **predictions)
+if "report" in snakemake.output.keys():
+    report["provenance"] = provenance(snakemake.params.cell, seed)
+    write_json(snakemake.output.report, report)

@@ -5,7 +5,7 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
-from imbench.classify.neural import train_cnn_features  # noqa: E402
+from imbench.classify.cnn_svm import train_cnn_features  # noqa: E402
 from imbench.io import load_npz, save_npz, write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 

@@ -4,26 +4,28 @@ from imbench.runtime import start
 
 start(snakemake)
 
-from pathlib import Path  # noqa: E402
-
 import torch  # noqa: E402
 
-from imbench.generators.train import train_generator  # noqa: E402
+from imbench.generators.train import UnitFiles, train_generator  # noqa: E402
 from imbench.io import load_npz, read_json  # noqa: E402
-from imbench.workflow import protocol_strategy  # noqa: E402
+from imbench.sampling import concrete_strategy  # noqa: E402
 
 torch.set_num_threads(snakemake.threads)
 data = load_npz(snakemake.input.imbalanced)
-strategy = snakemake.params.sampling_strategy
-if strategy == "protocol":  # counts were unknown when the DAG was built (folder datasets)
-    counts = read_json(snakemake.input.counts)
-    strategy = protocol_strategy(counts["original_counts"], counts["counts"])
+counts = read_json(snakemake.input.counts)
+# `protocol` left for the job when the counts were unknown as the DAG was built (folders)
+strategy = concrete_strategy(
+    snakemake.params.sampling_strategy, "over", counts["original_counts"], counts["counts"]
+)
+out = snakemake.output
 train_generator(
     data["x"],
     data["y"],
     method=snakemake.params.method,
     unit=snakemake.wildcards.unit,
-    out_dir=Path(snakemake.output.generator).parent,
+    files=UnitFiles(
+        out.generator, out.losses, out.selection, out.samples, snakemake.params.checkpoints
+    ),
     seed=snakemake.params.seed,
     overrides=dict(snakemake.params.overrides),
     sampling_strategy=strategy,

@@ -7,10 +7,11 @@ import itertools
 import numpy as np
 import pytest
 
-from imbench.augment import AUGMENTERS, Augmenter, resolve_sampling_strategy
+from imbench.augment import AUGMENTERS, Augmenter
 from imbench.errors import ConfigError, DataError
+from imbench.sampling import resolve_sampling_strategy
 
-CLASSIC = [n for n in AUGMENTERS if not AUGMENTERS[n].needs_generator]
+CLASSIC = [n for n in AUGMENTERS if AUGMENTERS[n].generator is None]
 #: augmenters whose output does not depend on random_state at all
 DETERMINISTIC = {"none"}
 COUNTS = [12, 5, 3]

@@ -20,10 +20,10 @@ torch.set_num_threads(1)  # CI has 2 shared cores; also makes runs bit-reproduci
 
 from sklearn.datasets import load_digits  # noqa: E402
 
-from imbench.augment.generative import GenerativeAugmenter  # noqa: E402
+from imbench.augment import AUGMENTERS  # noqa: E402
 from imbench.errors import ConfigError, DataError  # noqa: E402
 from imbench.generators import (  # noqa: E402
-    GENERATOR_KINDS,
+    GENERATORS,
     generator_units,
     load_config,
 )
@@ -32,9 +32,11 @@ from imbench.generators.nets import gradient_penalty  # noqa: E402
 from imbench.generators.sampling import GeneratorSet  # noqa: E402
 from imbench.generators.train import (  # noqa: E402
     DivergenceError,
+    UnitFiles,
     check_divergence,
     train_generator,
 )
+from imbench.plan.layout import unit_files_in  # noqa: E402
 
 TINY = {"epochs": 3, "width": 8, "latent_dim": 16, "batch_size": 32, "min_iters_per_epoch": 2,
         "checkpoint_every": 1, "sample_every": 2, "selection_samples": 32, "grid_size": 4}
@@ -64,7 +66,12 @@ def _quiet(_: str) -> None:
 
 
 def _unit(method: str) -> str:
-    return "conditional" if GENERATOR_KINDS[method] == "conditional" else "class3"
+    return "conditional" if GENERATORS[method].conditional else "class3"
+
+
+def files(folder: Path) -> UnitFiles:
+    """A unit's files in one folder, as the workflow names them."""
+    return UnitFiles(**unit_files_in(folder))
 
 
 # -- light API -----------------------------------------------------------------------------
@@ -93,8 +100,9 @@ def test_config_defaults_and_unknown_key() -> None:
         load_config("dcgan", {"gp_lambda": 5})  # a WGAN-GP key means nothing to DCGAN
     with pytest.raises(ConfigError, match="d_norm"):
         load_config("wgan_gp", {"d_norm": "batch"})
-    wgan = next(c for c in GenerativeAugmenter.__subclasses__() if c.method == "wgan_gp")
-    assert wgan.default_params["n_critic"] == 5 and wgan.needs_generator
+    wgan = AUGMENTERS["wgan_gp"]
+    assert wgan.default_params["n_critic"] == 5 and wgan.generator == "per_class"
+    assert AUGMENTERS["bagan"].generator == "conditional"
     with pytest.raises(ConfigError, match="epochz"):
         wgan.check_params({"epochz": 3})
     with pytest.raises(ConfigError, match=r"augmenters\.w\.params\.d_norm"):
@@ -102,11 +110,11 @@ def test_config_defaults_and_unknown_key() -> None:
 
 
 # -- every generator ------------------------------------------------------------------------
-@pytest.mark.parametrize("method", sorted(GENERATOR_KINDS))
+@pytest.mark.parametrize("method", sorted(GENERATORS))
 def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     x, y = digits
     out = tmp_path / method
-    sel = train_generator(x, y, method=method, unit=_unit(method), out_dir=out, seed=0,
+    sel = train_generator(x, y, method=method, unit=_unit(method), files=files(out), seed=0,
                           overrides=_overrides(method), log=_quiet)
     key = "conditional" if _unit(method) == "conditional" else "class3"
     info = sel["models"][key]
@@ -122,15 +130,15 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     losses = (out / "losses.csv").read_text().splitlines()
     assert len(losses) == 1 + 3 and losses[0].startswith("model,epoch,d_loss")
 
-    images = GeneratorSet({_unit(method): out}).sample(3, 50, seed=1)
+    images = GeneratorSet({_unit(method): files(out).generator}).sample(3, 50, seed=1)
     assert images.shape == (50, 8, 8, 1) and images.dtype == np.uint8
     assert images.std() > 0  # not a constant image
 
     # the augmenter contract: originals first, then the generated class-3 images
-    aug_cls = next(c for c in GenerativeAugmenter.__subclasses__() if c.method == method)
+    aug_cls = AUGMENTERS[method]
     aug = aug_cls(sampling_strategy={3: 60}, random_state=0, **_overrides(method))
     aug.check_params(_overrides(method))
-    aug.set_generators({_unit(method): str(out)})
+    aug.set_generators({_unit(method): files(out).generator})
     xr, yr = aug.fit_resample(x, y)
     assert xr.shape == (len(x) + 20, 8, 8, 1) and (yr[len(x):] == 3).all()
     assert aug.synthetic_mask_.sum() == 20 and (xr[: len(x)] == x).all()
@@ -138,13 +146,13 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
 
 def test_all_unit_trains_each_needed_class(digits, tmp_path: Path) -> None:
     x, y = digits
-    sel = train_generator(x, y, method="gan", unit="all", out_dir=tmp_path, seed=0,
+    sel = train_generator(x, y, method="gan", unit="all", files=files(tmp_path), seed=0,
                           overrides=_overrides("gan", epochs=1),
                           sampling_strategy={3: 100, 5: 190}, log=_quiet)
     assert sorted(sel["models"]) == ["class3", "class5"]
-    assert GeneratorSet({"all": tmp_path}).classes == [3, 5]
+    assert GeneratorSet({"all": files(tmp_path).generator}).classes == [3, 5]
     with pytest.raises(DataError, match="conditional"):
-        train_generator(x, y, method="gan", unit="conditional", out_dir=tmp_path, seed=0,
+        train_generator(x, y, method="gan", unit="conditional", files=files(tmp_path), seed=0,
                         overrides=_overrides("gan"), log=_quiet)
 
 
@@ -198,7 +206,7 @@ def test_check_divergence_names_epoch_and_loss() -> None:
 def test_divergence_fails_the_job_without_outputs(digits, tmp_path: Path) -> None:
     x, y = digits
     with pytest.raises(DivergenceError, match="class3 diverged at epoch 1"):
-        train_generator(x, y, method="wgan_gp", unit="class3", out_dir=tmp_path, seed=0,
+        train_generator(x, y, method="wgan_gp", unit="class3", files=files(tmp_path), seed=0,
                         overrides=_overrides("wgan_gp", divergence_threshold=1e-9),
                         log=_quiet)
     assert not (tmp_path / "generator.pt").exists()
@@ -210,17 +218,18 @@ def test_same_seed_same_weights_and_images(digits, tmp_path: Path) -> None:
     x, y = digits
     runs = {}
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        train_generator(x, y, method="dcgan", unit="class3", out_dir=tmp_path / name,
+        train_generator(x, y, method="dcgan", unit="class3", files=files(tmp_path / name),
                         seed=seed, overrides=_overrides("dcgan", epochs=2, device="cpu"),
                         log=_quiet)
         runs[name] = torch.load(tmp_path / name / "generator.pt", weights_only=True)
     ga, gb, gc = (runs[k]["models"]["class3"]["G"] for k in "abc")
     assert all(torch.equal(ga[k], gb[k]) for k in ga)
     assert not all(torch.equal(ga[k], gc[k]) for k in ga)
-    sa = GeneratorSet({"class3": tmp_path / "a"}).sample(3, 20, seed=9)
-    sb = GeneratorSet({"class3": tmp_path / "b"}).sample(3, 20, seed=9)
+    sa = GeneratorSet({"class3": files(tmp_path / "a").generator}).sample(3, 20, seed=9)
+    sb = GeneratorSet({"class3": files(tmp_path / "b").generator}).sample(3, 20, seed=9)
     assert np.array_equal(sa, sb)
-    assert not np.array_equal(sa, GeneratorSet({"class3": tmp_path / "a"}).sample(3, 20, 10))
+    other_seed = GeneratorSet({"class3": files(tmp_path / "a").generator}).sample(3, 20, 10)
+    assert not np.array_equal(sa, other_seed)
 
 
 # -- resume after kill ----------------------------------------------------------------------
@@ -228,11 +237,11 @@ CHILD = """
 import sys, time, numpy as np, torch
 torch.set_num_threads(1)
 sys.path.insert(0, {tests!r})
-from test_generators import _digits, _overrides
+from test_generators import _digits, _overrides, files
 from imbench.generators.train import train_generator
 x, y = _digits()
 keep = (y != 3) | (np.cumsum(y == 3) <= 40)
-train_generator(x[keep], y[keep], method="wgan_gp", unit="class3", out_dir={out!r}, seed=0,
+train_generator(x[keep], y[keep], method="wgan_gp", unit="class3", files=files({out!r}), seed=0,
                 overrides=_overrides("wgan_gp", epochs=6, checkpoint_every=2),
                 on_epoch_end=lambda e: time.sleep(0.5), log=lambda s: None)
 """
@@ -259,13 +268,13 @@ def test_resume_after_kill_matches_uninterrupted_run(digits, tmp_path: Path) -> 
     assert 2 <= epoch_at_kill < 6
 
     lines: list[str] = []
-    train_generator(x, y, method="wgan_gp", unit="class3", out_dir=killed, seed=0,
+    train_generator(x, y, method="wgan_gp", unit="class3", files=files(killed), seed=0,
                     overrides=ov, log=lines.append)
     assert f"class3: resuming from checkpoint at epoch {epoch_at_kill}" in lines
     assert sum("epoch" in ln and "/6:" in ln for ln in lines) == 6 - epoch_at_kill
 
     straight = tmp_path / "straight"
-    train_generator(x, y, method="wgan_gp", unit="class3", out_dir=straight, seed=0,
+    train_generator(x, y, method="wgan_gp", unit="class3", files=files(straight), seed=0,
                     overrides=ov, log=_quiet)
     a = torch.load(killed / "checkpoints/class3/last.pt", weights_only=True)["method"]
     b = torch.load(straight / "checkpoints/class3/last.pt", weights_only=True)["method"]
@@ -287,16 +296,16 @@ def test_resume_after_kill_matches_uninterrupted_run(digits, tmp_path: Path) -> 
 
 def test_changed_settings_start_afresh_instead_of_resuming(digits, tmp_path: Path) -> None:
     x, y = digits
-    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+    train_generator(x, y, method="gan", unit="class3", files=files(tmp_path), seed=0,
                     overrides=_overrides("gan", epochs=2), log=_quiet)
     lines: list[str] = []
     # more epochs, same settings: continues from epoch 2
-    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+    train_generator(x, y, method="gan", unit="class3", files=files(tmp_path), seed=0,
                     overrides=_overrides("gan", epochs=3), log=lines.append)
     assert "class3: resuming from checkpoint at epoch 2" in lines
     lines.clear()
     # another learning rate: the old checkpoint must not be continued
-    train_generator(x, y, method="gan", unit="class3", out_dir=tmp_path, seed=0,
+    train_generator(x, y, method="gan", unit="class3", files=files(tmp_path), seed=0,
                     overrides=_overrides("gan", epochs=3, lr_g=1e-3), log=lines.append)
     assert any("starting afresh" in ln for ln in lines)
     assert not any("resuming" in ln for ln in lines)
@@ -363,7 +372,7 @@ def test_cuda_graph_iteration_trains_and_counts_like_eager(digits, tmp_path: Pat
     assert first["g_loss"].item() != second["g_loss"].item()
     # a whole short training run through train_generator, graphed
     x, y = digits
-    sel = train_generator(x, y, method="wgan_gp", unit="class3", out_dir=tmp_path, seed=0,
+    sel = train_generator(x, y, method="wgan_gp", unit="class3", files=files(tmp_path), seed=0,
                           overrides=_overrides("wgan_gp", device="cuda"), log=_quiet)
     assert sel["models"]["class3"]["chosen_epoch"] in {1, 2, 3}
 

@@ -10,21 +10,19 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from imbench.classify import CLASSIFIER_STAGES, CLASSIFIERS
-from imbench.classify.egan import EGANClassifier, pick_binary_classes
-from imbench.classify.neural import (
-    CNNClassifier,
+from imbench.classify import CLASSIFIERS, fit_and_predict
+from imbench.classify.cnn import CNNClassifier
+from imbench.classify.cnn_svm import (
     CNNSVMClassifier,
     FeatureSVM,
-    ResNet18Classifier,
-    SmallCNNClassifier,
-    balanced_class_weight,
-    fit_and_predict_neural,
     fit_svm_on_features,
     svm_subsample,
     train_cnn_features,
-    validation_split,
 )
+from imbench.classify.egan import EGANClassifier, pick_binary_classes
+from imbench.classify.resnet import ResNet18Classifier
+from imbench.classify.small_cnn import SmallCNNClassifier
+from imbench.classify.training import balanced_class_weight, validation_split
 from imbench.errors import ConfigError, DataError
 from imbench.io import array_digest
 
@@ -54,7 +52,7 @@ def _layer_summary(model):
     [((28, 28, 1), 5_154_506, 2304), ((32, 32, 3), 6_990_666, 4096)],
 )
 def test_cnn_matches_seed_tables(shape, params, flat):
-    from imbench.classify.keras_models import build_cnn
+    from imbench.classify.cnn import build_cnn
 
     model = build_cnn(shape, 10)
     assert model.count_params() == params
@@ -75,7 +73,7 @@ def test_cnn_matches_seed_tables(shape, params, flat):
 
 
 def test_cnn_is_shallower_for_small_inputs():
-    from imbench.classify.keras_models import build_cnn, cnn_auto_blocks
+    from imbench.classify.cnn import build_cnn, cnn_auto_blocks
 
     assert [cnn_auto_blocks(s) for s in [(28, 28, 1), (32, 32, 3), (8, 8, 1), (4, 4, 1)]] == [
         3, 3, 2, 1]
@@ -87,7 +85,8 @@ def test_cnn_is_shallower_for_small_inputs():
 
 
 def test_resnet18_parameter_count_and_shapes():
-    from imbench.classify.keras_models import build_resnet18, describe
+    from imbench.classify.layers import describe
+    from imbench.classify.resnet import build_resnet18
 
     # torchvision's resnet18 has 11,689,512 parameters (BatchNorm running stats are buffers
     # there, non-trainable weights here).
@@ -100,7 +99,7 @@ def test_resnet18_parameter_count_and_shapes():
 
 
 def test_small_cnn_layout():
-    from imbench.classify.keras_models import build_small_cnn
+    from imbench.classify.small_cnn import build_small_cnn
 
     model = build_small_cnn((8, 8, 1), 2)
     filters = [la.filters for la in model.layers if type(la).__name__ == "Conv2D"]
@@ -112,7 +111,7 @@ def test_small_cnn_layout():
 def test_pretrained_offline_error_is_clear(monkeypatch):
     import keras
 
-    from imbench.classify.keras_models import build_pretrained_classifier
+    from imbench.classify.resnet import build_pretrained_classifier
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")
@@ -125,7 +124,8 @@ def test_pretrained_offline_error_is_clear(monkeypatch):
 def test_pretrained_backbone_wiring_without_weights():
     # weights=None: the same graph as the ImageNet path (grey->RGB, resize, frozen base),
     # without a download.
-    from imbench.classify.keras_models import build_pretrained_classifier, describe
+    from imbench.classify.layers import describe
+    from imbench.classify.resnet import build_pretrained_classifier
 
     model = build_pretrained_classifier((28, 28, 1), 10, backbone="resnet50", weights=None,
                                         trainable_layers=0)
@@ -139,8 +139,8 @@ def test_registry_and_stages():
                       ("resnet18", ResNet18Classifier), ("small_cnn", SmallCNNClassifier),
                       ("egan", EGANClassifier)]:
         assert CLASSIFIERS[name] is cls and cls.name == name
-    assert CLASSIFIER_STAGES["cnn_svm"] == "cnn_svm"
-    assert {CLASSIFIER_STAGES[n] for n in ("cnn", "resnet18", "small_cnn", "egan")} == {"neural"}
+    assert CLASSIFIERS["cnn_svm"].stage == "two_stage" and CLASSIFIERS["svm"].stage == "cpu"
+    assert {CLASSIFIERS[n].stage for n in ("cnn", "resnet18", "small_cnn", "egan")} == {"neural"}
 
 
 def test_check_params_rejects_bad_keys_and_values():
@@ -284,7 +284,7 @@ def test_egan_densenet_discriminator_matches_seed_003(monkeypatch):
     import keras
 
     from imbench.classify.egan import build_egan
-    from imbench.classify.keras_models import describe
+    from imbench.classify.layers import describe
 
     real = keras.applications.DenseNet121
     monkeypatch.setattr(keras.applications, "DenseNet121",
@@ -303,7 +303,7 @@ def test_egan_binary_task_and_determinism(digits):
     x, y = x[keep], y[keep]
     params = {"epochs": 2, "batch_size": 16, "verbose": 0, "minority_class": 3,
               "majority_class": 8, "validation_fraction": 0.25}
-    clf, preds, report = fit_and_predict_neural("egan", params, x, y, xt, yt, n_classes=10,
+    clf, preds, report = fit_and_predict("egan", params, x, y, xt, yt, n_classes=10,
                                                 seed=0)
     mask = (yt == 3) | (yt == 8)
     assert np.array_equal(preds["y_true"], (yt[mask] == 3).astype(np.int64))

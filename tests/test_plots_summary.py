@@ -10,7 +10,7 @@ import pytest
 
 from imbench.io import write_json
 from imbench.metrics import METRIC_NAMES
-from imbench.plots import plot_class_counts, plot_confusion_matrix
+from imbench.reports.plots import plot_class_counts, plot_confusion_matrix
 from imbench.summary import (
     collect,
     format_mean_std,

@@ -1,9 +1,5 @@
 """The study presets in configs/: each is a valid grid at both scales, the quick scale is
-small and kept apart from the real one, and `snakemake -n` plans each (no data needed).
-
-Classifier methods that are not registered yet, or whose rules the Snakefile does not include
-yet (the Keras ones while they are being built), are swapped for `svm` in a temporary copy,
-so the rest of each preset is still checked."""
+small and kept apart from the real one, and `snakemake -n` plans each (no data needed)."""
 
 from __future__ import annotations
 
@@ -16,9 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from imbench.classify import CLASSIFIER_STAGES, CLASSIFIERS
-from imbench.reports.targets import ReportPlan
-from imbench.workflow import Grid, prepare_config
+from imbench.classify import CLASSIFIERS
+from imbench.plan import Grid, ReportPlan, prepare_config
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = sorted(p for p in (REPO / "configs").glob("*.yaml") if p.name != "local_data.yaml")
@@ -31,30 +26,8 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def _runnable(method: str) -> bool:
-    """Registered, and trained by a rule the Snakefile includes (the neural rules arrive in
-    rules/neural.smk, after their registry entries)."""
-    if method not in CLASSIFIERS:
-        return False
-    stage = CLASSIFIER_STAGES.get(method)
-    return stage == "cpu" or "rules/neural.smk" in (REPO / "Snakefile").read_text()
-
-
-def with_registered_classifiers(cfg: dict) -> dict:
-    cfg = copy.deepcopy(cfg)
-    for block in (cfg.get("classifiers") or {}, (cfg.get("quick_overrides") or {})
-                  .get("classifiers") or {}):
-        for entry in block.values():
-            if entry and entry.get("method") and not _runnable(entry["method"]):
-                entry["method"] = "svm"
-                entry.pop("params", None)
-            elif entry and "method" not in entry:
-                entry.pop("params", None)  # an override of a swapped classifier's params
-    return cfg
-
-
 def prepared(path: Path, quick: bool, overlay: bool = False) -> dict:
-    cfg = with_registered_classifiers(load(path))
+    cfg = load(path)
     if overlay:
         cfg.update(load(OVERLAY))
     cfg["quick"] = quick
@@ -78,8 +51,8 @@ def test_preset_valid_at_both_scales(path):
     assert not set(quick.names("datasets")) & set(full.names("datasets"))
     for g in (full, quick):
         plan = ReportPlan(g)
-        assert "none" in plan.imbalance_protocols().values()  # an original row to compare
-        assert list(plan.augmenter_methods().values()).count("none") == 1
+        assert g.originals  # an original row to compare
+        assert len(g.baselines) == 1  # one imbalanced baseline
         assert plan.targets()[-1] == "reports/index.html"
         assert plan.statistics() or len(g.config["seeds"]) == 1
 
@@ -106,7 +79,7 @@ def test_local_overlay_points_at_local_files_only(path, tmp_path):
         f = tmp_path / f"{loader}.npz"
         f.write_bytes(b"")
         fake[loader] = str(f)
-    cfg = with_registered_classifiers(load(path))
+    cfg = load(path)
     cfg["data_sources"] = fake
     before = set(cfg["datasets"])
     prepare_config(cfg)
@@ -120,9 +93,7 @@ def test_local_overlay_points_at_local_files_only(path, tmp_path):
 def test_presets_dry_run(tmp_path, quick):
     """`snakemake -n` on every preset: the DAG builds, nothing is downloaded or run."""
     for path in PRESETS:
-        cfg = with_registered_classifiers(load(path))
-        tmp = tmp_path / path.name
-        tmp.write_text(yaml.safe_dump(cfg))
+        tmp = path
         # run where the demo config.yaml sits, as a user does from the repo root: the preset
         # must replace it, not merge with it
         workdir = tmp_path / path.stem
@@ -140,14 +111,13 @@ def test_presets_dry_run(tmp_path, quick):
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
 def test_preset_classifier_parameters(path):
-    """With the real classifier methods (once registered) every parameter override is known."""
+    """Every classifier method a preset names is registered and every parameter override is
+    known, at both scales."""
     cfg = load(path)
     methods = {e["method"] for block in (cfg["classifiers"],
                                          cfg["quick_overrides"].get("classifiers") or {})
                for e in block.values() if e and "method" in e}
-    missing = sorted(m for m in methods if m not in CLASSIFIERS)
-    if missing:
-        pytest.skip(f"classifier methods not registered yet: {missing}")
+    assert methods and all(m in CLASSIFIERS for m in methods), methods
     for quick in (False, True):
         c = copy.deepcopy(cfg)
         c["quick"] = quick
@@ -162,7 +132,7 @@ def test_quick_small_cnn_settings_learn():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    from imbench.classify.neural import SmallCNNClassifier
+    from imbench.classify.small_cnn import SmallCNNClassifier
 
     d = load_digits()
     x = np.round(d.images * (255 / 16)).astype(np.uint8)[..., None]

@@ -11,14 +11,17 @@ import pytest
 
 from imbench.errors import ConfigError
 from imbench.io import read_json, save_npz, write_json
+from imbench.plan import Grid
+from imbench.plan.config import apply_data_sources, apply_quick, merge_overrides, prepare_config
+from imbench.plan.reports import ReportPlan, report_settings
 from imbench.reports import build, collect, figures, stats, tables
 from imbench.reports.index import markdown_to_html, render_index
-from imbench.reports.targets import ReportPlan, report_settings
-from imbench.workflow import Grid, apply_data_sources, apply_quick, merge_overrides, prepare_config
+from imbench.reports.job import ReportJob
 
 PNG = b"\x89PNG\r\n\x1a\n"
-METHODS = {"none": "none", "ros": "ros", "wgan": "wgan_gp"}
-PROTOCOLS = {"none": "none", "step5": "step", "step20": "step"}
+AUGMENTERS = ["none", "ros", "wgan"]
+BASELINES = {"none"}  # the baseline augmenters
+ORIGINALS = {"none"}  # the imbalances standing for the original set
 
 
 def tidy(rows):
@@ -48,7 +51,7 @@ def summary():
 # -- tables ----------------------------------------------------------------------------------
 
 def test_change_table_references_and_deltas(summary):
-    ch = tables.change_table(summary, METHODS, PROTOCOLS)
+    ch = tables.change_table(summary, BASELINES, ORIGINALS)
     row = ch[(ch.imbalance == "step20") & (ch.augmenter == "wgan")
              & (ch.metric == "balanced_accuracy")].iloc[0]
     assert row["reference"] == tables.VS_BASELINE
@@ -67,7 +70,7 @@ def test_change_table_references_and_deltas(summary):
 
 def test_change_table_without_baseline_augmenter(summary):
     sub = summary[summary.augmenter != "none"]
-    ch = tables.change_table(sub, METHODS, PROTOCOLS)
+    ch = tables.change_table(sub, BASELINES, ORIGINALS)
     assert ch["delta"].isna().all()
 
 
@@ -79,9 +82,9 @@ def test_format_change():
 
 def test_dataset_tables_markdown_and_csv(summary):
     md, frame = tables.dataset_tables(
-        summary, "d", augmenter_methods=METHODS, imbalance_protocols=PROTOCOLS,
+        summary, "d", baselines=BASELINES, originals=ORIGINALS,
         rho={"step5": 5.0, "step20": 20.0},
-        order={"imbalance": ["step20", "none", "step5"], "augmenter": list(METHODS)})
+        order={"imbalance": ["step20", "none", "step5"], "augmenter": AUGMENTERS})
     lines = [x for x in md.splitlines() if x.startswith("| ")]
     # the original first, then by rho whatever the config order
     assert lines[1].startswith("| none | 1 | none | svm | 3 |")
@@ -94,7 +97,7 @@ def test_dataset_tables_markdown_and_csv(summary):
 
 
 def test_ratio_table(summary):
-    md, frame = tables.ratio_table(summary, "d", imbalance_protocols=PROTOCOLS,
+    md, frame = tables.ratio_table(summary, "d", originals=ORIGINALS,
                                    rho={"step5": 5.0, "step20": 20.0},
                                    metrics=["balanced_accuracy"])
     header = next(x for x in md.splitlines() if x.startswith("| augmenter"))
@@ -163,7 +166,7 @@ def test_compare_scipy_friedman_agrees_without_ties():
 def test_block_matrix_drops_incomplete_blocks_and_balanced_sets(summary):
     df = summary[~((summary.augmenter == "wgan") & (summary.seed == 2)
                    & (summary.imbalance == "step5"))]
-    m, notes = stats.block_matrix(df, "accuracy", PROTOCOLS)
+    m, notes = stats.block_matrix(df, "accuracy", ORIGINALS)
     assert set(m.columns) == {"none", "ros", "wgan"}
     assert len(m) == 5  # 2 imbalances x 3 seeds, one incomplete; `none` imbalance left out
     assert any("incomplete" in n for n in notes)
@@ -172,9 +175,12 @@ def test_block_matrix_drops_incomplete_blocks_and_balanced_sets(summary):
 def test_too_few_blocks_is_reported_not_raised(tmp_path):
     df = tidy([("s", "none", 0, "accuracy", 0.5), ("s", "ros", 0, "accuracy", 0.6)])
     df.to_csv(tmp_path / "s.csv", index=False)
-    r = build.statistics(tmp_path / "s.csv", tmp_path / "s.png", tmp_path / "s.md",
-                         tmp_path / "s.json", metric="accuracy", alpha=0.05,
-                         imbalance_protocols={"s": "step"})
+    r = build.statistics(ReportJob.of(
+        input={"summary": tmp_path / "s.csv"},
+        output={"plot": tmp_path / "s.png", "markdown": tmp_path / "s.md",
+                "json": tmp_path / "s.json"},
+        params={"alpha": 0.05, "originals": [], "augmenters": ["none", "ros"]},
+        wildcards={"metric": "accuracy"}))
     assert "error" in r and (tmp_path / "s.png").read_bytes().startswith(PNG)
     assert "Not tested" in (tmp_path / "s.md").read_text()
 
@@ -205,10 +211,10 @@ def test_figures_write_pngs(tmp_path):
                            "w_0": 1.0, "seconds": 0.1})
     assert figures.loss_columns(losses) == ["d_loss", "g_loss"]
     figures.plot_gan_losses(losses, tmp_path / "gl.png", chosen={"class2": 2}, title="t")
-    st = pd.DataFrame({"protocol": ["step"] * 4, "rho": [5.0, 20.0] * 2,
+    st = pd.DataFrame({"protocol": ["step"] * 4, "original": False, "rho": [5.0, 20.0] * 2,
                        "augmenter": ["none", "none", "ros", "ros"], "metric": "accuracy",
                        "n": 3, "mean": [0.9, 0.8, 0.92, 0.85], "std": 0.01})
-    colours = figures.augmenter_colours(["none", "ros"], {"none": "none", "ros": "ros"})
+    colours = figures.augmenter_colours(["none", "ros"], BASELINES)
     assert colours["none"] == "black"
     figures.plot_metric_vs_ratio(st, ["accuracy"], tmp_path / "mr.png", colours=colours,
                                  original={"accuracy": (0.95, 0.01)}, title="t")
@@ -290,7 +296,7 @@ def test_sample_frames_selection_and_quality(tmp_path):
     summ = tidy([("s", "none", 0, "accuracy", 0.8), ("s", "wgan", 0, "accuracy", 0.85)])
     pts = collect.quality_points({("s", "wgan", 0): tmp_path / "q.json"}, summ, dataset="d",
                                  classifier="svm", metric="accuracy",
-                                 augmenter_methods=METHODS)
+                                 baselines=BASELINES)
     assert pts.loc[0, "gain"] == pytest.approx(0.05)
 
 
@@ -357,8 +363,10 @@ def test_balanced_counts_protocol_counts_as_original(tiny_config):
                          "step": cfg["imbalances"]["step"]}
     cfg["exclude"] = [{"imbalance": "orig", "augmenter": a} for a in ("ros", "smote",
                                                                       "transforms")]
-    plan = ReportPlan(Grid(cfg))
-    assert plan.imbalance_protocols() == {"orig": "none", "step": "step"}
+    grid = Grid(cfg)
+    assert grid.originals == {"orig"} and grid.baselines == {"none"}
+    plan = ReportPlan(grid)
+    assert not plan.imbalanced("orig") and plan.imbalanced("step")
 
 
 def test_report_settings():

@@ -137,8 +137,8 @@ def test_check_params_defaults_and_overrides():
 )
 def test_check_params_errors(params, key):
     with pytest.raises(ConfigError) as err:
-        SVMClassifier.check_params(params)
-    assert err.value.key == key
+        SVMClassifier.check_params(params, key="classifiers.s.params")
+    assert err.value.key == f"classifiers.s.params.{key}"  # the config path, as every entry
     # The constructor validates too, so a bad config fails before fitting.
     with pytest.raises(ConfigError):
         SVMClassifier(**params)
@@ -160,8 +160,10 @@ def test_rejects_non_uint8_images(digits):
 def test_predictions_round_trip(digits, tmp_path):
     x, y, xt, yt = digits
     clf = SVMClassifier(random_state=0, max_train_per_class=20).fit(x, y, 10)
-    pred = predict_test(clf, xt, yt)
-    assert pred["test_sha256"] == array_digest(xt, yt)
+    pred, evaluation = predict_test(clf, xt, yt)
+    assert pred["test_sha256"] == array_digest(xt, yt) == evaluation["test_sha256"]
+    assert evaluation == {"task": "multiclass", "n_test": len(yt),
+                          "test_sha256": pred["test_sha256"]}
     assert pred["score_kind"] == "decision"
     np.testing.assert_array_equal(pred["y_pred"], np.argmax(pred["scores"], axis=1))
     path = tmp_path / "p" / "predictions.npz"

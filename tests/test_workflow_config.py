@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from imbench.errors import ConfigError
-from imbench.workflow import Cell, Grid
+from imbench.plan import Cell, Grid
 
 
 def test_tiny_grid_expands_full_factorial_minus_exclusions(tiny_config):

@@ -10,8 +10,8 @@ import numpy as np
 from .errors import DataError
 from .io import array_digest, load_npz, read_json, write_json
 from .metrics import compute_metrics
-from .plots import plot_confusion_matrix
 from .provenance import provenance
+from .reports.plots import plot_confusion_matrix
 
 
 def evaluate_cell(

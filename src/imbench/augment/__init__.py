@@ -1,7 +1,10 @@
-"""Augmenter (rebalancer) registry: one module per augmenter, one line here."""
+"""Augmenter (rebalancer) registry: one module per augmenter, one line here. Every generator
+method of ``imbench.generators.GENERATORS`` is an augmenter too (derived, not repeated)."""
 
+from ..generators import GENERATORS
 from ..registry import Registry
-from .base import Augmenter, class_counts, resolve_sampling_strategy
+from .base import Augmenter
+from .generative import augmenter_for
 from .rebalance import rebalance
 
 AUGMENTERS = Registry(
@@ -12,14 +15,9 @@ AUGMENTERS = Registry(
         "rus": "imbench.augment.rus:RandomUnderSampler",
         "smote": "imbench.augment.smote:Smote",
         "transforms": "imbench.augment.transforms:TransformAugmenter",
-        "gan": "imbench.augment.generative:GanAugmenter",
-        "dcgan": "imbench.augment.generative:DcganAugmenter",
-        "wgan_gp": "imbench.augment.generative:WganGpAugmenter",
-        "cgan": "imbench.augment.generative:CganAugmenter",
-        "acgan": "imbench.augment.generative:AcganAugmenter",
-        "cs_acgan": "imbench.augment.generative:CsAcganAugmenter",
-        "bagan": "imbench.augment.generative:BaganAugmenter",
     },
+    derived_from=GENERATORS,
+    derive=augmenter_for,
 )
 
-__all__ = ["AUGMENTERS", "Augmenter", "class_counts", "rebalance", "resolve_sampling_strategy"]
+__all__ = ["AUGMENTERS", "Augmenter", "rebalance"]

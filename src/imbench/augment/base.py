@@ -12,86 +12,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..errors import ConfigError
-
-SamplingStrategy = str | float | Mapping[int, int]
-
-_STRING_STRATEGIES = ("auto", "not majority", "minority", "all", "not minority")
-
-
-def class_counts(y: np.ndarray, n_classes: int | None = None) -> dict[int, int]:
-    """``{class: count}`` for every class in ``0 .. n_classes-1`` (zeros included)."""
-    n = int(n_classes if n_classes is not None else (y.max() + 1 if y.size else 0))
-    counts = np.bincount(y.astype(np.int64), minlength=n)
-    return {c: int(counts[c]) for c in range(n)}
-
-
-def resolve_sampling_strategy(
-    sampling_strategy: SamplingStrategy, counts: Mapping[int, int], kind: str = "over"
-) -> dict[int, int]:
-    """Resolve imbalanced-learn's ``sampling_strategy`` vocabulary.
-
-    For ``kind="over"`` the result is ``{class: number of images to add}``; for
-    ``kind="under"`` it is ``{class: number of images to keep}``.
-
-    * ``"auto"`` / ``"not majority"``: every class but the majority, to the majority count
-      (under: every class but the minority, down to the minority count);
-    * ``"minority"``: only the smallest class; ``"all"``: every class;
-      ``"not minority"``: every class but the smallest;
-    * a float ``r`` in (0, 1]: each smaller class up to ``r * n_max`` (under: each larger class
-      down to ``n_min / r``);
-    * a dict ``{class: target count}``: the count each named class should end with.
-    """
-    present = {c: n for c, n in counts.items() if n > 0}
-    if not present:
-        raise ConfigError("sampling_strategy", dict(counts), "a training set with images")
-    n_max, n_min = max(present.values()), min(present.values())
-    majority = min(c for c, n in present.items() if n == n_max)
-    minority = min(c for c, n in present.items() if n == n_min)
-    over = kind == "over"
-    if isinstance(sampling_strategy, str):
-        if sampling_strategy not in _STRING_STRATEGIES:
-            raise ConfigError("sampling_strategy", sampling_strategy, _STRING_STRATEGIES)
-        target = n_max if over else n_min
-        if sampling_strategy in ("auto", "not majority" if over else "not minority"):
-            chosen = [c for c in present if c != (majority if over else minority)]
-        elif sampling_strategy == "minority":
-            chosen = [minority]
-        elif sampling_strategy == "all":
-            chosen = list(present)
-        elif sampling_strategy == "not minority":
-            chosen = [c for c in present if c != minority]
-        else:  # "not majority" when undersampling
-            chosen = [c for c in present if c != majority]
-        targets = {c: target for c in chosen}
-    elif isinstance(sampling_strategy, Mapping):
-        targets = {}
-        for c, t in sampling_strategy.items():
-            try:
-                c = int(c)
-            except (TypeError, ValueError):
-                raise ConfigError("sampling_strategy", c, f"classes {sorted(counts)}") from None
-            if c not in counts:
-                raise ConfigError("sampling_strategy", c, f"classes {sorted(counts)}")
-            # int("5") or int(2.7) would silently accept a typo, so demand a real integer
-            if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-                raise ConfigError(f"sampling_strategy[{c}]", t, "an integer count >= 0")
-            targets[c] = int(t)
-    elif isinstance(sampling_strategy, (int, float)) and not isinstance(sampling_strategy, bool):
-        r = float(sampling_strategy)
-        if not 0.0 < r <= 1.0:
-            raise ConfigError("sampling_strategy", sampling_strategy, "a float in (0, 1]")
-        if over:
-            targets = {c: int(round(r * n_max)) for c in present}
-        else:
-            targets = {c: int(round(n_min / r)) for c in present}
-    else:
-        raise ConfigError(
-            "sampling_strategy", sampling_strategy,
-            f"one of {_STRING_STRATEGIES}, a float in (0, 1] or a {{class: count}} dict",
-        )
-    if over:
-        return {c: max(0, t - counts[c]) for c, t in sorted(targets.items()) if t > counts[c]}
-    return {c: min(counts[c], t) for c, t in sorted(targets.items())}
+from ..sampling import SamplingStrategy, class_counts, resolve_sampling_strategy
 
 
 class Augmenter:
@@ -103,12 +24,20 @@ class Augmenter:
     ``synthetic_mask_`` (True for generated images).
     """
 
+    # What the workflow reads of an augmenter while it builds the DAG (no side tables):
     #: registry name, set by each subclass
     name: ClassVar[str] = ""
     #: "over" adds images, "under" removes them
     kind: ClassVar[str] = "over"
-    #: True when the augmenter needs a trained generator (a separate workflow stage)
-    needs_generator: ClassVar[bool] = False
+    #: the kind of trained generator it samples ("per_class" or "conditional", a separate
+    #: workflow stage), or None
+    generator: ClassVar[str | None] = None
+    #: the images it adds are new images (not copies): shown beside real ones, scored
+    synthesises: ClassVar[bool] = False
+    #: each added image is made from one real image, so examples per source can be drawn
+    single_image: ClassVar[bool] = False
+    #: trains on the imbalanced set as it is: the imbalanced baseline of every comparison
+    baseline: ClassVar[bool] = False
     #: every accepted ``params`` key with its default; config holds overrides only, so a key
     #: missing here is a typo and is rejected (see ``check_params``)
     default_params: ClassVar[dict[str, Any]] = {}
@@ -125,12 +54,15 @@ class Augmenter:
         self.params = params
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any], key: str = "params") -> None:
-        """Raise ConfigError for an unknown or invalid ``params`` key.
+    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
+                     ) -> dict[str, Any]:
+        """``default_params`` updated by ``params``; ConfigError for an unknown or invalid key.
 
-        A classmethod so the workflow can validate config before any job runs; ``key`` is the
-        config path prefix used in the message (e.g. ``"augmenters.smote.params"``).
+        The convention of every registry entry (augmenters, classifiers, generators): a
+        classmethod, run once while the DAG is built and once in the job; ``key`` is the
+        config path the message names (e.g. ``"augmenters.smote.params"``).
         """
+        params = dict(params or {})
         allowed = sorted(cls.default_params)
         for k in params:
             if k not in cls.default_params:
@@ -138,7 +70,9 @@ class Augmenter:
                     f"{key}.{k}", params[k],
                     f"keys {allowed}" if allowed else f"no params for {cls.name!r}",
                 )
-        cls._check_values({**cls.default_params, **params}, key)
+        resolved = {**cls.default_params, **params}
+        cls._check_values(resolved, key)
+        return resolved
 
     @classmethod
     def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
@@ -146,17 +80,15 @@ class Augmenter:
 
     def _resolve_params(self) -> dict[str, Any]:
         """Validate ``self.params`` (imblearn style: at fit time, not in ``__init__``) and
-        return them merged over the defaults; also stored as ``params_``."""
-        # the merged dict, so checks that need a param the caller left at its default
-        # (e.g. transforms' flip_safe) run in full here even if skipped in check_params
-        self.params_ = {**self.default_params, **self.params}
-        self.check_params(self.params_)
+        return them merged over the defaults; also stored as ``params_``. Checks that need a
+        param the caller left at its default (transforms' ``flip_safe``) run in full here."""
+        self.params_ = self.check_params({**self.default_params, **self.params})
         return self.params_
 
     def fit_resample(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the original images followed by the new ones, and their labels."""
         self._resolve_params()
-        _check_xy(x, y)
+        check_xy(x, y)
         counts = class_counts(y)
         self.sampling_strategy_ = resolve_sampling_strategy(
             self.sampling_strategy, counts, kind=self.kind
@@ -186,7 +118,7 @@ class Augmenter:
         raise NotImplementedError
 
 
-def _check_xy(x: np.ndarray, y: np.ndarray) -> None:
+def check_xy(x: np.ndarray, y: np.ndarray) -> None:
     if x.ndim != 4 or x.dtype != np.uint8:
         raise ValueError(f"images must be uint8 (N, H, W, C); got {x.dtype} {x.shape}")
     if y.shape != (x.shape[0],):

@@ -1,6 +1,7 @@
 """GAN augmenters: sample the minority classes from generators trained by the
-``train_generator`` stage (``imbench.generators``). One subclass per registry name; torch is
-imported only when images are generated."""
+``train_generator`` stage (``imbench.generators``). There is one augmenter per registered
+generator method, made by :func:`augmenter_for` (the augmenter registry derives its entries
+from ``GENERATORS``); torch is imported only when images are generated."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import DataError
-from ..generators import default_config, load_config
+from ..generators import GENERATORS, default_config, load_config
 from .base import Augmenter
 
 
@@ -20,18 +21,11 @@ class GenerativeAugmenter(Augmenter):
 
     ``params`` are the generator's training hyper-parameters (validated, otherwise unused
     here: they shaped the model in ``generator.pt``). Call ``set_generators({unit: path})``
-    with each unit's directory (or ``generator.pt``) before ``fit_resample``.
+    with each unit's ``generator.pt`` before ``fit_resample``.
     """
 
     method: ClassVar[str] = ""
-    needs_generator: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.method:
-            cls.name = cls.method
-            cls.default_params = default_config(cls.method)
+    synthesises: ClassVar[bool] = True
 
     @classmethod
     def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
@@ -61,29 +55,10 @@ class GenerativeAugmenter(Augmenter):
         return out
 
 
-class GanAugmenter(GenerativeAugmenter):
-    method = "gan"
-
-
-class DcganAugmenter(GenerativeAugmenter):
-    method = "dcgan"
-
-
-class WganGpAugmenter(GenerativeAugmenter):
-    method = "wgan_gp"
-
-
-class CganAugmenter(GenerativeAugmenter):
-    method = "cgan"
-
-
-class AcganAugmenter(GenerativeAugmenter):
-    method = "acgan"
-
-
-class CsAcganAugmenter(GenerativeAugmenter):
-    method = "cs_acgan"
-
-
-class BaganAugmenter(GenerativeAugmenter):
-    method = "bagan"
+def augmenter_for(method: str) -> type[GenerativeAugmenter]:
+    """The augmenter of generator method ``method`` (its registry entry says which kind of
+    generator it samples; its params are the method's training hyper-parameters)."""
+    return type(f"GenerativeAugmenter[{method}]", (GenerativeAugmenter,), {
+        "name": method, "method": method, "generator": GENERATORS[method].kind,
+        "default_params": default_config(method), "__module__": __name__,
+    })

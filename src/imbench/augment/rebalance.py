@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import class_counts
+from ..sampling import class_counts
 
 
 def rebalance(
@@ -30,12 +30,12 @@ def rebalance(
 
     cls = AUGMENTERS[method]
     params = dict(params or {})
-    cls.check_params(params)
     if "flip_safe" in cls.default_params:
         # Whether a horizontal flip keeps the label is a fact of the dataset, not a choice.
         params["flip_safe"] = bool(flip_safe)
+    # the augmenter checks its params (once, at fit time, imbalanced-learn style)
     augmenter = cls(sampling_strategy=sampling_strategy, random_state=seed, **params)
-    if augmenter.needs_generator:
+    if cls.generator is not None:
         augmenter.set_generators(dict(generators or {}))
     n_classes = int(y.max()) + 1 if y.size else 0
     before = class_counts(y, n_classes)

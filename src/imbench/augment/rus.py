@@ -7,7 +7,8 @@ from typing import ClassVar
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .base import Augmenter, _check_xy, class_counts, resolve_sampling_strategy
+from ..sampling import class_counts, resolve_sampling_strategy
+from .base import Augmenter, check_xy
 
 
 class RandomUnderSampler(Augmenter):
@@ -23,7 +24,7 @@ class RandomUnderSampler(Augmenter):
 
     def fit_resample(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self._resolve_params()
-        _check_xy(x, y)
+        check_xy(x, y)
         self.sampling_strategy_ = resolve_sampling_strategy(
             self.sampling_strategy, class_counts(y), kind="under"
         )

@@ -21,6 +21,7 @@ class Smote(Augmenter):
     """
 
     name: ClassVar[str] = "smote"
+    synthesises: ClassVar[bool] = True
     default_params: ClassVar[dict[str, Any]] = {"k_neighbors": 5}
 
     @classmethod

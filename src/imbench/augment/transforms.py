@@ -52,6 +52,8 @@ class TransformAugmenter(Augmenter):
     """
 
     name: ClassVar[str] = "transforms"
+    synthesises: ClassVar[bool] = True
+    single_image: ClassVar[bool] = True
     default_params: ClassVar[dict[str, Any]] = {
         "rotation_range": 10.0,
         "width_shift_range": 0.1,
@@ -69,17 +71,20 @@ class TransformAugmenter(Augmenter):
     }
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any], key: str = "params") -> None:
+    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
+                     ) -> dict[str, Any]:
         """As ``Augmenter.check_params``; the ``horizontal_flip=True`` / dataset conflict is
         checked only when ``flip_safe`` is among ``params``, because config validation runs
         before the workflow adds ``flip_safe`` from the dataset spec. ``fit_resample`` always
         checks it (an absent ``flip_safe`` counts as False there)."""
-        super().check_params(params, key)
+        params = dict(params or {})
+        resolved = super().check_params(params, key)
         if params.get("horizontal_flip") is True and params.get("flip_safe", True) is False:
             raise ConfigError(
                 f"{key}.horizontal_flip", True,
                 "False or 'auto' for a dataset that is not flip-invariant (flip_safe=False)",
             )
+        return resolved
 
     @classmethod
     def _check_values(cls, params: Mapping[str, Any], key: str) -> None:

@@ -1,4 +1,5 @@
-"""Classifier registry: one module per classifier, one line here."""
+"""Classifier registry: one module per classifier (or network family), one line here. Each
+class declares its ``stage`` (which workflow rules train it; ``imbench.plan.stages``)."""
 
 from ..registry import Registry
 from .base import Classifier
@@ -8,23 +9,12 @@ CLASSIFIERS = Registry(
     "classifier",
     {
         "svm": "imbench.classify.svm:SVMClassifier",
-        "cnn": "imbench.classify.neural:CNNClassifier",
-        "cnn_svm": "imbench.classify.neural:CNNSVMClassifier",
-        "resnet18": "imbench.classify.neural:ResNet18Classifier",
-        "small_cnn": "imbench.classify.neural:SmallCNNClassifier",
+        "cnn": "imbench.classify.cnn:CNNClassifier",
+        "cnn_svm": "imbench.classify.cnn_svm:CNNSVMClassifier",
+        "resnet18": "imbench.classify.resnet:ResNet18Classifier",
+        "small_cnn": "imbench.classify.small_cnn:SmallCNNClassifier",
         "egan": "imbench.classify.egan:EGANClassifier",
     },
 )
 
-# Which workflow rule trains each method (read at DAG time, so no import of the models):
-# "cpu" -> train_classifier, "neural" -> train_neural (GPU), "cnn_svm" -> train_cnn + fit_svm.
-CLASSIFIER_STAGES = {
-    "svm": "cpu",
-    "cnn": "neural",
-    "resnet18": "neural",
-    "small_cnn": "neural",
-    "egan": "neural",
-    "cnn_svm": "cnn_svm",
-}
-
-__all__ = ["CLASSIFIERS", "CLASSIFIER_STAGES", "Classifier", "fit_and_predict"]
+__all__ = ["CLASSIFIERS", "Classifier", "fit_and_predict"]

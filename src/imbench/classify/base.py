@@ -1,13 +1,15 @@
-"""The classifier contract: ``fit(x, y, n_classes)`` then ``predict_scores(x)``.
+"""The classifier contract: ``fit(x, y, n_classes, synthetic=...)`` then ``predict_scores(x)``.
 
 Images arrive as uint8 ``(N, H, W, C)``; each classifier does its own scaling. Scores are
 ``(N, n_classes)`` with column ``c`` for class ``c`` (also for classes absent from training):
 probabilities where the model has them, otherwise decision values (both rank-valid for
 one-vs-rest AUC).
 
-Parameters follow the augmenters' pattern: a subclass lists every tunable key with its default
-in ``default_params``; the config holds overrides only, and ``check_params`` returns the
-defaults updated by the overrides, raising a ``ConfigError`` for an unknown key.
+A classifier class describes itself: ``stage`` says which workflow rules train it
+(``imbench.plan.stages``: "cpu", "neural" or "two_stage"), ``score_kind`` what its scores
+are, ``default_params`` every tunable key with its default. The config holds overrides only;
+``check_params`` returns the defaults updated by the overrides and raises a ``ConfigError``
+for an unknown key or a bad value (the convention of every registry entry).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from ..errors import ConfigError
 class Classifier:
     #: registry name, set by each subclass
     name: ClassVar[str] = ""
+    #: which rules train it: "cpu" (train_classifier), "neural" (train_neural, a GPU rule),
+    #: "two_stage" (train_cnn on a GPU, then fit_svm on a CPU)
+    stage: ClassVar[str] = "cpu"
     #: "probability" or "decision": what ``predict_scores`` returns
     score_kind: ClassVar[str] = "probability"
     #: every accepted parameter and its default; the config overrides a subset
@@ -38,22 +43,31 @@ class Classifier:
         self.params = self.check_params(params)
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
+                     ) -> dict[str, Any]:
         """Return ``default_params`` updated by ``params``.
 
-        Raises ``ConfigError`` naming an unknown key and the allowed keys. Subclasses extend
-        this to validate values (call ``super().check_params`` first).
+        Raises ``ConfigError`` naming ``key.<param>`` for an unknown key (listing the
+        allowed ones) or a bad value. Subclasses validate values in ``_check_values``.
         """
         params = dict(params or {})
-        for key, value in params.items():
-            if key not in cls.default_params:
-                raise ConfigError(key, value, sorted(cls.default_params))
+        for k, value in params.items():
+            if k not in cls.default_params:
+                raise ConfigError(f"{key}.{k}", value, sorted(cls.default_params))
         # Deep copy so that a mutable default (list, dict) is never shared between instances.
         resolved = copy.deepcopy(cls.default_params)
         resolved.update(params)
+        cls._check_values(resolved, key)
         return resolved
 
-    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None) -> Classifier:
+    @classmethod
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        """Validate the resolved params; subclasses extend (calling super first)."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,
+            synthetic: np.ndarray | None = None) -> Classifier:
+        """Train on ``x, y``; ``synthetic`` (bool per image) marks generated images, which
+        a classifier with a validation split keeps out of it."""
         raise NotImplementedError
 
     def predict_scores(self, x: np.ndarray) -> np.ndarray:
@@ -61,3 +75,16 @@ class Classifier:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes_)[np.argmax(self.predict_scores(x), axis=1)]
+
+    def evaluation_set(
+        self, x_test: np.ndarray, y_test: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """The test images this classifier is scored on, their labels in its label space,
+        and a record of any selection (the whole test set for a multi-class classifier;
+        eGAN keeps two classes and relabels them)."""
+        return x_test, np.asarray(y_test, np.int64), {"task": "multiclass",
+                                                      "n_test": len(y_test)}
+
+    def training_report(self) -> dict[str, Any]:
+        """What the fit recorded (epochs, splits, history ...); empty by default."""
+        return dict(getattr(self, "report_", {}))

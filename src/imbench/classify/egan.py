@@ -13,16 +13,17 @@ Binary task on multi-class files (documented choice):
   those two classes and relabelled **1 = minority, 0 = majority** (so binary metrics with
   positive label 1 describe the minority class). ``scores[:, 0]`` is the discriminator logit
   ``s`` and ``scores[:, 1] = -s`` (decision values; ``argmax`` predicts minority exactly when
-  ``s < 0``, the seed's rule). The digest in ``predictions.npz`` is of the filtered, relabelled
-  arrays, and :meth:`EGANClassifier.evaluation_set` returns a record of the filtering that the
-  training report keeps.
+  ``s < 0``, the seed's rule). The digest in ``predictions.npz`` is of the whole, unfiltered
+  test set (the metrics stage checks it against the dataset's original), ``test_indices`` say
+  which images were scored, and :meth:`EGANClassifier.evaluation_set` returns a record of the
+  filtering that the training report keeps.
 
 Model choice: the seed picks its epoch by watching the *test* set ("nash equilibrium"); here
 the epoch with the best balanced accuracy on the validation split (real images of both
 classes, carved from the training set) is kept, with ``patience`` for early stopping.
 
 Backbones: ``backbone: small`` (default, offline) is a three-conv LeakyReLU CNN; any
-keras.applications name in ``neural.APPLICATIONS`` (the seed: densenet121) loads ImageNet
+keras.applications name in ``applications.APPLICATIONS`` (the seed: densenet121) loads ImageNet
 weights with ``pretrained: true`` and fine-tunes its top ``trainable_layers`` layers (5 in the
 seed). ``class_weight: balanced`` (default, = eq. 1: the majority and generated terms weigh
 the same) or null (terms weighted by the real class frequencies, as an unweighted mean over
@@ -33,23 +34,15 @@ scaling).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from .neural import (
-    APPLICATIONS,
-    KerasClassifier,
-    _is_int,
-    _is_num,
-    _require,
-    check_images,
-    class_counts,
-    configure_runtime,
-    validation_split,
-)
+from .applications import APPLICATIONS
+from .params import is_int, is_number, require, require_bool
+from .runtime import configure_runtime
+from .training import KerasClassifier, check_images, class_counts, validation_split
 
 BACKBONES = ("small", *APPLICATIONS)
 
@@ -93,7 +86,7 @@ def _backbone(name: str, input_shape: tuple[int, ...], *, pretrained: bool,
             h = layers.Conv2D(filters, 3, strides=stride, padding="same", name=f"{tag}_conv{i}")(h)
             h = layers.LeakyReLU(0.2, name=f"{tag}_lrelu{i}")(h)
         return keras.Model(inp, layers.GlobalAveragePooling2D(name=f"{tag}_gap")(h), name=tag)
-    from .keras_models import application_backbone
+    from .layers import application_backbone
 
     # Freezing only makes sense for ImageNet weights; a randomly initialised backbone trains whole.
     app_in, pooled = application_backbone(
@@ -188,24 +181,26 @@ class EGANClassifier(KerasClassifier):
     }
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        p = super().check_params(params)
-        for key in ("minority_class", "majority_class"):
-            _require(p[key] is None or _is_int(p[key]), key, p[key], "a class index >= 0 or null")
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+        for name in ("minority_class", "majority_class"):
+            require(p, key, name, p[name] is None or is_int(p[name]),
+                    "a class index >= 0 or null")
         if p["minority_class"] is not None and p["minority_class"] == p["majority_class"]:
-            raise ConfigError("majority_class", p["majority_class"], "a class != minority_class")
-        _require(_is_int(p["latent_dim"], 1), "latent_dim", p["latent_dim"], "an integer >= 1")
-        _require(p["backbone"] in BACKBONES, "backbone", p["backbone"], BACKBONES)
-        for key in ("encoder_backbone", "discriminator_backbone"):
-            _require(p[key] is None or p[key] in BACKBONES, key, p[key], (*BACKBONES, None))
-        _require(isinstance(p["pretrained"], bool), "pretrained", p["pretrained"], [True, False])
-        _require(p["trainable_layers"] is None or _is_int(p["trainable_layers"]),
-                 "trainable_layers", p["trainable_layers"], "an integer >= 0 or null (all)")
-        _require(p["image_size"] is None or _is_int(p["image_size"], 8), "image_size",
-                 p["image_size"], "an integer >= 8 or null")
-        _require(_is_num(p["dropout"], strict=False) and p["dropout"] < 1, "dropout",
-                 p["dropout"], "a number in [0, 1)")
-        return p
+            raise ConfigError(f"{key}.majority_class", p["majority_class"],
+                              "a class != minority_class")
+        require(p, key, "latent_dim", is_int(p["latent_dim"], 1), "an integer >= 1")
+        require(p, key, "backbone", p["backbone"] in BACKBONES, BACKBONES)
+        for name in ("encoder_backbone", "discriminator_backbone"):
+            require(p, key, name, p[name] is None or p[name] in BACKBONES, (*BACKBONES, None))
+        require_bool(p, key, "pretrained")
+        require(p, key, "trainable_layers",
+                p["trainable_layers"] is None or is_int(p["trainable_layers"]),
+                "an integer >= 0 or null (all)")
+        require(p, key, "image_size", p["image_size"] is None or is_int(p["image_size"], 8),
+                "an integer >= 8 or null")
+        require(p, key, "dropout", is_number(p["dropout"], strict=False) and p["dropout"] < 1,
+                "a number in [0, 1)")
 
     # -- training ----------------------------------------------------------------------------
     def fit(
@@ -324,7 +319,7 @@ class EGANClassifier(KerasClassifier):
             best_epoch = len(history["d_loss"])
         self.encoder_, self.generator_ = encoder, generator
         self.history_ = history
-        from .keras_models import describe
+        from .layers import describe
 
         self.report_ = {
             "classifier": self.name,

@@ -1,4 +1,4 @@
-"""The single-stage classify step: fit on the (rebalanced) training set, predict the test set."""
+"""The single-job classify step: fit on the (rebalanced) training set, predict the test set."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+from .base import Classifier
 
 
 def fit_and_predict(
@@ -19,15 +21,18 @@ def fit_and_predict(
     n_classes: int,
     seed: int,
     n_jobs: int = 1,
-) -> dict[str, Any]:
-    """Fit the registered classifier ``method`` and return ``save_predictions`` keywords.
+    synthetic: np.ndarray | None = None,
+) -> tuple[Classifier, dict[str, Any], dict[str, Any]]:
+    """Fit the registered classifier ``method``, then score the test set once.
 
-    The test set is touched once, after fitting, and its digest travels with the predictions
-    so the evaluate stage can prove it was the original one.
+    Returns ``(classifier, save_predictions keywords, report)``: the report is what the fit
+    recorded plus the evaluation record (which test images, which digest). The test set is
+    touched only after fitting.
     """
     from . import CLASSIFIERS
     from .predictions import predict_test
 
     clf = CLASSIFIERS[method](random_state=seed, n_jobs=n_jobs, **dict(params))
-    clf.fit(x_train, y_train, n_classes=n_classes)
-    return predict_test(clf, x_test, y_test)
+    clf.fit(x_train, y_train, n_classes, synthetic=synthetic)
+    predictions, evaluation = predict_test(clf, x_test, y_test)
+    return clf, predictions, {**clf.training_report(), "evaluation": evaluation}

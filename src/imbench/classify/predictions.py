@@ -3,7 +3,8 @@
 Keys (docs/CONVENTIONS.md): ``y_true``, ``y_pred`` (int64), ``scores`` (float64 ``(N, C)``),
 ``score_kind`` and ``test_sha256`` (0-d str arrays). The digest, always of the whole original
 test set the classifier was given, lets the metrics stage refuse predictions made on a
-different test set than the one it is told about.
+different test set than the one it is told about. Every classifier's predictions are made by
+:func:`predict_test` (or, for cnn_svm's second stage, :func:`predictions_from_scores`).
 
 A classifier that answers a sub-task (eGAN: one minority class against one majority class)
 adds ``test_indices`` (which test images it scored, int64) and ``class_names`` (the names of
@@ -87,19 +88,46 @@ def load_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
     return out
 
 
-def predict_test(classifier: Classifier, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, Any]:
-    """Score the test set; the result is exactly the keyword set of ``save_predictions``.
+def predictions_from_scores(
+    scores: np.ndarray, y_true: np.ndarray, *, score_kind: str, test_sha256: str,
+    classes: np.ndarray | None = None, test_indices: np.ndarray | None = None,
+    class_names: list[str] | None = None,
+) -> dict[str, Any]:
+    """The keyword set of :func:`save_predictions` from a classifier's test scores.
 
     ``y_pred`` is the argmax of the scores (ties → lowest class), so predictions and the
-    scores used for AUC can never disagree.
+    scores used for AUC can never disagree. ``classes``: the label of each score column
+    (default: column index).
     """
-    scores = np.asarray(classifier.predict_scores(x_test), dtype=np.float64)
-    y_true = np.asarray(y_test, dtype=np.int64)
-    classes = np.asarray(getattr(classifier, "classes_", np.arange(scores.shape[1])))
-    return {
-        "y_true": y_true,
+    scores = np.asarray(scores, dtype=np.float64)
+    classes = np.arange(scores.shape[1]) if classes is None else np.asarray(classes)
+    out: dict[str, Any] = {
+        "y_true": np.asarray(y_true, dtype=np.int64),
         "y_pred": classes[np.argmax(scores, axis=1)].astype(np.int64),
         "scores": scores,
-        "score_kind": classifier.score_kind,
-        "test_sha256": array_digest(x_test, y_test),
+        "score_kind": score_kind,
+        "test_sha256": str(test_sha256),
     }
+    if test_indices is not None:
+        out["test_indices"] = np.asarray(test_indices, dtype=np.int64)
+        out["class_names"] = list(class_names or [])
+    return out
+
+
+def predict_test(classifier: Classifier, x_test: np.ndarray, y_test: np.ndarray
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score the test set once: ``(save_predictions keywords, evaluation record)``.
+
+    The classifier chooses its evaluation set (eGAN keeps the test images of its two classes
+    and relabels them; the record says so); the digest is always of the whole test set it
+    was given, which the metrics stage checks against the dataset's original.
+    """
+    x_eval, y_eval, task = classifier.evaluation_set(x_test, y_test)
+    task = dict(task)
+    indices = task.pop("test_indices", None)
+    digest = array_digest(x_test, y_test)
+    predictions = predictions_from_scores(
+        classifier.predict_scores(x_eval), y_eval, score_kind=classifier.score_kind,
+        test_sha256=digest, classes=getattr(classifier, "classes_", None),
+        test_indices=indices, class_names=task.get("class_names"))
+    return predictions, {**task, "test_sha256": digest}

@@ -6,14 +6,13 @@ reproduces that with a seeded per-class subsample (``None`` keeps every image).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
 from .base import Classifier
+from .params import is_int, is_number, require, require_bool, require_choice
 
 #: Score given to a class that was absent from the training set. It is finite (so that
 #: metrics, JSON and ``np.argmax`` behave) and far below any one-vs-rest decision value, which
@@ -22,6 +21,27 @@ MISSING_CLASS_SCORE = -1.0e6
 
 FEATURES = ("pixels", "hog")
 CLASS_WEIGHTS = (None, "balanced")
+
+
+def class_scores(model: Any, features: np.ndarray, n_classes: int,
+                 trained_classes: np.ndarray, *, probability: bool = False) -> np.ndarray:
+    """``(N, n_classes)`` float64 scores of a fitted SVC (or a pipeline ending in one), one
+    column per class: decision values, or probabilities with ``probability``. A class absent
+    from training gets MISSING_CLASS_SCORE (probability 0); ``model`` None means one trained
+    class, which is always predicted."""
+    out = np.full((len(features), n_classes), 0.0 if probability else MISSING_CLASS_SCORE,
+                  dtype=np.float64)
+    if model is None:
+        out[:, trained_classes[0]] = 1.0 if probability else 0.0
+        return out
+    if probability:
+        s = model.predict_proba(features)
+    else:
+        s = model.decision_function(features)
+        if s.ndim == 1:  # two trained classes: one column, positive for classes_[1]
+            s = np.stack([-s, s], axis=1)
+    out[:, model.classes_] = s
+    return out
 
 
 def hog_pixels_per_cell(height: int, width: int) -> int:
@@ -121,34 +141,24 @@ class SVMClassifier(Classifier):
     }
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        p = super().check_params(params)
-        if p["features"] not in FEATURES:
-            raise ConfigError("features", p["features"], FEATURES)
-        if p["class_weight"] not in CLASS_WEIGHTS:
-            raise ConfigError("class_weight", p["class_weight"], CLASS_WEIGHTS)
-        if p["decision_function_shape"] != "ovr":
-            raise ConfigError("decision_function_shape", p["decision_function_shape"], ["ovr"])
-        if not _positive_number(p["C"]):
-            raise ConfigError("C", p["C"], "a number > 0")
-        if p["gamma"] not in ("scale", "auto") and not _positive_number(p["gamma"]):
-            raise ConfigError("gamma", p["gamma"], "'scale', 'auto' or a number > 0")
-        if not _positive_number(p["cache_size"]):
-            raise ConfigError("cache_size", p["cache_size"], "a number of MB > 0")
-        if not isinstance(p["standardize"], bool):
-            raise ConfigError("standardize", p["standardize"], [True, False])
-        for key, optional in (
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+        require_choice(p, key, "features", FEATURES)
+        require_choice(p, key, "class_weight", CLASS_WEIGHTS)
+        require_choice(p, key, "decision_function_shape", ["ovr"])
+        require(p, key, "C", is_number(p["C"]), "a number > 0")
+        require(p, key, "gamma", p["gamma"] in ("scale", "auto") or is_number(p["gamma"]),
+                "'scale', 'auto' or a number > 0")
+        require(p, key, "cache_size", is_number(p["cache_size"]), "a number of MB > 0")
+        require_bool(p, key, "standardize")
+        for name, optional in (
             ("max_train_per_class", True),
             ("hog_pixels_per_cell", True),
             ("hog_cells_per_block", False),
             ("hog_orientations", False),
         ):
-            value = p[key]
-            if optional and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-                raise ConfigError(key, value, "an integer >= 1" + (" or null" if optional else ""))
-        return p
+            require(p, key, name, (optional and p[name] is None) or is_int(p[name], 1),
+                    "an integer >= 1" + (" or null" if optional else ""))
 
     def _features(self, x: np.ndarray) -> np.ndarray:
         if x.ndim != 4 or x.dtype != np.uint8:
@@ -163,7 +173,8 @@ class SVMClassifier(Classifier):
             )
         return x.reshape(len(x), -1).astype(np.float64) / 255.0
 
-    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None) -> SVMClassifier:
+    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,
+            synthetic: np.ndarray | None = None) -> SVMClassifier:
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import SVC
 
@@ -206,20 +217,7 @@ class SVMClassifier(Classifier):
         """``(N, n_classes)`` float64 decision values; absent classes get MISSING_CLASS_SCORE."""
         if not hasattr(self, "classes_"):
             raise RuntimeError("SVMClassifier.predict_scores called before fit")
-        scores = np.full((len(x), self.n_classes_), MISSING_CLASS_SCORE, dtype=np.float64)
-        if self.svc_ is None:
-            scores[:, self.trained_classes_[0]] = 0.0
-            return scores
-        feats = self._features(x)
-        if self.scaler_ is not None:
+        feats = self._features(x) if self.svc_ is not None else np.zeros((len(x), 0))
+        if self.scaler_ is not None and self.svc_ is not None:
             feats = self.scaler_.transform(feats)
-        decision = self.svc_.decision_function(feats)
-        if decision.ndim == 1:
-            # Two trained classes: sklearn returns one column, positive for classes_[1].
-            decision = np.stack([-decision, decision], axis=1)
-        scores[:, self.svc_.classes_] = decision
-        return scores
-
-
-def _positive_number(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and value > 0
+        return class_scores(self.svc_, feats, self.n_classes_, self.trained_classes_)

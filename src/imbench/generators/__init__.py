@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,34 +18,60 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..registry import Registry, load_attribute
 
-#: registry name -> "per_class" (one model per minority class, seed 000) or "conditional"
-GENERATOR_KINDS: dict[str, str] = {
-    "gan": "per_class",
-    "dcgan": "per_class",
-    "wgan_gp": "per_class",
-    "cgan": "conditional",
-    "acgan": "conditional",
-    "cs_acgan": "conditional",
-    "bagan": "conditional",
-}
+#: how a method's models cover the classes
+KINDS = ("per_class", "conditional")
 
-#: files a training job writes into its unit directory (Snakemake outputs) ...
-GENERATOR_FILE = "generator.pt"
-LOSSES_FILE = "losses.csv"
-SELECTION_FILE = "selection.json"
-SAMPLES_DIR = "samples"
-#: ... and the working folder it keeps for resuming (never a declared output, so Snakemake
-#: does not delete it when a job fails)
-CHECKPOINT_DIR = "checkpoints"
+
+@dataclass(frozen=True)
+class GeneratorMethod:
+    """A generator method as the DAG build sees it, without importing torch.
+
+    ``kind``: ``"per_class"`` (one model per class that receives images, seed 000) or
+    ``"conditional"`` (one model for every class). ``impl``: the torch class
+    (``"module:Class"``, a :class:`~imbench.generators.methods.GanMethod`), which declares the
+    losses and the training hooks itself. Defaults: ``configs/defaults.yaml``, updated by
+    ``configs/<name>.yaml`` when the package has one, then by ``defaults`` (for a method
+    defined outside this package).
+    """
+
+    kind: str
+    impl: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"generator kind {self.kind!r}; allowed: {KINDS}")
+
+    @property
+    def conditional(self) -> bool:
+        return self.kind == "conditional"
+
+    def load(self) -> Any:
+        """The torch implementation (imports torch)."""
+        return load_attribute(self.impl)
+
+
+#: every generator method: one line each (every one is an augmenter too, see imbench.augment)
+GENERATORS = Registry(
+    "generator",
+    {
+        "gan": GeneratorMethod("per_class", "imbench.generators.methods:VanillaGan"),
+        "dcgan": GeneratorMethod("per_class", "imbench.generators.methods:Dcgan"),
+        "wgan_gp": GeneratorMethod("per_class", "imbench.generators.methods:WganGp"),
+        "cgan": GeneratorMethod("conditional", "imbench.generators.methods:Cgan"),
+        "acgan": GeneratorMethod("conditional", "imbench.generators.methods:Acgan"),
+        "cs_acgan": GeneratorMethod("conditional", "imbench.generators.methods:CsAcgan"),
+        "bagan": GeneratorMethod("conditional", "imbench.generators.methods:Bagan"),
+    },
+)
 
 _UNIT_RE = re.compile(r"^(class(\d+)|conditional|all)$")
 
 
 def check_method(method: str) -> str:
-    if method not in GENERATOR_KINDS:
-        raise ConfigError("method", method, sorted(GENERATOR_KINDS))
-    return method
+    return GENERATORS.check(method, "method")
 
 
 #: how the models of a per-class method are split into jobs (augmenter key ``training_jobs``)
@@ -66,11 +93,11 @@ def generator_units(
     check_method(method)
     if training_jobs not in TRAINING_JOBS:
         raise ConfigError("training_jobs", training_jobs, list(TRAINING_JOBS))
-    if GENERATOR_KINDS[method] == "conditional":
+    if GENERATORS[method].conditional:
         return ["conditional"]
     if expected_counts is None or training_jobs == "one":
         return ["all"]
-    from ..augment.base import resolve_sampling_strategy
+    from ..sampling import resolve_sampling_strategy
 
     todo = resolve_sampling_strategy(
         sampling_strategy, {c: int(n) for c, n in enumerate(expected_counts)}, "over"
@@ -97,7 +124,7 @@ def _read_yaml(name: str) -> dict[str, Any]:
 def default_config(method: str) -> dict[str, Any]:
     """Package defaults for ``method``: ``defaults.yaml`` updated by ``<method>.yaml``."""
     check_method(method)
-    return {**_read_yaml("defaults"), **_read_yaml(method)}
+    return {**_read_yaml("defaults"), **_read_yaml(method), **GENERATORS[method].defaults}
 
 
 def load_config(method: str, overrides: Mapping[str, Any] | None = None,
@@ -156,7 +183,6 @@ def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
 
 
 __all__ = [
-    "CHECKPOINT_DIR", "GENERATOR_FILE", "GENERATOR_KINDS", "LOSSES_FILE", "SAMPLES_DIR",
-    "SELECTION_FILE", "TRAINING_JOBS", "check_method", "default_config", "generator_units",
-    "load_config", "parse_unit",
+    "GENERATORS", "KINDS", "TRAINING_JOBS", "GeneratorMethod", "check_method", "default_config",
+    "generator_units", "load_config", "parse_unit",
 ]

@@ -1,8 +1,10 @@
 """The GAN variants: networks, one discriminator step, one generator step, sampling.
 
-Each method is a class in ``METHODS`` (chosen by name, never by an if/elif chain). The training
-loop (``train.py``) owns data feeding, epochs, checkpoints and logging; a method only knows its
-losses. Images inside a method are float NCHW in [-1, 1].
+Each method is a class named by an entry of ``imbench.generators.GENERATORS`` (chosen by
+name, never by an if/elif chain), which also says whether it is conditional. The training loop
+(``train.py``) owns data feeding, epochs, checkpoints and logging; a method knows its networks,
+its losses and its hooks (``pretrain`` before the adversarial epochs, ``end_epoch`` after
+each). Images inside a method are float NCHW in [-1, 1].
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import GENERATORS
 from .nets import (
     ConvDiscriminator,
     ConvGenerator,
@@ -47,16 +50,20 @@ def cost_sensitive_weights(class_errors: torch.Tensor) -> torch.Tensor:
 
 
 class GanMethod:
-    """Base: unconditional DCGAN-style networks, non-saturating BCE losses."""
+    """Base: DCGAN-style networks, non-saturating BCE losses. Whether a method is conditional
+    comes from its registry entry (``GENERATORS[name].kind``), which the DAG build reads too."""
 
     name: ClassVar[str] = ""
-    conditional: ClassVar[bool] = False
+    #: the generator takes the class label as an input (cGAN, ACGAN); BAGAN is conditional
+    #: through its latent distribution instead
+    label_input: ClassVar[bool] = False
 
     def __init__(self, cfg: dict[str, Any], shape: tuple[int, int, int], n_classes: int,
                  device: torch.device) -> None:
         self.cfg, self.shape, self.n_classes, self.device = cfg, tuple(shape), n_classes, device
+        self.conditional = GENERATORS[self.name].conditional
         self.latent_dim = int(cfg["latent_dim"])
-        self.G = build_generator(self.name, cfg, self.shape, n_classes).to(device)
+        self.G = self.make_generator(cfg, self.shape, n_classes).to(device)
         self.D = self.build_discriminator().to(device)
         init_weights(self.G, cfg["init"])
         init_weights(self.D, cfg["init"])
@@ -67,6 +74,14 @@ class GanMethod:
         self.amp_cache = True  # off under CUDA graphs (graphs.GraphedIteration)
 
     # -- networks -------------------------------------------------------------------------
+    @classmethod
+    def make_generator(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
+                       n_classes: int) -> nn.Module:
+        """The generator network alone (training and sampling build it the same way)."""
+        return ConvGenerator(cfg["latent_dim"], shape, cfg["width"],
+                             n_classes=n_classes if cls.label_input else 0,
+                             act=cfg["g_act"], norm=cfg["g_norm"])
+
     def build_discriminator(self) -> nn.Module:
         c = self.cfg
         return ConvDiscriminator(self.shape, c["width"], 1, norm=c["d_norm"],
@@ -123,8 +138,11 @@ class GanMethod:
         return {"g_loss": loss.detach()}
 
     # -- hooks ----------------------------------------------------------------------------
-    def pretrain(self, batches: Any, n_batches: int, log: Any) -> None:
-        """Work before the adversarial epochs (BAGAN's autoencoder); nothing by default."""
+    def pretrain(self, batches: Any, n_batches: int, x: torch.Tensor, y: torch.Tensor,
+                 log: Any) -> None:
+        """Work before the adversarial epochs (BAGAN's autoencoder and class latents), on a
+        fresh start only (a resumed run restores its result); nothing by default.
+        ``batches()`` gives the next float batch, ``x``/``y`` are all training images."""
 
     def end_epoch(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """Per-epoch update outside the optimisers (cs_acgan's class weights)."""
@@ -152,6 +170,11 @@ class GanMethod:
 
 class VanillaGan(GanMethod):
     name = "gan"
+
+    @classmethod
+    def make_generator(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
+                       n_classes: int) -> nn.Module:
+        return MLPGenerator(cfg["latent_dim"], shape, cfg["hidden"])
 
     def build_discriminator(self) -> nn.Module:
         return MLPDiscriminator(self.shape, self.cfg["hidden"])
@@ -195,7 +218,7 @@ class Cgan(GanMethod):
     """Conditional DCGAN: the label is an input of both networks."""
 
     name = "cgan"
-    conditional = True
+    label_input = True
 
     def build_discriminator(self) -> nn.Module:
         c = self.cfg
@@ -208,7 +231,7 @@ class Acgan(GanMethod):
     both networks add the class cross-entropy ``L_c`` to the source loss ``L_s``."""
 
     name = "acgan"
-    conditional = True
+    label_input = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -307,7 +330,6 @@ class Bagan(GanMethod):
     of class c are drawn from a Gaussian fitted to the encoder's codes of class c."""
 
     name = "bagan"
-    conditional = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -330,7 +352,8 @@ class Bagan(GanMethod):
         eps = super().sample_latent(n, None, generator)
         return self.means[y] + (self.chol[y] @ eps.unsqueeze(-1)).squeeze(-1)
 
-    def pretrain(self, batches: Any, n_batches: int, log: Any) -> None:
+    def pretrain(self, batches: Any, n_batches: int, x: torch.Tensor, y: torch.Tensor,
+                 log: Any) -> None:
         c = self.cfg
         encoder = ConvDiscriminator(self.shape, c["width"], self.latent_dim,
                                     norm=c["d_norm"]).to(self.device)
@@ -340,8 +363,8 @@ class Bagan(GanMethod):
         for epoch in range(1, int(c["ae_epochs"]) + 1):
             total = torch.zeros((), device=self.device)
             for _ in range(n_batches):
-                x, _y = batches()
-                loss = F.mse_loss(self.G(encoder(x)), x)
+                xb, _ = batches()
+                loss = F.mse_loss(self.G(encoder(xb)), xb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -349,6 +372,7 @@ class Bagan(GanMethod):
             log(f"bagan autoencoder epoch {epoch}: mse {float(total) / n_batches:.5f}")
         self.D.body.load_state_dict(encoder.body.state_dict())
         self._encoder = encoder
+        self.fit_class_gaussians(x, y)
         self.pretrained = True
 
     @torch.no_grad()
@@ -400,21 +424,6 @@ class Bagan(GanMethod):
         self.means = state["means"].to(self.device)
         self.chol = state["chol"].to(self.device)
         self.pretrained = bool(state["pretrained"])
-
-
-METHODS: dict[str, type[GanMethod]] = {
-    m.name: m for m in (VanillaGan, Dcgan, WganGp, Cgan, Acgan, CsAcgan, Bagan)
-}
-
-
-def build_generator(method: str, cfg: dict[str, Any], shape: tuple[int, int, int],
-                    n_classes: int) -> nn.Module:
-    """The generator network alone (training and sampling build it the same way)."""
-    conditional_input = n_classes if method in ("cgan", "acgan", "cs_acgan") else 0
-    if method == "gan":
-        return MLPGenerator(cfg["latent_dim"], shape, cfg["hidden"])
-    return ConvGenerator(cfg["latent_dim"], shape, cfg["width"], n_classes=conditional_input,
-                         act=cfg["g_act"], norm=cfg["g_norm"])
 
 
 def to_float(x: torch.Tensor) -> torch.Tensor:

@@ -11,15 +11,8 @@ import numpy as np
 import torch
 
 from ..errors import DataError
-from . import GENERATOR_FILE
-from .methods import METHODS, build_generator
+from . import GENERATORS
 from .train import FORMAT_VERSION, resolve_device, to_uint8
-
-
-def generator_path(path: str | os.PathLike[str]) -> Path:
-    """A unit directory or the generator file itself -> the generator file."""
-    p = Path(path)
-    return p / GENERATOR_FILE if p.is_dir() else p
 
 
 class _Model:
@@ -28,19 +21,21 @@ class _Model:
         self.shape = tuple(payload["shape"])
         self.epoch = int(payload["epoch"])
         self.n_classes = int(payload["n_classes"])
-        self.cls = METHODS[self.method]
+        self.conditional = GENERATORS[self.method].conditional
+        cls = GENERATORS[self.method].load()
         # a bare instance only to reuse the method's latent sampling (BAGAN's Gaussians)
-        self.m = self.cls.__new__(self.cls)
+        self.m = cls.__new__(cls)
         self.m.cfg, self.m.shape, self.m.device = payload["cfg"], self.shape, device
+        self.m.conditional = self.conditional
         self.m.n_classes, self.m.latent_dim = self.n_classes, int(payload["cfg"]["latent_dim"])
-        self.m.G = build_generator(self.method, payload["cfg"], self.shape, self.n_classes)
+        self.m.G = cls.make_generator(payload["cfg"], self.shape, self.n_classes)
         self.m.G.load_state_dict(payload["G"])
         self.m.G.to(device).eval()
         self.m.load_extra_state(payload["extra"])
 
 
 class GeneratorSet:
-    """Every model of one or more units, addressed by class."""
+    """Every model of one or more units (``{unit: generator.pt}``), addressed by class."""
 
     def __init__(self, paths: Mapping[str, str | os.PathLike[str]] | list[Any],
                  device: str = "auto") -> None:
@@ -49,8 +44,8 @@ class GeneratorSet:
         self.conditional: _Model | None = None
         items = paths.items() if isinstance(paths, Mapping) else enumerate(paths)
         for unit, path in items:
-            file = generator_path(path)
-            if not file.exists():
+            file = Path(path)
+            if not file.is_file():
                 raise DataError(f"generator of unit {unit!r} not found: {file}")
             data = torch.load(file, map_location="cpu", weights_only=True)
             if data.get("format") != FORMAT_VERSION:
@@ -81,7 +76,7 @@ class GeneratorSet:
         """``n`` uint8 NHWC images of class ``cls``; the noise comes from a CPU generator
         seeded with ``seed``, so the same seed gives the same images on any device."""
         model = self.model_for(cls)
-        label = cls if model.cls.conditional else 0
+        label = cls if model.conditional else 0
         gen = torch.Generator().manual_seed(int(seed))
         out = []
         for i in range(0, n, batch_size):

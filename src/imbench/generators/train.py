@@ -2,13 +2,13 @@
 conditional model — with checkpoints, resume, loss CSV, sample grids, divergence detection and
 epoch selection.
 
-Layout of a unit directory (``models/{dataset}/{imbalance}/{augmenter}/seed{seed}/{unit}/``)::
+A unit's files (:class:`UnitFiles`; the workflow's paths are in ``imbench.plan.layout``)::
 
-    generator.pt      the selected-epoch generator(s)      } declared Snakemake outputs,
-    losses.csv        per-epoch mean losses                } written only at the end
-    selection.json    chosen epoch per model, scores, why  }
-    samples/          sample grid PNGs every sample_every epochs
-    checkpoints/      working state: never a declared output, so it survives a failed or
+    generator         the selected-epoch generator(s)      } declared Snakemake outputs,
+    losses            per-epoch mean losses (CSV)          } written only at the end
+    selection         chosen epoch per model, scores, why  }
+    samples           folder of sample grid PNGs every sample_every epochs
+    checkpoints       working folder: never a declared output, so it survives a failed or
                       killed job and the rerun resumes from checkpoints/<model>/last.pt
 
 Resuming restores networks, optimisers, the torch and data-order RNG states and the loss
@@ -30,21 +30,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..augment.base import class_counts, resolve_sampling_strategy
 from ..errors import DataError, ImbenchError
 from ..io import array_digest, atomic_path, write_json, write_text
-from . import (
-    CHECKPOINT_DIR,
-    GENERATOR_FILE,
-    GENERATOR_KINDS,
-    LOSSES_FILE,
-    SAMPLES_DIR,
-    SELECTION_FILE,
-    load_config,
-    parse_unit,
-)
+from ..sampling import class_counts, resolve_sampling_strategy
+from . import GENERATORS, load_config, parse_unit
 from .graphs import make_iteration
-from .methods import METHODS, Bagan, GanMethod, to_float
+from .methods import GanMethod, to_float
 from .selection import FEATURE_SPACE, CheckpointScorer, choose_epoch
 
 FORMAT_VERSION = 1
@@ -58,6 +49,21 @@ Log = Callable[[str], None]
 
 class DivergenceError(ImbenchError):
     """A loss became NaN/inf or exploded; the job fails instead of writing garbage."""
+
+
+@dataclass(frozen=True)
+class UnitFiles:
+    """Where a training unit writes (the job's Snakemake outputs, and its working folder)."""
+
+    generator: Path
+    losses: Path
+    selection: Path
+    samples: Path
+    checkpoints: Path
+
+    def __post_init__(self) -> None:
+        for name in ("generator", "losses", "selection", "samples", "checkpoints"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -215,10 +221,10 @@ def train_model(
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     shape = tuple(int(s) for s in x.shape[1:])
-    cls_cfg = METHODS[method]
-    model_classes = n_classes if cls_cfg.conditional else 1
+    conditional = GENERATORS[method].conditional
+    model_classes = n_classes if conditional else 1
     # per-class models see label 0 for every image; their "class" is the job's class
-    y_model = y if cls_cfg.conditional else np.zeros(len(y), dtype=np.int64)
+    y_model = y if conditional else np.zeros(len(y), dtype=np.int64)
 
     train_idx, hold_idx = split_holdout(
         y_model, float(cfg["holdout_fraction"]), int(cfg["holdout_min"]), seed)
@@ -226,14 +232,14 @@ def train_model(
     yt = torch.from_numpy(y_model[train_idx].astype(np.int64)).to(device)
 
     torch.manual_seed(seed)
-    m = METHODS[method](cfg, shape, model_classes, device)
+    m: GanMethod = GENERATORS[method].load()(cfg, shape, model_classes, device)
     stream = BatchStream(xt, yt, int(cfg["batch_size"]), seed)
     n_critic = int(cfg["n_critic"])
     iters = cfg["iters_per_epoch"] or max(
         math.ceil(len(xt) / (stream.batch * n_critic)), int(cfg["min_iters_per_epoch"]))
 
     # held-out real images grouped by the model's label (per-class: label 0)
-    sel_labels = classes if cls_cfg.conditional else [0]
+    sel_labels = classes if conditional else [0]
     holdout = {c: to_float(torch.from_numpy(np.ascontiguousarray(
         x[hold_idx][y_model[hold_idx] == c].transpose(0, 3, 1, 2))))
         for c in sel_labels}
@@ -244,9 +250,9 @@ def train_model(
 
     # fixed noise for grids: one row per class for conditional models
     g = int(cfg["grid_size"])
-    grid_labels = (torch.arange(model_classes).repeat_interleave(g) if cls_cfg.conditional
+    grid_labels = (torch.arange(model_classes).repeat_interleave(g) if conditional
                    else torch.zeros(g * g, dtype=torch.int64))
-    grid_rows = model_classes if cls_cfg.conditional else g
+    grid_rows = model_classes if conditional else g
 
     last = work_dir / "last.pt"
     history: list[dict[str, float]] = []
@@ -278,9 +284,8 @@ def train_model(
             torch.cuda.set_rng_state(state["cuda_rng"], device)
         history, scores, start = state["history"], state["scores"], int(state["epoch"])
         log(f"{key}: resuming from checkpoint at epoch {start}")
-    elif isinstance(m, Bagan):
-        m.pretrain(stream, iters * n_critic, log)
-        m.fit_class_gaussians(xt, yt)
+    else:
+        m.pretrain(stream, iters * n_critic, xt, yt, log)
 
     iteration = make_iteration(m, stream, n_critic, bool(cfg["cuda_graph"]), log)
     epochs = int(cfg["epochs"])
@@ -310,7 +315,7 @@ def train_model(
                 fake = {c: generate_images(m, torch.full((n_s,), c), gen) for c in scorer.real}
                 # keyed by the real class (a per-class model's own label is always 0)
                 scores[epoch] = {
-                    str(c if cls_cfg.conditional else classes[0]):
+                    str(c if conditional else classes[0]):
                         {"kid": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
                     for c, s in scorer.score(fake).items()}
                 log(f"{key} epoch {epoch}: KID to held-out real "
@@ -323,12 +328,13 @@ def train_model(
                    else None,
                    "history": history, "scores": scores, "epoch": epoch,
                    "fingerprint": fingerprint}, last)
-            write_text(work_dir / LOSSES_FILE, _losses_csv([{"model": key, **r} for r in history]))
+            write_text(work_dir / "losses.csv",
+                       _losses_csv([{"model": key, **r} for r in history]))
         if on_epoch_end is not None:
             on_epoch_end(epoch)
 
     selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
-                        cls_cfg.conditional, float(cfg["selection_tolerance"]))
+                        conditional, float(cfg["selection_tolerance"]))
     payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
     return ModelResult(key, payload, selection, history)
 
@@ -384,12 +390,12 @@ def _losses_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def train_generator(
-    x: np.ndarray, y: np.ndarray, *, method: str, unit: str, out_dir: str | Path, seed: int,
+    x: np.ndarray, y: np.ndarray, *, method: str, unit: str, files: UnitFiles, seed: int,
     overrides: Mapping[str, Any] | None = None, sampling_strategy: Any = "auto",
     log: Log = print, on_epoch_end: Callable[[int], None] | None = None,
     provenance_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train a unit and write its outputs into ``out_dir``; returns the selection record.
+    """Train a unit and write its outputs to ``files``; returns the selection record.
 
     ``unit``: ``class{c}`` (one per-class model), ``all`` (every class the sampling strategy
     gives images, one after another) or ``conditional``.
@@ -401,15 +407,14 @@ def train_generator(
         raise DataError(f"expected uint8 NHWC images and matching labels; got {x.dtype} "
                         f"{x.shape}, labels {y.shape}")
     y = y.astype(np.int64)
-    out = Path(out_dir)
-    work = out / CHECKPOINT_DIR
+    work = files.checkpoints
     device = resolve_device(cfg["device"])
     counts = class_counts(y)
     n_classes = len(counts)
     todo = [c for c, n in resolve_sampling_strategy(sampling_strategy, counts, "over").items()
             if n > 0]
     target = parse_unit(unit)
-    kind = GENERATOR_KINDS[method]
+    kind = GENERATORS[method].kind
     if (kind == "conditional") != (target == "conditional"):
         raise DataError(f"unit {unit!r} does not fit a {kind} method ({method})")
     if isinstance(target, int):
@@ -435,19 +440,19 @@ def train_generator(
             on_epoch_end=on_epoch_end))
 
     # outputs only now: a job that fails above leaves no generator behind
-    samples = out / SAMPLES_DIR
+    samples = files.samples
     samples.mkdir(parents=True, exist_ok=True)
     for r in results:
         for png in sorted((work / r.key / "samples").glob("*.png")):
             shutil.copyfile(png, samples / f"{r.key}_{png.name}")
-    write_text(out / LOSSES_FILE, _losses_csv(
+    write_text(files.losses, _losses_csv(
         [{"model": r.key, **row} for r in results for row in r.history]))
     selection = {
         "method": method, "unit": unit, "config": cfg,
         "models": {r.key: r.selection for r in results},
         "provenance": provenance(provenance_config or {"method": method, "params": cfg}, seed),
     }
-    write_json(out / SELECTION_FILE, selection)
+    write_json(files.selection, selection)
     _save({"format": FORMAT_VERSION, "method": method, "kind": kind,
-           "models": {r.key: r.payload for r in results}}, out / GENERATOR_FILE)
+           "models": {r.key: r.payload for r in results}}, files.generator)
     return selection

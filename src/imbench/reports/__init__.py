@@ -9,23 +9,16 @@
 * :mod:`.stats` — Friedman test with the Nemenyi post-hoc test (critical-difference plot) and
   Holm-corrected paired Wilcoxon tests.
 * :mod:`.index` — the static ``reports/index.html`` that links everything.
-* :mod:`.targets` — which report files a configured grid gets, and each rule's inputs
-  (``rules/report.smk`` and ``rules/common.smk`` are thin layers over it).
+* :mod:`.plots` — a cell's confusion matrix, class counts, and the figure set-up shared by
+  every figure.
+* :mod:`.build` — one function per report rule (a :class:`.job.ReportJob` in, files out).
 
-Every function here is importable without Snakemake, torch or TensorFlow.
+Which report files a grid gets, and each rule's inputs and params, is decided while the DAG
+is built, in :mod:`imbench.plan.reports`. Every function here is importable without
+Snakemake, torch or TensorFlow.
 """
 
 from __future__ import annotations
-
-#: metrics shown in figures, cross-ratio tables and statistics unless ``report.metrics`` says
-#: otherwise (tables list every metric)
-DEFAULT_REPORT_METRICS: tuple[str, ...] = (
-    "balanced_accuracy",
-    "f1_macro",
-    "g_mean",
-    "auc_ovr_macro",
-    "accuracy",
-)
 
 #: how figures and tables name the metrics
 METRIC_LABELS: dict[str, str] = {
@@ -44,4 +37,4 @@ def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
-__all__ = ["DEFAULT_REPORT_METRICS", "METRIC_LABELS", "metric_label"]
+__all__ = ["METRIC_LABELS", "metric_label"]

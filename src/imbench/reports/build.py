@@ -1,114 +1,133 @@
-"""One function per report rule: read the rule's input files, draw or tabulate, write the
-outputs. ``scripts/report_*.py`` only unpack ``snakemake`` and call these."""
+"""One function per report rule: read the job's input files, draw or tabulate, write its
+outputs. Each takes a :class:`~imbench.reports.job.ReportJob`; the rule's entry in
+``imbench.plan.reports.REPORT_RULES`` names it and says what its inputs and params are.
+
+Params the reports share: ``baselines`` (augmenters that train on the imbalanced set as it
+is), ``originals`` (imbalances that stand for the original set), ``order`` (config order of
+imbalances, augmenters and classifiers), ``imbalances`` (the names of the ``counts`` input
+files, one imbalanced counts.json per imbalance, for ρ).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..io import read_json, write_json, write_text
 from ..summary import read_summary
 from . import collect, figures, stats, tables
 from . import metric_label as _label
+from .job import ReportJob
+from .plots import plot_class_counts
 
 PathLike = str | os.PathLike[str]
+
+
+def _counts_files(job: ReportJob) -> dict[str, str]:
+    return dict(zip(job.params.imbalances, job.input.counts, strict=True))
 
 
 def _rho(counts_files: Mapping[str, PathLike]) -> dict[str, float]:
     return tables.rho_from_counts({i: read_json(p) for i, p in counts_files.items()})
 
 
-def metric_tables(
-    summary: PathLike, counts_files: Mapping[str, PathLike], *, dataset: str,
-    augmenter_methods: Mapping[str, str], imbalance_protocols: Mapping[str, str],
-    order: Mapping[str, Sequence[str]], metrics: Sequence[str],
-    table_md: PathLike, table_csv: PathLike, ratio_md: PathLike, ratio_csv: PathLike,
-) -> None:
-    df = read_summary(summary)
-    rho = _rho(counts_files)
-    md, frame = tables.dataset_tables(df, dataset, augmenter_methods=augmenter_methods,
-                                      imbalance_protocols=imbalance_protocols, rho=rho,
-                                      order=order)
-    write_text(table_md, md)
-    tables.write_frame(frame, table_csv)
-    md, frame = tables.ratio_table(df, dataset, imbalance_protocols=imbalance_protocols,
-                                   rho=rho, order=order, metrics=metrics)
-    write_text(ratio_md, md)
-    tables.write_frame(frame, ratio_csv)
+def _colours(job: ReportJob) -> dict[str, Any]:
+    return figures.augmenter_colours(list(job.params.augmenters), job.params.baselines)
 
 
-def confusion_grid(
-    metrics_files: Sequence[PathLike], counts_files: Mapping[str, PathLike], out: PathLike, *,
-    dataset: str, classifier: str, order: Mapping[str, Sequence[str]],
-    imbalance_protocols: Mapping[str, str],
-) -> None:
-    data = collect.confusion_panels(metrics_files)
-    rho = _rho(counts_files)
+def class_counts(job: ReportJob) -> None:
+    info = read_json(job.input.counts)
+    wc = job.wildcards
+    plot_class_counts(
+        {"original": info["original_counts"], "imbalanced": info["counts"]},
+        info["class_names"], job.output.plot,
+        title=f"{wc.dataset} / {wc.imbalance} (seed {wc.seed}), ρ = {info['rho']:.1f}")
+
+
+def metric_tables(job: ReportJob) -> None:
+    p, out = job.params, job.output
+    df = read_summary(job.input.summary)
+    rho = _rho(_counts_files(job))
+    md, frame = tables.dataset_tables(df, job.wildcards.dataset, baselines=p.baselines,
+                                      originals=p.originals, rho=rho, order=p.order)
+    write_text(out.table, md)
+    tables.write_frame(frame, out.csv)
+    md, frame = tables.ratio_table(df, job.wildcards.dataset, originals=p.originals, rho=rho,
+                                   order=p.order, metrics=p.metrics)
+    write_text(out.by_ratio, md)
+    tables.write_frame(frame, out.by_ratio_csv)
+
+
+def confusion_grid(job: ReportJob) -> None:
+    p, wc = job.params, job.wildcards
+    data = collect.confusion_panels(job.input.metrics)
+    rho = _rho(_counts_files(job))
+    originals = set(p.originals)
     rows = tables.sort_variants(
-        pd.DataFrame({"imbalance": list(order["imbalance"])}),
-        order=order, protocols=imbalance_protocols, rho=rho)["imbalance"].tolist()
-    notes = {i: "original" if imbalance_protocols.get(i) == "none"
-             else f"ρ = {rho[i]:.3g}" for i in rows if i in rho or
-             imbalance_protocols.get(i) == "none"}
+        pd.DataFrame({"imbalance": list(p.order["imbalance"])}),
+        order=p.order, originals=originals, rho=rho)["imbalance"].tolist()
+    notes = {i: "original" if i in originals else f"ρ = {rho[i]:.3g}"
+             for i in rows if i in rho or i in originals}
     figures.plot_confusion_grid(
-        data["panels"], rows, list(order["augmenter"]), data["class_names"], out,
-        title=f"{dataset}, classifier {classifier}: row-normalised confusion matrices "
+        data["panels"], rows, list(p.order["augmenter"]), data["class_names"], job.output.plot,
+        title=f"{wc.dataset}, classifier {wc.classifier}: row-normalised confusion matrices "
               "(% of true class, mean over seeds)",
         row_notes=notes, n_seeds=data["n_seeds"])
 
 
-def rebalanced_counts(imbalanced_counts: PathLike, rebalanced_counts: PathLike, out: PathLike,
-                      *, dataset: str, imbalance: str, augmenter: str, seed: int) -> None:
-    info = read_json(imbalanced_counts)
-    c = collect.rebalanced_counts(info, read_json(rebalanced_counts))
+def rebalanced_counts(job: ReportJob) -> None:
+    wc = job.wildcards
+    info = read_json(job.input.imbalanced)
+    c = collect.rebalanced_counts(info, read_json(job.input.rebalanced))
     figures.plot_rebalanced_counts(
-        c["original"], c["imbalanced"], c["real"], c["synthetic"], info["class_names"], out,
-        augmenter=augmenter,
-        title=f"{dataset} / {imbalance} (ρ = {info['rho']:.3g}) rebalanced by {augmenter}, "
-              f"seed {seed}")
+        c["original"], c["imbalanced"], c["real"], c["synthetic"], info["class_names"],
+        job.output.plot, augmenter=wc.augmenter,
+        title=f"{wc.dataset} / {wc.imbalance} (ρ = {info['rho']:.3g}) rebalanced by "
+              f"{wc.augmenter}, seed {wc.seed}")
 
 
-def samples(train: PathLike, imbalanced_counts: PathLike, out: PathLike, *, dataset: str,
-            imbalance: str, augmenter: str, method: str, seed: int) -> None:
-    info = read_json(imbalanced_counts)
-    real, gen = collect.real_and_generated(train, seed=seed)
+def samples(job: ReportJob) -> None:
+    wc = job.wildcards
+    info = read_json(job.input.counts)
+    real, gen = collect.real_and_generated(job.input.train, seed=int(wc.seed))
     figures.plot_real_vs_generated(
-        real, gen, info["class_names"], out, generated_label=f"added by {augmenter} ({method})",
-        title=f"{dataset} / {imbalance} / seed {seed}: real training images vs images "
-              f"added by {augmenter}")
+        real, gen, info["class_names"], job.output.plot,
+        generated_label=f"added by {wc.augmenter} ({job.params.method})",
+        title=f"{wc.dataset} / {wc.imbalance} / seed {wc.seed}: real training images vs "
+              f"images added by {wc.augmenter}")
 
 
-def transforms(imbalanced: PathLike, imbalanced_counts: PathLike, rebalanced_counts: PathLike,
-               out: PathLike, *, dataset: str, imbalance: str, augmenter: str,
-               params: Mapping[str, Any], flip_safe: bool, seed: int, max_classes: int = 4
-               ) -> None:
-    info = read_json(imbalanced_counts)
-    added = {int(c): int(n) for c, n in (read_json(rebalanced_counts).get("added") or {}).items()
-             if int(n) > 0}
+def transforms(job: ReportJob, max_classes: int = 4) -> None:
+    wc, p = job.wildcards, job.params
+    info = read_json(job.input.counts)
+    added = {int(c): int(n) for c, n in
+             (read_json(job.input.rebalanced).get("added") or {}).items() if int(n) > 0}
     # the classes that got the most new images (the minority classes), in class order
     classes = sorted(sorted(added, key=lambda c: (-added[c], c))[:max_classes])
-    sources, new = collect.transform_examples(imbalanced, classes, params=params,
-                                              flip_safe=flip_safe, seed=seed)
+    sources, new = collect.transform_examples(job.input.imbalanced, classes, params=p.params,
+                                              flip_safe=bool(p.flip_safe), method=p.method,
+                                              seed=int(wc.seed))
     figures.plot_transform_examples(
-        sources, new, info["class_names"], out,
-        title=f"{dataset} / {imbalance}: images made by {augmenter} from one real image")
+        sources, new, info["class_names"], job.output.plot,
+        title=f"{wc.dataset} / {wc.imbalance}: images made by {wc.augmenter} from one real "
+              "image")
 
 
-def generator_progress(samples_dir: PathLike, selection: PathLike, imbalanced_counts: PathLike,
-                       out: PathLike, *, dataset: str, imbalance: str, augmenter: str,
-                       method: str, model: str, seed: int, n_frames: int = 6) -> None:
+def generator_progress(job: ReportJob, n_frames: int = 6) -> None:
     """Sample grids of one model over epochs; ``model`` is ``class{c}``, ``conditional`` or
     (counts unknown until loading) ``all``, which shows the unit's first model."""
-    info = read_json(imbalanced_counts)
-    chosen = collect.chosen_epochs([selection])
+    wc = job.wildcards
+    samples_dir = job.input.samples
+    info = read_json(job.input.counts)
+    chosen = collect.chosen_epochs([job.input.selection])
     frames_by_model = collect.sample_frames(samples_dir)
     if not frames_by_model:
         raise FileNotFoundError(f"no epoch sample grids in {samples_dir}")
+    model = wc.model
     if model == "all":
         model = sorted(frames_by_model)[0]
     elif model not in frames_by_model:
@@ -118,130 +137,128 @@ def generator_progress(samples_dir: PathLike, selection: PathLike, imbalanced_co
     epochs = figures.pick_epochs(list(pngs), chosen.get(model), n_frames)
     frames = [(e, collect.read_png(pngs[e])) for e in epochs]
     what = collect.model_label(model, info["class_names"])
-    if model == "conditional":
-        what = "conditional model, one row per class"
     rows = None
     if model == "conditional":
+        what = "conditional model, one row per class"
         rows = [figures.class_label(c, info["class_names"])
                 for c in range(len(info["class_names"]))]
     figures.plot_generator_progress(
-        frames, out, chosen_epoch=chosen.get(model), row_labels=rows,
-        title=f"{dataset} / {imbalance} / {augmenter} ({method}), seed {seed}: {what}, "
-              "same noise at every epoch")
+        frames, job.output.plot, chosen_epoch=chosen.get(model), row_labels=rows,
+        title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} ({job.params.method}), seed "
+              f"{wc.seed}: {what}, same noise at every epoch")
 
 
-def gan_losses(losses: Sequence[PathLike], selection: Sequence[PathLike],
-               imbalanced_counts: PathLike, out: PathLike, *, dataset: str, imbalance: str,
-               augmenter: str, method: str, seed: int) -> None:
-    info = read_json(imbalanced_counts)
-    frame = collect.read_losses(losses)
+def gan_losses(job: ReportJob) -> None:
+    wc = job.wildcards
+    info = read_json(job.input.counts)
+    frame = collect.read_losses(job.input.losses)
     models = list(dict.fromkeys(frame["model"].astype(str)))
     figures.plot_gan_losses(
-        frame, out, chosen=collect.chosen_epochs(selection),
+        frame, job.output.plot, chosen=collect.chosen_epochs(job.input.selection),
         model_labels={m: collect.model_label(m, info["class_names"]) for m in models},
-        title=f"{dataset} / {imbalance} / {augmenter} ({method}), seed {seed}: "
-              "mean training losses per epoch")
+        title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} ({job.params.method}), seed "
+              f"{wc.seed}: mean training losses per epoch")
 
 
-def metric_vs_ratio(summary: PathLike, counts_files: Mapping[str, PathLike], out: PathLike, *,
-                    dataset: str, classifier: str, metrics: Sequence[str],
-                    augmenter_methods: Mapping[str, str],
-                    imbalance_protocols: Mapping[str, str]) -> None:
-    df = read_summary(summary)
-    df = df[(df["dataset"] == dataset) & (df["classifier"] == classifier)]
-    rho = _rho(counts_files)
-    st = tables.variant_stats(df)
-    st["protocol"] = st["imbalance"].map(lambda i: imbalance_protocols.get(i, ""))
-    st["rho"] = st["imbalance"].map(lambda i: rho.get(i, np.nan))
-    baselines = tables.baseline_augmenters(augmenter_methods)
+def metric_vs_ratio(job: ReportJob) -> None:
+    p, wc = job.params, job.wildcards
+    df = read_summary(job.input.summary)
+    df = df[(df["dataset"] == wc.dataset) & (df["classifier"] == wc.classifier)]
+    counts_files = _counts_files(job)
+    st = tables.with_ratio(tables.variant_stats(df), p.originals, _rho(counts_files))
+    # a panel row per protocol, named as the config names it
+    st["protocol"] = st["imbalance"].map(
+        lambda i: read_json(counts_files[i])["protocol"]["protocol"] if i in counts_files
+        else "")
     original = {}
-    for m in metrics:
-        o = st[(st["protocol"] == "none") & (st["augmenter"].isin(baselines))
-               & (st["metric"] == m)]
+    for m in p.metrics:
+        o = st[st["original"] & st["augmenter"].isin(list(p.baselines)) & (st["metric"] == m)]
         if len(o):
             original[m] = (float(o.iloc[0]["mean"]), float(o.iloc[0]["std"]))
     figures.plot_metric_vs_ratio(
-        st, metrics, out, colours=figures.augmenter_colours(list(augmenter_methods),
-                                                            augmenter_methods),
-        original=original,
-        title=f"{dataset}, classifier {classifier}: test metrics vs imbalance ratio "
+        st, p.metrics, job.output.plot, colours=_colours(job), original=original,
+        title=f"{wc.dataset}, classifier {wc.classifier}: test metrics vs imbalance ratio "
               "(mean ± std over seeds)")
 
 
-def quality_vs_gain(summary: PathLike, quality_files: Mapping[tuple[str, str, int], PathLike],
-                    out_png: PathLike, out_csv: PathLike, *, dataset: str, classifier: str,
-                    metric: str, augmenter_methods: Mapping[str, str]) -> None:
-    df = read_summary(summary)
-    points = collect.quality_points(quality_files, df, dataset=dataset, classifier=classifier,
-                                    metric=metric, augmenter_methods=augmenter_methods)
-    tables.write_frame(points, out_csv)
+def quality_vs_gain(job: ReportJob) -> None:
+    p, wc = job.params, job.wildcards
+    df = read_summary(job.input.summary)
+    quality_files = {(i, a, int(s)): path for (i, a, s), path in
+                     zip(p.cells, job.input.quality, strict=True)}
+    points = collect.quality_points(quality_files, df, dataset=wc.dataset,
+                                    classifier=wc.classifier, metric=p.metric,
+                                    baselines=p.baselines)
+    tables.write_frame(points, job.output.csv)
     figures.plot_quality_vs_gain(
-        points, out_png,
-        colours=figures.augmenter_colours(list(augmenter_methods), augmenter_methods),
-        metric=metric,
-        title=f"{dataset}, classifier {classifier}: generator quality vs gain in "
-              f"{_label(metric)} (one point per imbalance × seed)")
+        points, job.output.plot, colours=_colours(job), metric=p.metric,
+        title=f"{wc.dataset}, classifier {wc.classifier}: generator quality vs gain in "
+              f"{_label(p.metric)} (one point per imbalance × seed)")
 
 
-def statistics(summary: PathLike, out_png: PathLike, out_md: PathLike, out_json: PathLike, *,
-               metric: str, alpha: float, imbalance_protocols: Mapping[str, str],
-               augmenters: Sequence[str] | None = None) -> dict[str, Any]:
-    df = read_summary(summary)
-    matrix, notes = stats.block_matrix(df, metric, imbalance_protocols, augmenters)
+def statistics(job: ReportJob) -> dict[str, Any]:
+    p, metric = job.params, job.wildcards.metric
+    df = read_summary(job.input.summary)
+    matrix, notes = stats.block_matrix(df, metric, p.originals, p.augmenters)
     if matrix.empty:
-        result: dict[str, Any] = {"test": stats.TEST_NAME, "alpha": alpha, "k": 0,
+        result: dict[str, Any] = {"test": stats.TEST_NAME, "alpha": p.alpha, "k": 0,
                                   "n_blocks": 0, "error": "no complete blocks"}
     else:
-        result = stats.compare(matrix, alpha)
+        result = stats.compare(matrix, float(p.alpha))
     result["metric"] = metric
     result["notes"] = notes
-    write_json(out_json, result)
-    write_text(out_md, stats.markdown(result, metric))
+    write_json(job.output.json, result)
+    write_text(job.output.markdown, stats.markdown(result, metric))
     stats.plot_critical_difference(
-        result, out_png, title=f"Augmenters ranked by {_label(metric)}: Friedman + Nemenyi")
+        result, job.output.plot,
+        title=f"Augmenters ranked by {_label(metric)}: Friedman + Nemenyi")
     return result
 
 
-def index(entries: Sequence[Mapping[str, str]], out: PathLike, *, description: str = ""
-          ) -> None:
+def index(job: ReportJob) -> None:
     from .index import write_index
 
-    write_index(entries, out, root=str(Path(out).parent), description=description)
+    out = job.output.index
+    write_index(
+        job.params.entries, out, root=str(Path(out).parent),
+        description="Every table and figure of this run, regenerated from results/ by the "
+        "workflow's report rules. snakemake --report report.html gives the same with "
+        "captions.")
 
 
-def change_bars(summary: PathLike, counts_files: Mapping[str, PathLike], out: PathLike, *,
-                dataset: str, classifier: str, metrics: Sequence[str],
-                augmenter_methods: Mapping[str, str],
-                imbalance_protocols: Mapping[str, str],
-                order: Mapping[str, Sequence[str]]) -> None:
-    df = read_summary(summary)
-    df = df[(df["dataset"] == dataset) & (df["classifier"] == classifier)]
-    rho = _rho(counts_files)
-    changes = tables.sort_variants(tables.change_table(df, augmenter_methods,
-                                                       imbalance_protocols),
-                                   order=order, protocols=imbalance_protocols, rho=rho)
+def change_bars(job: ReportJob) -> None:
+    p, wc = job.params, job.wildcards
+    df = read_summary(job.input.summary)
+    df = df[(df["dataset"] == wc.dataset) & (df["classifier"] == wc.classifier)]
+    rho = _rho(_counts_files(job))
+    changes = tables.sort_variants(tables.change_table(df, p.baselines, p.originals),
+                                   order=p.order, originals=p.originals, rho=rho)
     figures.plot_change_bars(
-        changes, metrics, out,
-        colours=figures.augmenter_colours(list(augmenter_methods), augmenter_methods),
+        changes, p.metrics, job.output.plot, colours=_colours(job),
         imbalance_labels={i: f"imbalance {i} (ρ = {r:.3g})" for i, r in rho.items()},
-        title=f"{dataset}, classifier {classifier}: change against the imbalanced baseline "
-              "(mean ± std of per-seed differences)")
+        title=f"{wc.dataset}, classifier {wc.classifier}: change against the imbalanced "
+              "baseline (mean ± std of per-seed differences)")
 
 
-def generator_tables(
-    quality_files: Mapping[tuple[str, str, int], PathLike],
-    losses_files: Mapping[tuple[str, str, int], Sequence[PathLike]],
-    selection_files: Mapping[tuple[str, str, int], Sequence[PathLike]],
-    counts_files: Mapping[str, PathLike], out_md: PathLike, out_quality_csv: PathLike,
-    out_times_csv: PathLike, *, dataset: str, order: Mapping[str, Sequence[str]],
-) -> None:
-    rho = _rho(counts_files)
+def generator_tables(job: ReportJob) -> None:
+    p, out = job.params, job.output
+    counts_files = _counts_files(job)
+    quality_files = {(i, a, int(s)): path for i, a, s, path in p.quality}
+    losses_files = {(i, a, int(s)): list(losses) for i, a, s, losses, _ in p.generators}
+    selection_files = {(i, a, int(s)): list(sel) for i, a, s, _, sel in p.generators}
     names = None
     if counts_files:
         names = read_json(next(iter(counts_files.values()))).get("class_names")
     quality = collect.quality_frame(quality_files)
     times = collect.generator_times(losses_files, selection_files)
-    write_text(out_md, tables.generator_tables(quality, times, dataset, rho=rho, order=order,
-                                               class_names=names))
-    tables.write_frame(quality, out_quality_csv)
-    tables.write_frame(times, out_times_csv)
+    write_text(out.table, tables.generator_tables(
+        quality, times, job.wildcards.dataset, rho=_rho(counts_files), order=p.order,
+        class_names=names))
+    tables.write_frame(quality, out.quality)
+    tables.write_frame(times, out.times)
+
+
+__all__ = ["change_bars", "class_counts", "confusion_grid", "gan_losses", "generator_progress",
+           "generator_tables", "index", "metric_tables", "metric_vs_ratio", "quality_vs_gain",
+           "rebalanced_counts", "samples", "statistics", "transforms"]
+

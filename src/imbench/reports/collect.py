@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +87,19 @@ def transform_examples(
     *,
     params: Mapping[str, Any],
     flip_safe: bool,
+    method: str = "transforms",
     n: int = 8,
     seed: int = 0,
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
-    """For each class, one real image and ``n`` new images the transforms augmenter makes
-    from that image alone (the augmenter's public ``fit_resample`` on a one-image set; ZCA
-    whitening, when enabled, is then fitted on that single image)."""
+    """For each class, one real image and ``n`` new images the augmenter ``method`` (one
+    whose class is ``single_image``) makes from that image alone (its public
+    ``fit_resample`` on a one-image set; transforms' ZCA whitening, when enabled, is then
+    fitted on that single image)."""
     from ..augment import AUGMENTERS
 
     data = load_npz(imbalanced_path)
     x, y = data["x"], data["y"].astype(np.int64)
-    cls = AUGMENTERS["transforms"]
+    cls = AUGMENTERS[method]
     params = dict(params)
     if "flip_safe" in cls.default_params:
         params["flip_safe"] = bool(flip_safe)
@@ -190,12 +192,13 @@ def quality_points(
     dataset: str,
     classifier: str,
     metric: str,
-    augmenter_methods: Mapping[str, str],
+    baselines: Collection[str],
 ) -> pd.DataFrame:
     """One row per (imbalance, augmenter, seed) with a quality.json: its averaged quality
     measures and the classifier's gain in ``metric`` over the imbalanced baseline (same
-    dataset, imbalance, classifier and seed; NaN when the baseline is missing)."""
-    baselines = [a for a, m in augmenter_methods.items() if m == "none"]
+    dataset, imbalance, classifier and seed, a ``baselines`` augmenter; NaN when the
+    baseline is missing)."""
+    baselines = sorted(baselines)
     s = summary[(summary["dataset"] == dataset) & (summary["classifier"] == classifier)
                 & (summary["metric"] == metric)]
     value = {(r.imbalance, r.augmenter, int(r.seed)): float(r.value)

@@ -1,5 +1,5 @@
 """Report figures. Each function takes plain arrays / frames (loaders live in
-:mod:`imbench.reports.collect`) and writes one image; like :mod:`imbench.plots`, figures are
+:mod:`imbench.reports.collect`) and writes one image; like :mod:`imbench.reports.plots`, figures are
 built on an Agg ``Figure`` with matplotlib's default style and no writer metadata, so the
 same input gives the same bytes.
 
@@ -11,40 +11,32 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..io import save_figure
-from ..plots import DPI, _metadata, _new_figure
 from . import metric_label
-
-
-def _save(fig: Any, path: str | os.PathLike[str]) -> None:
-    """Save cropped to the drawn content (image grids keep no empty margins), without the
-    writer's date/version metadata."""
-    save_figure(fig, path, dpi=DPI, metadata=_metadata(path), bbox_inches="tight",
-                pad_inches=0.08)
+from .plots import new_figure, save
 
 _BASELINE_COLOUR = "black"
 
 
-def augmenter_colours(names: Sequence[str], methods: Mapping[str, str] | None = None
+def augmenter_colours(names: Sequence[str], baselines: Collection[str] = ()
                       ) -> dict[str, Any]:
-    """One colour per augmenter: black for method ``none``, tab10 (then tab20) for the rest
+    """One colour per augmenter: black for the baselines, tab10 (then tab20) for the rest
     in the given order."""
     from matplotlib import colormaps
 
-    methods = methods or {}
+    baselines = set(baselines)
     palette = list(colormaps["tab10"].colors)
     palette = [c for i, c in enumerate(palette) if i != 7]  # tab10's grey reads as "none"
     palette += list(colormaps["tab20"].colors[1::2])
     out: dict[str, Any] = {}
     i = 0
     for name in names:
-        if methods.get(name, name) == "none":
+        if name in baselines:
             out[name] = _BASELINE_COLOUR
         else:
             out[name] = palette[i % len(palette)]
@@ -144,7 +136,7 @@ def plot_confusion_grid(
     width = margin_l + side * len(cols) + 0.35 * (len(cols) - 1) + 1.1
     height = margin_b + side * len(rows) + 0.45 * len(rows) + (0.6 if title else 0.2)
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, height))
+        fig = new_figure((width, height))
         fig.subplots_adjust(left=margin_l / width, right=1 - 1.0 / width,
                             bottom=margin_b / height,
                             top=1 - (0.6 if title else 0.2) / height,
@@ -189,7 +181,7 @@ def plot_confusion_grid(
             fig.colorbar(image, cax=cax, label="fraction of true class")
         if title:
             fig.suptitle(title, fontsize=11)
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 # -- class counts ----------------------------------------------------------------------------
@@ -218,7 +210,7 @@ def plot_rebalanced_counts(
     orig, imb, real, syn = arrays
     labels = [class_label(c, class_names) for c in range(k)]
     with matplotlib.style.context("default"):
-        fig = _new_figure((max(7.0, 0.75 * k + 3.0), 4.6))
+        fig = new_figure((max(7.0, 0.75 * k + 3.0), 4.6))
         ax = fig.add_subplot()
         x = np.arange(k)
         w = 0.27
@@ -241,7 +233,7 @@ def plot_rebalanced_counts(
         if title:
             ax.set_title(title)
         fig.tight_layout()
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 # -- images ----------------------------------------------------------------------------------
@@ -273,7 +265,7 @@ def plot_real_vs_generated(
     width = margin + 2 * row_h * aspect + 0.5
     height = row_h * len(classes) + 0.9 + (0.4 if title else 0)
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, height))
+        fig = new_figure((width, height))
         fig.subplots_adjust(left=margin / width, right=1 - 0.15 / width, bottom=0.1 / height,
                             top=1 - (0.75 + (0.4 if title else 0)) / height,
                             wspace=0.15 / (row_h * aspect), hspace=0.12)
@@ -302,7 +294,7 @@ def plot_real_vs_generated(
                     ax.set_ylabel(labels[i], rotation=0, ha="right", va="center", fontsize=9)
         if title:
             _title_above(fig, list(axes.flat), title)
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 def plot_transform_examples(
@@ -329,7 +321,7 @@ def plot_transform_examples(
     width = margin + row_h + 0.3 + new_w + 0.2
     height = row_h * len(classes) + 0.8 + (0.4 if title else 0)
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, height))
+        fig = new_figure((width, height))
         gs = fig.add_gridspec(len(classes), 2, width_ratios=[row_h, new_w],
                               left=margin / width, right=1 - 0.2 / width,
                               bottom=0.1 / height,
@@ -349,7 +341,7 @@ def plot_transform_examples(
                 ax.set_title("new images made from it", fontsize=10)
         if title:
             _title_above(fig, fig.axes, title)
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 def pick_epochs(epochs: Sequence[int], chosen: int | None, n: int = 6) -> list[int]:
@@ -392,7 +384,7 @@ def plot_generator_progress(
     width = cols * panel + 0.3 * (cols - 1) + 0.4
     height = rows * (ph + 0.45) + (0.6 if title else 0.1)
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, height))
+        fig = new_figure((width, height))
         fig.subplots_adjust(left=0.2 / width, right=1 - 0.2 / width, bottom=0.05 / height,
                             top=1 - (0.6 if title else 0.1) / height - 0.35 / height,
                             wspace=0.3 / panel, hspace=0.45 / ph)
@@ -419,7 +411,7 @@ def plot_generator_progress(
                     spine.set_linewidth(2)
         if title:
             _title_above(fig, [ax for ax in axes.flat if ax.axison], title)
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 # -- curves ----------------------------------------------------------------------------------
@@ -457,7 +449,7 @@ def plot_gan_losses(
     cols = min(3, len(models))
     rows = math.ceil(len(models) / cols)
     with matplotlib.style.context("default"):
-        fig = _new_figure((4.2 * cols + 1.6, 3.0 * rows + (0.5 if title else 0.1)))
+        fig = new_figure((4.2 * cols + 1.6, 3.0 * rows + (0.5 if title else 0.1)))
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax in axes.flat[len(models):]:
             ax.axis("off")
@@ -486,7 +478,7 @@ def plot_gan_losses(
         fig.legend(list(handles.values()), list(handles), loc="upper left",
                    bbox_to_anchor=(top_right.x1 + 0.01, top_right.y1), frameon=False,
                    fontsize=9)
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 def plot_metric_vs_ratio(
@@ -506,13 +498,13 @@ def plot_metric_vs_ratio(
     horizontal reference. Points of different augmenters at the same ρ are spread a little
     sideways so that equal results stay visible; error bars show the same ± std as the band.
 
-    ``stats``: columns ``protocol, rho, augmenter, metric, n, mean, std`` (rows of protocol
-    ``none`` are ignored: the original comes from ``original``).
+    ``stats``: columns ``protocol, original, rho, augmenter, metric, n, mean, std`` (rows of
+    an original imbalance are ignored: the original comes from ``original``).
     """
     import matplotlib.style
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-    stats = stats[stats["protocol"] != "none"]
+    stats = stats[~stats["original"].astype(bool)]
     protocols = list(dict.fromkeys(stats["protocol"]))
     metrics = [m for m in metrics if m in set(stats["metric"])]
     if not protocols or not metrics:
@@ -523,7 +515,7 @@ def plot_metric_vs_ratio(
     m = len(augmenters)
     width = 3.3 * len(metrics) + 2.3
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, 2.9 * len(protocols) + 0.7))
+        fig = new_figure((width, 2.9 * len(protocols) + 0.7))
         axes = fig.subplots(len(protocols), len(metrics), squeeze=False)
         handles: dict[str, Any] = {}
         for i, protocol in enumerate(protocols):
@@ -584,7 +576,7 @@ def plot_metric_vs_ratio(
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0, 1 - 2.3 / width, 1))
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 #: quality columns plotted against the gain, with axis labels and which way is better
@@ -622,7 +614,7 @@ def plot_quality_vs_gain(
         raise ValueError("no quality measure present")
     with matplotlib.style.context("default"):
         width = 3.9 * len(axes_spec) + 2.0
-        fig = _new_figure((width, 3.9 + (0.4 if title else 0)))
+        fig = new_figure((width, 3.9 + (0.4 if title else 0)))
         axes = fig.subplots(1, len(axes_spec), squeeze=False)[0]
         handles: dict[str, Any] = {}
         for ax, (col, label) in zip(axes, axes_spec, strict=True):
@@ -659,7 +651,7 @@ def plot_quality_vs_gain(
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0, 1 - 1.9 / width, 1))
-    _save(fig, path)
+    save(fig, path, tight=True)
 
 
 def plot_change_bars(
@@ -693,7 +685,7 @@ def plot_change_bars(
     n = len(augmenters)
     width = 1.1 * len(metrics) + 0.25 * n * len(metrics) + 3.2
     with matplotlib.style.context("default"):
-        fig = _new_figure((width, 2.8 * len(imbalances) + 0.8))
+        fig = new_figure((width, 2.8 * len(imbalances) + 0.8))
         axes = fig.subplots(len(imbalances), 1, squeeze=False)[:, 0]
         x = np.arange(len(metrics))
         w = 0.8 / n
@@ -726,4 +718,4 @@ def plot_change_bars(
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0, 1 - 1.5 / width, 1))
-    _save(fig, path)
+    save(fig, path, tight=True)

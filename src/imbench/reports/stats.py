@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..plots import _new_figure
 from . import metric_label
-from .figures import _save
+from .plots import new_figure, save
 
 BLOCK = ["dataset", "imbalance", "classifier", "seed"]
 TEST_NAME = ("Friedman test (Iman–Davenport F) with Nemenyi post-hoc critical difference; "
@@ -40,14 +39,14 @@ TEST_NAME = ("Friedman test (Iman–Davenport F) with Nemenyi post-hoc critical 
 def block_matrix(
     df: pd.DataFrame,
     metric: str,
-    imbalance_protocols: Mapping[str, str],
+    originals: Collection[str],
     augmenters: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Blocks × augmenters matrix of ``metric`` (complete blocks only) and notes on what was
-    dropped. Augmenters missing from every complete block are dropped, the one with the
-    fewest results first, until complete blocks remain."""
-    sub = df[(df["metric"] == metric)
-             & (df["imbalance"].map(lambda i: imbalance_protocols.get(i) != "none"))]
+    """Blocks × augmenters matrix of ``metric`` on the imbalanced sets (every imbalance but
+    the ``originals``; complete blocks only) and notes on what was dropped. Augmenters
+    missing from every complete block are dropped, the one with the fewest results first,
+    until complete blocks remain."""
+    sub = df[(df["metric"] == metric) & ~df["imbalance"].isin(list(originals))]
     if augmenters is not None:
         sub = sub[sub["augmenter"].isin(list(augmenters))]
     notes: list[str] = []
@@ -227,14 +226,14 @@ def plot_critical_difference(
 
     with matplotlib.style.context("default"):
         if "error" in result or not result.get("average_ranks"):
-            fig = _new_figure((6.0, 1.6))
+            fig = new_figure((6.0, 1.6))
             ax = fig.add_subplot()
             ax.axis("off")
             ax.text(0.5, 0.5, f"No test: {result.get('error', 'no results')}",
                     ha="center", va="center", wrap=True)
             if title:
                 ax.set_title(title)
-            _save(fig, path)
+            save(fig, path, tight=True)
             return
         ranks = sorted(result["average_ranks"].items(), key=lambda kv: (kv[1], kv[0]))
         k = int(result["k"])
@@ -244,7 +243,7 @@ def plot_critical_difference(
         right = ranks[math.ceil(k / 2):]
         rows = max(len(left), len(right))
         height = 1.6 + 0.32 * rows + 0.18 * len(cl)
-        fig = _new_figure((7.5, height))
+        fig = new_figure((7.5, height))
         ax = fig.add_axes((0.2, 0.02, 0.6, 0.78 if not title else 0.72))
         lo, hi = 1.0, float(k)
         ax.set_xlim(lo - 0.05 * (hi - lo + 1), hi + 0.05 * (hi - lo + 1))
@@ -284,4 +283,4 @@ def plot_critical_difference(
                         va="center", fontsize=9)
         sub = (f"Friedman p = {result['friedman_p']:.3g}, N = {result['n_blocks']} blocks")
         fig.suptitle((title + "\n" if title else "") + sub, fontsize=10)
-    _save(fig, path)
+    save(fig, path, tight=True)

@@ -6,9 +6,11 @@
   against its reference, in percentage points and in percent of the reference's mean:
 
   - a rebalanced variant against the **imbalanced baseline**: the same dataset × imbalance ×
-    classifier with an augmenter whose method is ``none``;
+    classifier with a baseline augmenter (``baselines``: those whose class is the baseline,
+    method ``none``);
   - the imbalanced baseline itself against the **original**: the same classifier and
-    augmenter on an imbalance whose protocol is ``none`` (the cost of the imbalance).
+    augmenter on an original imbalance (``originals``: protocol ``none``, or a balanced
+    subsample) — the cost of the imbalance.
 
   ``delta`` is the difference of the two means over seeds; ``delta_std`` is the sample std of
   the per-seed differences over the seeds both have (the paired spread), when there are two.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,13 +51,13 @@ def sort_variants(
     frame: pd.DataFrame,
     *,
     order: Mapping[str, Sequence[str]] | None = None,
-    protocols: Mapping[str, str] | None = None,
+    originals: Collection[str] = (),
     rho: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Rows in reading order: the original (protocol ``none``) first, then imbalances by ρ
-    (then config order), augmenters and classifiers in config order."""
+    """Rows in reading order: the originals first, then imbalances by ρ (then config
+    order), augmenters and classifiers in config order."""
     order = order or {}
-    protocols = protocols or {}
+    originals = set(originals)
     rho = rho or {}
     keys = {}
     for axis in ("imbalance", "augmenter", "classifier"):
@@ -64,8 +66,8 @@ def sort_variants(
     out = frame.copy()
     cols = []
     if "imbalance" in out:
-        out["_orig"] = [0 if protocols.get(i) == "none" else 1 for i in out["imbalance"]]
-        out["_rho"] = [float(rho.get(i, math.inf)) if protocols.get(i) != "none" else 1.0
+        out["_orig"] = [0 if i in originals else 1 for i in out["imbalance"]]
+        out["_rho"] = [1.0 if i in originals else float(rho.get(i, math.inf))
                        for i in out["imbalance"]]
         cols += ["_orig", "_rho"]
     for axis, rank in keys.items():
@@ -86,27 +88,21 @@ def variant_stats(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def baseline_augmenters(augmenter_methods: Mapping[str, str]) -> list[str]:
-    """Augmenters whose method is ``none`` (the imbalanced baseline), in config order."""
-    return [a for a, m in augmenter_methods.items() if m == "none"]
-
-
 def change_table(
     df: pd.DataFrame,
-    augmenter_methods: Mapping[str, str],
-    imbalance_protocols: Mapping[str, str],
+    baselines: Collection[str],
+    originals: Collection[str],
 ) -> pd.DataFrame:
     """Every variant × metric with its mean, std and change against its reference.
 
     Columns: ``dataset, imbalance, augmenter, classifier, metric, n, mean, std, reference,
     ref_imbalance, ref_augmenter, ref_n, ref_mean, delta, delta_rel_pct, delta_std,
     n_paired`` (means and deltas as fractions, ``delta_rel_pct`` in percent). A variant with
-    no reference in the results (e.g. no ``none`` augmenter configured) has NaN deltas and
+    no reference in the results (e.g. no baseline augmenter configured) has NaN deltas and
     an empty ``reference``; the original row has reference ``""`` too.
     """
     stats = variant_stats(df)
-    baselines = baseline_augmenters(augmenter_methods)
-    originals = [i for i, p in imbalance_protocols.items() if p == "none"]
+    baselines, originals = sorted(baselines), sorted(originals)
     present = {tuple(r) for r in stats[VARIANT].itertuples(index=False)}
     by_key = {tuple(r[:5]): r for r in stats.itertuples(index=False)}
     seeds = {k: g.set_index("seed")["value"]
@@ -177,8 +173,8 @@ def dataset_tables(
     df: pd.DataFrame,
     dataset: str,
     *,
-    augmenter_methods: Mapping[str, str],
-    imbalance_protocols: Mapping[str, str],
+    baselines: Collection[str],
+    originals: Collection[str],
     rho: Mapping[str, float] | None = None,
     order: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, pd.DataFrame]:
@@ -187,10 +183,10 @@ def dataset_tables(
     if sub.empty:
         raise ValueError(f"no results for dataset {dataset!r}")
     rho = dict(rho or {})
-    changes = change_table(sub, augmenter_methods, imbalance_protocols)
-    changes.insert(2, "rho", [rho.get(i, np.nan) if imbalance_protocols.get(i) != "none"
-                              else 1.0 for i in changes["imbalance"]])
-    changes = sort_variants(changes, order=order, protocols=imbalance_protocols, rho=rho)
+    changes = change_table(sub, baselines, originals)
+    changes.insert(2, "rho", [1.0 if i in originals else rho.get(i, np.nan)
+                              for i in changes["imbalance"]])
+    changes = sort_variants(changes, order=order, originals=originals, rho=rho)
     metrics = [m for m in METRIC_NAMES if m in set(changes["metric"])]
     variants = changes.drop_duplicates(VARIANT)[[*VARIANT, "rho"]]
 
@@ -235,7 +231,7 @@ def dataset_tables(
         "Each cell: the difference of means in percentage points, and in brackets relative "
         "to the reference's mean. A rebalanced variant is compared with the imbalanced "
         "baseline (same imbalance and classifier, augmenter method `none`); the imbalanced "
-        "baseline with the original (imbalance protocol `none`).",
+        "baseline with the original (imbalance protocol `none`, or a balanced subsample).",
         "",
     ]
     if change_rows:
@@ -250,23 +246,20 @@ def ratio_table(
     df: pd.DataFrame,
     dataset: str,
     *,
-    imbalance_protocols: Mapping[str, str],
+    originals: Collection[str],
     rho: Mapping[str, float] | None = None,
     order: Mapping[str, Sequence[str]] | None = None,
     metrics: Sequence[str] | None = None,
 ) -> tuple[str, pd.DataFrame]:
     """Cross-ratio tables of one dataset: per classifier and metric, rows augmenters,
     columns imbalances sorted by ρ (the original first). Returns markdown and tidy CSV frame
-    (``classifier, metric, augmenter, imbalance, protocol, rho, n, mean, std``)."""
+    (``classifier, metric, augmenter, imbalance, original, rho, n, mean, std``)."""
     sub = df[df["dataset"] == dataset]
     if sub.empty:
         raise ValueError(f"no results for dataset {dataset!r}")
     rho = dict(rho or {})
-    stats = variant_stats(sub)
-    stats["protocol"] = stats["imbalance"].map(lambda i: imbalance_protocols.get(i, ""))
-    stats["rho"] = [1.0 if imbalance_protocols.get(i) == "none" else rho.get(i, np.nan)
-                    for i in stats["imbalance"]]
-    stats = sort_variants(stats, order=order, protocols=imbalance_protocols, rho=rho)
+    stats = with_ratio(variant_stats(sub), originals, rho)
+    stats = sort_variants(stats, order=order, originals=originals, rho=rho)
     present = [m for m in METRIC_NAMES if m in set(stats["metric"])]
     wanted = [m for m in (metrics or present) if m in present]
     imbalances = list(dict.fromkeys(stats["imbalance"]))
@@ -296,6 +289,17 @@ def ratio_table(
             lines += ["", f"## {metric_label(metric)} — classifier `{classifier}`", "",
                       *_md_table(header, rows, 1)]
     return "\n".join(lines) + "\n", stats.drop(columns=["dataset"])
+
+
+def with_ratio(stats: pd.DataFrame, originals: Collection[str], rho: Mapping[str, float]
+               ) -> pd.DataFrame:
+    """``stats`` with ``original`` (the imbalance stands for the original set) and ``rho``
+    (1 for an original) columns."""
+    out = stats.copy()
+    out["original"] = out["imbalance"].isin(list(originals))
+    out["rho"] = [1.0 if o else rho.get(i, np.nan)
+                  for i, o in zip(out["imbalance"], out["original"], strict=True)]
+    return out
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:

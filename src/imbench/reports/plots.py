@@ -1,4 +1,5 @@
-"""Figures of the benchmark: confusion matrices and class counts per pipeline stage.
+"""Figures of one pipeline stage (a cell's confusion matrix, class counts), and the figure
+set-up every report figure shares.
 
 Figures are built on ``matplotlib.figure.Figure`` (Agg canvas), never through pyplot's backend
 selection, so they render the same headless, under Snakemake or in a notebook. Style is reset
@@ -15,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .io import save_figure
+from ..io import save_figure
 
 DPI = 100
 
 
-def _metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+def figure_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Metadata that removes the dates and version strings each format writes by default."""
     suffix = Path(path).suffix.lower()
     if suffix == ".png":
@@ -32,7 +33,7 @@ def _metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     return {}
 
 
-def _new_figure(figsize: tuple[float, float]) -> Any:
+def new_figure(figsize: tuple[float, float]) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -41,8 +42,11 @@ def _new_figure(figsize: tuple[float, float]) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike[str]) -> None:
-    save_figure(fig, path, dpi=DPI, metadata=_metadata(path))
+def save(fig: Any, path: str | os.PathLike[str], *, tight: bool = False) -> None:
+    """Save atomically without the writer's date/version metadata; ``tight`` crops to the
+    drawn content (image grids keep no empty margins)."""
+    extra = {"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}
+    save_figure(fig, path, dpi=DPI, metadata=figure_metadata(path), **extra)
 
 
 def plot_confusion_matrix(
@@ -76,7 +80,7 @@ def plot_confusion_matrix(
     with matplotlib.style.context("default"):
         # Size grows with the class count so ten classes' annotations stay legible.
         side = max(4.0, 0.55 * k + 2.0)
-        fig = _new_figure((side + 1.0, side))
+        fig = new_figure((side + 1.0, side))
         ax = fig.add_subplot()
         image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04,
@@ -97,7 +101,7 @@ def plot_confusion_matrix(
         if title:
             ax.set_title(title)
         fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)
 
 
 def plot_class_counts(
@@ -128,7 +132,7 @@ def plot_class_counts(
         full_title = f"{full_title} (ρ = {rho:g})" if full_title else f"ρ = {rho:g}"
 
     with matplotlib.style.context("default"):
-        fig = _new_figure((max(6.0, 0.3 * k * len(stages) + 3.0), 4.5))
+        fig = new_figure((max(6.0, 0.3 * k * len(stages) + 3.0), 4.5))
         ax = fig.add_subplot()
         width = 0.8 / len(stages)
         x = np.arange(k)
@@ -150,4 +154,4 @@ def plot_class_counts(
         if full_title:
             ax.set_title(full_title)
         fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)

@@ -1,6 +1,10 @@
 """The benchmark grid: config checks that a JSON schema cannot express, and the expansion of
-``datasets × imbalances × augmenters × classifiers × seeds`` (minus exclusions) into cells and
-file targets. ``rules/common.smk`` is a thin layer over this module so that tests reach it."""
+``datasets × imbalances × augmenters × classifiers × seeds`` (minus exclusions) into cells.
+
+What kind of thing a method is (a classifier's stage, whether an augmenter samples a
+generator and of which kind, whether it is the baseline) is read from the registry entries
+themselves; the baseline augmenters and the original imbalances are sets computed here once.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..sampling import check_strategy, concrete_strategy
+from . import layout
+from .config import canonical
+from .stages import CLASSIFIER_STAGES
 
 AXES = ("dataset", "imbalance", "augmenter", "classifier", "seed")
-_SECTIONS = {"dataset": "datasets", "imbalance": "imbalances", "augmenter": "augmenters",
-             "classifier": "classifiers"}
+SECTIONS = {"dataset": "datasets", "imbalance": "imbalances", "augmenter": "augmenters",
+            "classifier": "classifiers"}
 # Names become path components and wildcard values: keep them plain.
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-
-
-def canonical(obj: Any) -> Any:
-    """``obj`` with every mapping's keys sorted, recursively.
-
-    Rule params are compared by their text: without this, reordering keys in a YAML file
-    would look like a parameter change and rerun every job.
-    """
-    if isinstance(obj, Mapping):
-        return {k: canonical(obj[k]) for k in sorted(obj, key=str)}
-    if isinstance(obj, (list, tuple)):
-        return [canonical(v) for v in obj]
-    return obj
 
 
 @dataclass(frozen=True, order=True)
@@ -44,99 +39,9 @@ class Cell:
     def as_dict(self) -> dict[str, Any]:
         return {axis: getattr(self, axis) for axis in AXES}
 
-
-def protocol_strategy(original_counts: Sequence[int], counts: Sequence[int]) -> dict[int, int]:
-    """``sampling_strategy: protocol``: every class the imbalance protocol shrank, up to the
-    largest class of the imbalanced set (what seed 000 did). A dataset's natural small
-    differences in class size are left alone, so per-class generators are trained for the
-    minority classes only."""
-    target = max(counts)
-    return {c: int(target) for c, (o, n) in enumerate(zip(original_counts, counts, strict=True))
-            if n < o and n < target}
-
-
-def merge_overrides(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overrides`` into ``base`` in place: mappings merge key by key, ``None``
-    removes the key, anything else (lists, scalars) replaces it. Returns ``base``."""
-    for key, value in overrides.items():
-        if value is None:
-            base.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
-            merged = dict(base[key])
-            merge_overrides(merged, value)
-            base[key] = merged
-        else:
-            base[key] = _plain(value)
-    return base
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def apply_quick(config: dict[str, Any]) -> dict[str, Any]:
-    """With ``quick: true``, merge the preset's ``quick_overrides`` block into ``config``
-    (in place; see :func:`merge_overrides`) so one preset file holds both scales:
-    ``snakemake --configfile configs/seed000.yaml --config quick=true``."""
-    quick = config.get("quick", False)
-    if isinstance(quick, str):
-        # `--config quick=true` arrives as the string "true" (Snakemake parses only
-        # "True"/"False" as booleans)
-        words = {"true": True, "yes": True, "on": True, "1": True,
-                 "false": False, "no": False, "off": False, "0": False}
-        if quick.strip().lower() not in words:
-            raise ConfigError("quick", quick, "true or false")
-        config["quick"] = words[quick.strip().lower()]
-    overrides = config.get("quick_overrides")
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise ConfigError("quick_overrides", overrides, "a mapping of config overrides")
-    if config.get("quick") and overrides:
-        merge_overrides(config, overrides)
-    return config
-
-
-def apply_data_sources(config: dict[str, Any]) -> dict[str, Any]:
-    """``data_sources: {loader: local file or folder}`` gives every dataset entry with that
-    loader and no ``source:`` of its own that ``source`` (in place). Lets one overlay file,
-    passed as a second ``--configfile``, point any preset at local copies without adding
-    datasets the preset does not use."""
-    sources = config.get("data_sources") or {}
-    if not isinstance(sources, Mapping):
-        raise ConfigError("data_sources", sources, "a mapping {loader name: path}")
-    datasets = config.get("datasets")
-    if not sources or not isinstance(datasets, Mapping):
-        return config
-    for name in list(datasets):
-        entry = dict(datasets[name] or {})
-        loader = entry.get("loader", name)
-        if "source" not in entry and loader in sources and sources[loader] is not None:
-            entry["source"] = str(sources[loader])
-            datasets[name] = entry
-    return config
-
-
-def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
-    """What ``rules/common.smk`` does to the config before validating it: the quick scale
-    of a preset, then local data sources. In place (Snakemake's ``config`` object)."""
-    return apply_data_sources(apply_quick(config))
-
-
-def imbalanced_path(dataset: str, imbalance: str, seed: int, name: str = "imbalanced.npz") -> str:
-    return f"data/{dataset}/{imbalance}/seed{seed}/{name}"
-
-
-def augmented_path(dataset: str, imbalance: str, augmenter: str, seed: int,
-                   name: str = "train.npz") -> str:
-    return f"data/{dataset}/{imbalance}/{augmenter}/seed{seed}/{name}"
-
-
-def cell_path(cell: Cell, name: str) -> str:
-    return (f"results/{cell.dataset}/{cell.imbalance}/{cell.augmenter}/{cell.classifier}/"
-            f"seed{cell.seed}/{name}")
+    def path(self, pattern: str) -> str:
+        """``pattern`` (a :mod:`~imbench.plan.layout` constant) for this cell."""
+        return layout.path(pattern, self.as_dict())
 
 
 class Grid:
@@ -148,7 +53,7 @@ class Grid:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
-        for section in (*_SECTIONS.values(), "seeds"):
+        for section in (*SECTIONS.values(), "seeds"):
             if not config.get(section):
                 raise ConfigError(section, config.get(section), "a non-empty list/mapping")
             if section != "seeds":
@@ -156,12 +61,28 @@ class Grid:
                     if not isinstance(name, str) or not _NAME.match(name):
                         raise ConfigError(f"{section}.{name}", name,
                                           "names matching [A-Za-z][A-Za-z0-9_.-]*")
+        # per-name lookups that input functions repeat for every job (tens of thousands in a
+        # paper-scale grid), memoised
+        self._cache: dict[tuple[str, str], Any] = {}
         self._check_datasets()
         self._check_imbalances()
         self._check_methods()
         self.cells = self._expand()
+        #: augmenters that train on the imbalanced set as it is (their class's ``baseline``)
+        self.baselines = frozenset(a for a in self.names("augmenters")
+                                   if self.augmenter_class(a).baseline)
+        #: imbalances that stand for the original set: a protocol that keeps everything, or
+        #: one that leaves every class the same size on every dataset it runs on (a balanced
+        #: subsample, as in the quick presets)
+        self.originals = frozenset(i for i in self.names("imbalances") if self._is_original(i))
 
     # -- per-section lookups used as rule params -------------------------------------------
+    def _memo(self, kind: str, name: str, make: Any) -> Any:
+        key = (kind, name)
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     def dataset_cfg(self, name: str) -> dict[str, Any]:
         """The dataset entry with ``loader`` filled in (defaults to the entry's name)."""
         cfg = dict(self.config["datasets"][name] or {})
@@ -191,51 +112,58 @@ class Grid:
             "classifier": {"name": cell.classifier, **self.classifier_cfg(cell.classifier)},
         }
 
+    def augmenter_class(self, name: str) -> Any:
+        from ..augment import AUGMENTERS
+
+        return self._memo("augmenter", name,
+                          lambda: AUGMENTERS[self.config["augmenters"][name]["method"]])
+
+    def classifier_class(self, name: str) -> Any:
+        from ..classify import CLASSIFIERS
+
+        return self._memo("classifier", name,
+                          lambda: CLASSIFIERS[self.config["classifiers"][name]["method"]])
+
+    def protocol(self, imbalance: str) -> Any:
+        from ..imbalance import get_protocol
+
+        return self._memo("protocol", imbalance, lambda: get_protocol(
+            self.imbalance_cfg(imbalance), f"imbalances.{imbalance}"))
+
     def spec(self, dataset: str) -> Any:
-        from .datasets import get_spec
+        from ..datasets import get_spec
 
         return get_spec(self.dataset_cfg(dataset)["loader"])
 
     def original_counts(self, dataset: str) -> list[int] | None:
         """Per-class training counts known before loading (None when only loading can tell)."""
-        # Memoised: input functions ask once per job (tens of thousands of times in a paper
-        # grid), and digits' counts come from loading and splitting the data (5 ms a time).
-        cache = self.__dict__.setdefault("_original_counts", {})
-        if dataset not in cache:
+        def count() -> tuple[int, ...] | None:
             options = {k: v for k, v in self.dataset_cfg(dataset).items() if k != "loader"}
             counts = self.spec(dataset).train_counts(options)
-            cache[dataset] = None if counts is None else tuple(counts)
-        counts = cache[dataset]
+            return None if counts is None else tuple(counts)
+
+        # digits' counts come from loading and splitting the data (5 ms a time)
+        counts = self._memo("original_counts", dataset, count)
         return None if counts is None else list(counts)
 
     def expected_counts(self, dataset: str, imbalance: str) -> list[int] | None:
         """Per-class counts of the imbalanced set, known before any data is loaded."""
-        from .imbalance import target_counts
+        from ..imbalance import target_counts
 
         counts = self.original_counts(dataset)
         return None if counts is None else list(target_counts(self.imbalance_cfg(imbalance),
                                                               counts))
 
     def sampling_strategy(self, dataset: str, imbalance: str, augmenter: str) -> Any:
-        """The augmenter's ``sampling_strategy`` for one imbalanced set.
-
-        ``"protocol"`` (the default) becomes a ``{class: target count}`` dict when the counts
-        are known before loading; otherwise it stays ``"protocol"`` and the augment job
-        resolves it from the imbalanced set's counts.json. Undersamplers read it as
-        ``"auto"``. Any other value is imbalanced-learn's vocabulary, passed through.
-        """
-        from .augment import AUGMENTERS
-
-        cfg = self.augmenter_cfg(augmenter)
-        strategy = cfg["sampling_strategy"]
-        if strategy != "protocol":
-            return strategy
-        if AUGMENTERS[cfg["method"]].kind == "under":
-            return "auto"
+        """The augmenter's ``sampling_strategy`` for one imbalanced set, with ``protocol``
+        (the default) made concrete where the counts are known before loading (see
+        :func:`imbench.sampling.concrete_strategy`); jobs resolve what is left from the
+        imbalanced set's counts.json."""
+        strategy = self.augmenter_cfg(augmenter)["sampling_strategy"]
         original = self.original_counts(dataset)
-        if original is None:
-            return "protocol"
-        return protocol_strategy(original, self.expected_counts(dataset, imbalance))
+        return concrete_strategy(
+            strategy, self.augmenter_class(augmenter).kind, original,
+            None if original is None else self.expected_counts(dataset, imbalance))
 
     # -- targets ---------------------------------------------------------------------------
     def names(self, section: str) -> list[str]:
@@ -252,16 +180,14 @@ class Grid:
         return sorted({tuple(getattr(c, a) for a in axes) for c in self.cells})
 
     def metrics_targets(self) -> list[str]:
-        return [cell_path(c, "metrics.json") for c in self.cells]
+        return [c.path(layout.METRICS) for c in self.cells]
 
     def cells_of_dataset(self, dataset: str) -> list[Cell]:
         return [c for c in self.cells if c.dataset == dataset]
 
     def classifiers_for_stage(self, stage: str) -> list[str]:
-        from .classify import CLASSIFIER_STAGES
-
-        return [n for n in self.names("classifiers")
-                if CLASSIFIER_STAGES.get(self.classifier_cfg(n)["method"]) == stage]
+        """Classifier names whose class declares ``stage``."""
+        return [n for n in self.names("classifiers") if self.classifier_class(n).stage == stage]
 
     def generator_units(self, dataset: str, imbalance: str, augmenter: str) -> list[str]:
         """The generator training jobs of a generative augmenter on one imbalanced set
@@ -276,7 +202,7 @@ class Grid:
         return self._units(dataset, imbalance, augmenter, "per_class")
 
     def _units(self, dataset: str, imbalance: str, augmenter: str, jobs: str) -> list[str]:
-        from .generators import generator_units
+        from ..generators import generator_units
 
         if not self.needs_generator(augmenter):
             return []
@@ -285,18 +211,22 @@ class Grid:
                                self.sampling_strategy(dataset, imbalance, augmenter), jobs)
 
     def needs_generator(self, augmenter: str) -> bool:
-        """Whether this augmenter's method trains a generator (input functions ask this per
-        job: it looks at one augmenter, not the whole section)."""
-        from .generators import GENERATOR_KINDS
-
-        return self.augmenter_cfg(augmenter)["method"] in GENERATOR_KINDS
+        """Whether this augmenter samples a trained generator (its class says so)."""
+        return self.augmenter_class(augmenter).generator is not None
 
     def augmenters_needing_generator(self) -> list[str]:
         return [n for n in self.names("augmenters") if self.needs_generator(n)]
 
+    def _is_original(self, imbalance: str) -> bool:
+        if self.protocol(imbalance).original:
+            return True
+        datasets = {c.dataset for c in self.cells if c.imbalance == imbalance}
+        counts = [self.expected_counts(d, imbalance) for d in sorted(datasets)]
+        return bool(datasets) and all(c is not None and len(set(c)) == 1 for c in counts)
+
     # -- checks ----------------------------------------------------------------------------
     def _check_datasets(self) -> None:
-        from .datasets import DATASETS
+        from ..datasets import DATASETS
 
         for name in self.names("datasets"):
             cfg = self.dataset_cfg(name)
@@ -315,7 +245,7 @@ class Grid:
                                   "a folder with one sub-folder of images per class")
 
     def _check_imbalances(self) -> None:
-        from .imbalance import check_protocol
+        from ..imbalance import check_protocol
 
         for imbalance in self.names("imbalances"):
             cfg = self.imbalance_cfg(imbalance)
@@ -328,8 +258,8 @@ class Grid:
                                len(spec.class_names) if spec.class_names else None)
 
     def _check_methods(self) -> None:
-        from .augment import AUGMENTERS
-        from .classify import CLASSIFIERS
+        from ..augment import AUGMENTERS
+        from ..classify import CLASSIFIERS
 
         for section, registry in (("augmenters", AUGMENTERS), ("classifiers", CLASSIFIERS)):
             getter = self.augmenter_cfg if section == "augmenters" else self.classifier_cfg
@@ -337,37 +267,47 @@ class Grid:
                 cfg = getter(name)
                 if "method" not in cfg:
                     raise ConfigError(f"{section}.{name}.method", None, sorted(registry))
-                cls = registry[registry.check(cfg["method"], f"{section}.{name}.method")]
-                prefix = f"{section}.{name}.params"
-                if section == "augmenters":
-                    cls.check_params(cfg["params"], key=prefix)
-                    self._check_training_jobs(name, cfg)
-                    if "flip_safe" in cls.default_params:
-                        # A label-unsafe flip is an error on the datasets it would run on.
-                        for dataset in self.names("datasets"):
-                            if not self._excluded_pair("dataset", dataset, "augmenter", name):
-                                cls.check_params({**cfg["params"],
-                                                  "flip_safe": self.spec(dataset).flip_safe},
-                                                 key=prefix)
-                    continue
-                try:  # classifiers name the bare parameter key
-                    cls.check_params(cfg["params"])
-                except ConfigError as err:
-                    raise ConfigError(f"{prefix}.{err.key}", err.value, err.allowed) from None
+                registry.check(cfg["method"], f"{section}.{name}.method")
+        for name in self.names("augmenters"):
+            self._check_augmenter(name)
+        for name in self.names("classifiers"):
+            cls = self.classifier_class(name)
+            cls.check_params(self.classifier_cfg(name)["params"],
+                             key=f"classifiers.{name}.params")
+            if cls.stage not in CLASSIFIER_STAGES:
+                raise ConfigError(f"classifiers.{name}.method", cls.name,
+                                  f"a classifier whose stage is one of {sorted(CLASSIFIER_STAGES)}"
+                                  f" (its class declares {cls.stage!r})")
         seeds = self.config["seeds"]
         if len(set(seeds)) != len(seeds):
             raise ConfigError("seeds", seeds, "distinct integers")
 
+    def _check_augmenter(self, name: str) -> None:
+        cfg, cls = self.augmenter_cfg(name), self.augmenter_class(name)
+        prefix = f"augmenters.{name}.params"
+        cls.check_params(cfg["params"], key=prefix)
+        datasets = [d for d in self.names("datasets")
+                    if not self._excluded_pair("dataset", d, "augmenter", name)]
+        if "flip_safe" in cls.default_params:
+            # A label-unsafe flip is an error on the datasets it would run on.
+            for dataset in datasets:
+                cls.check_params({**cfg["params"], "flip_safe": self.spec(dataset).flip_safe},
+                                 key=prefix)
+        n_classes = {len(self.spec(d).class_names) or None for d in datasets}
+        check_strategy(cfg["sampling_strategy"], f"augmenters.{name}.sampling_strategy",
+                       min((n for n in n_classes if n), default=None))
+        self._check_training_jobs(name, cfg)
+
     def _check_training_jobs(self, name: str, cfg: Mapping[str, Any]) -> None:
-        from .generators import GENERATOR_KINDS, TRAINING_JOBS
+        from ..generators import GENERATORS, TRAINING_JOBS
 
         if "training_jobs" not in cfg:
             return
         key, value = f"augmenters.{name}.training_jobs", cfg["training_jobs"]
         if value not in TRAINING_JOBS:
             raise ConfigError(key, value, list(TRAINING_JOBS))
-        if GENERATOR_KINDS.get(cfg["method"]) != "per_class":
-            per_class = sorted(m for m, k in GENERATOR_KINDS.items() if k == "per_class")
+        if self.augmenter_class(name).generator != "per_class":
+            per_class = sorted(m for m in GENERATORS if GENERATORS[m].kind == "per_class")
             raise ConfigError(key, value, f"only for per-class generators {per_class} "
                                           f"(method {cfg['method']!r} trains one model)")
 
@@ -386,7 +326,7 @@ class Grid:
                 if axis not in AXES:
                     raise ConfigError(f"exclude[{i}].{axis}", value, AXES)
                 allowed = (self.config["seeds"] if axis == "seed"
-                           else self.names(_SECTIONS[axis]))
+                           else self.names(SECTIONS[axis]))
                 if value not in allowed:
                     raise ConfigError(f"exclude[{i}].{axis}", value, allowed)
         cells = []

@@ -1,0 +1,253 @@
+"""Seed 000's hybrid CNN-SVM: the CNN trained with its softmax head, then an RBF SVM on the
+penultimate features of (a §4.4 subsample of) the training set.
+
+The workflow runs the two halves as separate jobs (``train_cnn`` on a GPU, ``fit_svm`` on a
+CPU: the classifier's ``stage`` is ``two_stage``) through :func:`train_cnn_features` and
+:func:`fit_svm_on_features`; :class:`CNNSVMClassifier` does both in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import DataError
+from .cnn import CNNClassifier
+from .params import is_int, is_number, require, require_bool
+from .predictions import predictions_from_scores
+from .svm import class_scores
+from .training import class_counts
+
+
+def svm_subsample(y: np.ndarray, per_class: int | str, seed: int | None) -> np.ndarray:
+    """Sorted indices of seed 000's §4.4 SVM training subsample.
+
+    The largest class gets ``per_class`` images (1000 in the seed) and every other class the
+    same fraction of its own size (at least one image), so a balanced set gives ``per_class``
+    of each and an imbalanced one keeps its proportions. ``"all"`` keeps every image.
+    """
+    y = np.asarray(y)
+    if per_class == "all":
+        return np.arange(len(y))
+    classes, counts = np.unique(y, return_counts=True)
+    scale = min(1.0, per_class / counts.max())
+    rng = np.random.RandomState(seed)
+    keep = []
+    for c, n in zip(classes, counts, strict=True):  # ascending classes: reproducible stream
+        idx = np.flatnonzero(y == c)
+        k = min(int(n), max(1, int(round(n * scale))))
+        keep.append(rng.choice(idx, size=k, replace=False) if k < n else idx)
+    return np.sort(np.concatenate(keep))
+
+
+class FeatureSVM:
+    """RBF SVC on precomputed feature vectors, scores with one column per class.
+
+    ``C``/``gamma`` may be lists: then a stratified ``cv_folds``-fold grid search on the
+    subsample picks them (seed 000 fits its SVM "through cross-validation"; the grid is not
+    given there). ``probability`` switches the scores from one-vs-rest decision values to
+    Platt-calibrated probabilities.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float | list[float] = 1.0,  # noqa: N803 - sklearn's name
+        gamma: str | float | list[float | str] = "scale",
+        per_class: int | str = 1000,
+        standardize: bool = False,
+        probability: bool = False,
+        cv_folds: int = 3,
+        random_state: int | None = None,
+    ) -> None:
+        self.C, self.gamma, self.per_class = C, gamma, per_class
+        self.standardize, self.probability, self.cv_folds = standardize, probability, cv_folds
+        self.random_state = random_state
+
+    @property
+    def score_kind(self) -> str:
+        return "probability" if self.probability else "decision"
+
+    def _folds(self, y: np.ndarray, what: str) -> Any:
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = min(self.cv_folds, int(np.bincount(y)[self.trained_classes_].min()))
+        if folds < 2:
+            raise DataError(f"{what} needs >= 2 images of every class in the subsample; give "
+                            "single C/gamma values, decision values, or a larger svm_per_class")
+        return StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+
+    def fit(self, features: np.ndarray, y: np.ndarray, n_classes: int) -> FeatureSVM:
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        y = np.asarray(y, np.int64)
+        self.n_classes_ = int(n_classes)
+        keep = svm_subsample(y, self.per_class, self.random_state)
+        f, y = np.asarray(features, np.float64)[keep], y[keep]
+        self.n_train_ = len(y)
+        self.train_counts_ = class_counts(y, self.n_classes_)
+        self.trained_classes_ = np.unique(y)
+        self.best_params_: dict[str, Any] = {}
+        if len(self.trained_classes_) < 2:
+            self.model_ = None  # SVC refuses one class; predict it always
+            return self
+        svc = SVC(kernel="rbf", decision_function_shape="ovr", random_state=self.random_state)
+        model = make_pipeline(StandardScaler(), svc) if self.standardize else make_pipeline(svc)
+        grid = {"svc__C": self.C if isinstance(self.C, list) else [self.C],
+                "svc__gamma": self.gamma if isinstance(self.gamma, list) else [self.gamma]}
+        if len(grid["svc__C"]) * len(grid["svc__gamma"]) > 1:
+            search = GridSearchCV(model, grid, cv=self._folds(y, "SVM grid search"))
+            search.fit(f, y)
+            model = search.best_estimator_
+            self.best_params_ = {k.removeprefix("svc__"): v for k, v in search.best_params_.items()}
+        else:
+            model.set_params(**{k: v[0] for k, v in grid.items()}).fit(f, y)
+        if self.probability:
+            # Platt scaling on held-out folds of the subsample (sklearn 1.9 deprecates
+            # SVC(probability=True) for exactly this), with C/gamma fixed to the chosen ones.
+            from sklearn.calibration import CalibratedClassifierCV
+
+            model = CalibratedClassifierCV(model, cv=self._folds(y, "svm_probability"),
+                                           ensemble=False).fit(f, y)
+        self.model_ = model
+        return self
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """``(N, n_classes)`` float64 (see :func:`imbench.classify.svm.class_scores`)."""
+        return class_scores(self.model_, np.asarray(features, np.float64), self.n_classes_,
+                            self.trained_classes_, probability=self.probability)
+
+
+class CNNSVMClassifier(CNNClassifier):
+    """Seed 000's hybrid (see the module docstring).
+
+    Parameters: every ``cnn`` parameter, plus ``svm_C`` (1.0, sklearn's default; the seed gives
+    none), ``svm_gamma`` ("scale"), either may be a list for a grid search with
+    ``svm_cv_folds`` folds; ``svm_per_class`` (1000 or "all", see :func:`svm_subsample`);
+    ``svm_standardize`` (false); ``svm_probability`` (false: decision values as scores).
+    """
+
+    name: ClassVar[str] = "cnn_svm"
+    stage: ClassVar[str] = "two_stage"
+    svm_defaults: ClassVar[dict[str, Any]] = {
+        "svm_C": 1.0,
+        "svm_gamma": "scale",
+        "svm_per_class": 1000,
+        "svm_standardize": False,
+        "svm_probability": False,
+        "svm_cv_folds": 3,
+    }
+    default_params: ClassVar[dict[str, Any]] = {**CNNClassifier.default_params, **svm_defaults}
+
+    def __init__(self, *, random_state: int | None = None, n_jobs: int = 1,
+                 **params: Any) -> None:
+        super().__init__(random_state=random_state, n_jobs=n_jobs, **params)
+        # An instance attribute, because the kind depends on svm_probability.
+        self.score_kind = "probability" if self.params["svm_probability"] else "decision"
+
+    @classmethod
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+
+        def values(name: str) -> list[Any]:
+            v = p[name]
+            return v if isinstance(v, list) and v else [v]
+
+        require(p, key, "svm_C", all(is_number(c) for c in values("svm_C")),
+                "a number > 0 or a list of them")
+        require(p, key, "svm_gamma",
+                all(g in ("scale", "auto") or is_number(g) for g in values("svm_gamma")),
+                "'scale', 'auto', a number > 0, or a list of them")
+        require(p, key, "svm_per_class",
+                p["svm_per_class"] == "all" or is_int(p["svm_per_class"], 1),
+                "an integer >= 1 or 'all'")
+        require_bool(p, key, "svm_standardize")
+        require_bool(p, key, "svm_probability")
+        require(p, key, "svm_cv_folds", is_int(p["svm_cv_folds"], 2), "an integer >= 2")
+
+    @classmethod
+    def split_params(cls, params: Mapping[str, Any] | None, key: str = "params"
+                     ) -> tuple[dict, dict]:
+        """Validate ``cnn_svm`` params; return ``(cnn params, FeatureSVM kwargs)``."""
+        p = cls.check_params(params, key)
+        cnn = {k: v for k, v in p.items() if k not in cls.svm_defaults}
+        svm = {k.removeprefix("svm_"): v for k, v in p.items() if k in cls.svm_defaults}
+        return cnn, svm
+
+    def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,
+            synthetic: np.ndarray | None = None) -> CNNSVMClassifier:
+        super().fit(x, y, n_classes, synthetic=synthetic)
+        _, svm_kwargs = self.split_params(self.params)
+        self.svm_ = FeatureSVM(random_state=self.random_state, **svm_kwargs).fit(
+            self.features(x), y, self.n_classes_)
+        self.report_["svm"] = {"n_train": self.svm_.n_train_,
+                               "train_counts": self.svm_.train_counts_,
+                               "best_params": self.svm_.best_params_}
+        return self
+
+    def predict_scores(self, x: np.ndarray) -> np.ndarray:
+        self._check_fitted()
+        return self.svm_.scores(self.features(x))
+
+
+def train_cnn_features(
+    params: Mapping[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    n_classes: int,
+    seed: int,
+    n_jobs: int = 1,
+    synthetic: np.ndarray | None = None,
+) -> tuple[CNNClassifier, dict[str, np.ndarray]]:
+    """First half of ``cnn_svm``: train the CNN, return it and the ``features.npz`` arrays.
+
+    ``params`` are the whole ``cnn_svm`` params (the SVM keys are validated here too, so a
+    bad SVM setting fails before hours of CNN training). The test images pass through the
+    network once, after training, and their digest travels with the features.
+    """
+    from ..io import array_digest
+
+    cnn_params, _ = CNNSVMClassifier.split_params(params)
+    cnn = CNNClassifier(random_state=seed, n_jobs=n_jobs, **cnn_params)
+    cnn.fit(x, y, n_classes, synthetic=synthetic)
+    val_mask = np.zeros(len(y), bool)
+    val_mask[cnn.val_idx_] = True
+    arrays = {
+        "train_features": cnn.features(x),
+        "train_labels": np.asarray(y, np.int64),
+        "train_val_mask": val_mask,
+        "test_features": cnn.features(x_test),
+        "test_labels": np.asarray(y_test, np.int64),
+        "test_sha256": np.array(array_digest(x_test, y_test)),
+        "n_classes": np.array(n_classes, np.int64),
+    }
+    return cnn, arrays
+
+
+def fit_svm_on_features(
+    params: Mapping[str, Any], features: Mapping[str, np.ndarray], *, seed: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Second half of ``cnn_svm``: SVM on ``features.npz`` arrays.
+
+    Returns ``(save_predictions keywords, report)``. All training images (train and
+    validation parts of the CNN split) are candidates for the §4.4 subsample: the SVM has no
+    early stopping that would need the held-out part.
+    """
+    _, svm_kwargs = CNNSVMClassifier.split_params(params)
+    n_classes = int(features["n_classes"])
+    svm = FeatureSVM(random_state=seed, **svm_kwargs).fit(
+        features["train_features"], features["train_labels"], n_classes)
+    predictions = predictions_from_scores(
+        svm.scores(features["test_features"]), features["test_labels"],
+        score_kind=svm.score_kind, test_sha256=str(features["test_sha256"]))
+    report = {"n_train": svm.n_train_, "train_counts": svm.train_counts_,
+              "best_params": svm.best_params_, "svm": svm_kwargs, "seed": seed}
+    return predictions, report

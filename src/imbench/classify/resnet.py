@@ -1,0 +1,149 @@
+"""ResNet-18 (seeds 001/002), from scratch or seed 002's transfer protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from ..errors import ConfigError
+from .applications import APPLICATIONS
+from .params import is_int, require, require_bool, require_choice
+from .training import KerasClassifier
+
+STEMS = ("auto", "cifar", "imagenet")
+
+
+def _basic_block(h: Any, filters: int, stride: int, name: str) -> Any:
+    from keras import layers
+
+    shortcut = h
+    # conv layers carry no bias: the BatchNorm that follows has its own shift
+    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
+                      name=f"{name}_conv1")(h)
+    y = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn1")(y)
+    y = layers.Activation("relu", name=f"{name}_relu1")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
+    y = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn2")(y)
+    if stride != 1 or shortcut.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False,
+                                 name=f"{name}_down_conv")(h)
+        shortcut = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_down_bn")(shortcut)
+    y = layers.Add(name=f"{name}_add")([y, shortcut])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "auto") -> Any:
+    """ResNet-18 (He et al. 2016; torchvision layout), randomly initialised.
+
+    ``stem="imagenet"`` is the 7x7/2 conv + 3x3/2 max pool of the paper; ``"cifar"`` is the
+    usual 3x3/1 conv without pooling for small images, where the ImageNet stem would shrink a
+    28x28 image to 7x7 before the first block. ``"auto"`` picks ``cifar`` below 64 px. With the
+    ImageNet stem at 224x224x3 and 1000 classes the trainable parameter count equals
+    torchvision's 11,689,512.
+    """
+    import keras
+    from keras import layers
+
+    from .layers import image_input, softmax_head
+
+    if stem == "auto":
+        stem = "cifar" if min(input_shape[0], input_shape[1]) < 64 else "imagenet"
+    inp = image_input(input_shape)
+    h = layers.Rescaling(1.0 / 255.0, name="rescale")(inp)
+    if stem == "imagenet":
+        h = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False, name="stem_conv")(h)
+        h = layers.BatchNormalization(epsilon=1e-5, name="stem_bn")(h)
+        h = layers.Activation("relu", name="stem_relu")(h)
+        h = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(h)
+    elif stem == "cifar":
+        h = layers.Conv2D(64, 3, padding="same", use_bias=False, name="stem_conv")(h)
+        h = layers.BatchNormalization(epsilon=1e-5, name="stem_bn")(h)
+        h = layers.Activation("relu", name="stem_relu")(h)
+    else:
+        raise ConfigError("stem", stem, list(STEMS))
+    for s, filters in enumerate((64, 128, 256, 512), start=1):
+        for b in (1, 2):
+            stride = 2 if (s > 1 and b == 1) else 1
+            h = _basic_block(h, filters, stride, name=f"stage{s}_block{b}")
+    h = layers.GlobalAveragePooling2D(name="pool")(h)
+    return keras.Model(inp, softmax_head(h, n_classes), name="resnet18")
+
+
+def build_pretrained_classifier(
+    input_shape: Sequence[int],
+    n_classes: int,
+    *,
+    backbone: str = "resnet50",
+    image_size: int | None = None,
+    trainable_layers: int | None = 0,
+    weights: str | None = "imagenet",
+) -> Any:
+    """Seed 002's transfer protocol: frozen ImageNet backbone, new softmax head.
+
+    keras.applications has no ResNet-18, so ``resnet18`` with ``pretrained: true`` maps to a
+    ResNet50-family backbone here (recorded as ``backbone`` in the training report).
+    """
+    import keras
+
+    from .layers import application_backbone, softmax_head
+
+    inp, h = application_backbone(
+        backbone, input_shape, image_size=image_size, trainable_layers=trainable_layers,
+        weights=weights,
+    )
+    return keras.Model(inp, softmax_head(h, n_classes), name=f"pretrained_{backbone}")
+
+
+class ResNet18Classifier(KerasClassifier):
+    """ResNet-18 from scratch (seeds 001/002), or seed 002's transfer protocol.
+
+    ``pretrained: false`` (default) builds ResNet-18 in Keras (``stem``: auto/cifar/imagenet).
+    keras.applications has no ResNet-18 and so no ImageNet weights for it; ``pretrained:
+    true`` therefore uses the ``backbone`` named here (default resnet50, any of
+    ``applications.APPLICATIONS``) with ImageNet weights, frozen except its last
+    ``trainable_layers`` layers, under a new softmax head -- the report records the backbone.
+    Images are resized to ``image_size`` (null = native, at least 32) and grey ones repeated
+    to RGB. Offline, a DataError says which weights file to provide. Seed 002 trains the head
+    with learning_rate 1e-4 and weight_decay 1e-5: set those in the config for that protocol.
+    """
+
+    name: ClassVar[str] = "resnet18"
+    default_params: ClassVar[dict[str, Any]] = {
+        **KerasClassifier.default_params,
+        "stem": "auto",
+        "pretrained": False,
+        "backbone": "resnet50",
+        "image_size": None,
+        "trainable_layers": 0,
+    }
+
+    @classmethod
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+        require_choice(p, key, "stem", STEMS)
+        require_bool(p, key, "pretrained")
+        require(p, key, "backbone", p["backbone"] in APPLICATIONS, sorted(APPLICATIONS))
+        require(p, key, "image_size", p["image_size"] is None or is_int(p["image_size"], 8),
+                "an integer >= 8 or null")
+        require(p, key, "trainable_layers",
+                p["trainable_layers"] is None or is_int(p["trainable_layers"]),
+                "an integer >= 0 or null (all)")
+
+    def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
+        p = self.params
+        if p["pretrained"]:
+            return build_pretrained_classifier(
+                input_shape, n_classes, backbone=p["backbone"], image_size=p["image_size"],
+                trainable_layers=p["trainable_layers"],
+            )
+        if p["image_size"] is not None:
+            import keras
+
+            from .layers import image_input
+
+            inp = image_input(input_shape)
+            resized = keras.layers.Resizing(p["image_size"], p["image_size"])(inp)
+            net = build_resnet18((p["image_size"], p["image_size"], input_shape[-1]), n_classes,
+                                 stem=p["stem"])
+            return keras.Model(inp, net(resized), name="resnet18_resized")
+        return build_resnet18(input_shape, n_classes, stem=p["stem"])

@@ -1,0 +1,240 @@
+"""The training machinery every Keras classifier shares: image checks, the validation split,
+class weights, the fit loop with early stopping, and atomic model saving.
+
+This module imports neither Keras nor TensorFlow at import time: the workflow resolves every
+classifier's ``check_params`` while building the DAG, and a CPU/SVM run must never pay for (or
+need) TensorFlow.
+
+Training protocol:
+
+* a validation split is carved from the *real* (non-synthetic) training images, stratified per
+  class (``validation_fraction``); it drives early stopping and model choice (weights of the
+  epoch with the lowest validation loss). The test set is never seen during training;
+* ``class_weight: balanced`` weights the loss by ``n / (k * n_c)`` over the training part;
+* threads are capped to ``n_jobs`` (the rule's threads) and, with ``deterministic`` (default),
+  the same seed gives the same predictions on CPU (:mod:`.runtime`);
+* on a GPU, ``mixed_precision: auto`` trains in ``mixed_float16`` (softmax kept in float32).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import DataError
+from .base import Classifier
+from .params import is_int, is_number, require, require_bool, require_choice
+from .runtime import configure_runtime
+
+CLASS_WEIGHTS = (None, "balanced")
+MIXED_PRECISION = ("auto", True, False)
+
+
+def check_images(x: np.ndarray, y: np.ndarray | None = None) -> None:
+    """Raise a DataError unless ``x`` is uint8 (N, H, W, C) and ``y`` an (N,) label vector."""
+    if x.ndim != 4 or x.dtype != np.uint8 or x.shape[-1] not in (1, 3):
+        raise DataError(f"images must be uint8 (N, H, W, C) with C in {{1, 3}}; "
+                        f"got {x.dtype} {x.shape}")
+    if y is not None and (y.shape != (len(x),) or len(y) == 0):
+        raise DataError(f"labels must be a non-empty ({len(x)},) array; got {y.shape}")
+
+
+def validation_split(
+    y: np.ndarray,
+    fraction: float,
+    seed: int | None,
+    synthetic: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted ``(train_idx, val_idx)``: ``fraction`` of each class's real images held out.
+
+    Synthetic images never enter validation, because model choice must be made on the data
+    distribution the test set comes from. Every class keeps at least one training image, so a
+    class with a single image is never lost to validation.
+    """
+    y = np.asarray(y)
+    real = np.ones(len(y), bool) if synthetic is None else ~np.asarray(synthetic, bool)
+    rng = np.random.RandomState(seed)
+    val: list[np.ndarray] = []
+    for c in np.unique(y):  # ascending, so the random stream is reproducible
+        members = np.flatnonzero(y == c)
+        eligible = members[real[members]]
+        n_val = min(int(round(fraction * len(eligible))), len(members) - 1)
+        if n_val > 0:
+            val.append(rng.choice(eligible, size=n_val, replace=False))
+    val_idx = np.sort(np.concatenate(val)) if val else np.zeros(0, np.int64)
+    train_mask = np.ones(len(y), bool)
+    train_mask[val_idx] = False
+    return np.flatnonzero(train_mask), val_idx
+
+
+def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
+    """sklearn's 'balanced' weights ``n / (k * n_c)`` for the classes present in ``y``."""
+    classes, counts = np.unique(y, return_counts=True)
+    k = len(classes)
+    return {int(c): float(len(y) / (k * n)) for c, n in zip(classes, counts, strict=True)}
+
+
+def class_counts(y: np.ndarray, n_classes: int) -> list[int]:
+    return np.bincount(np.asarray(y, np.int64), minlength=n_classes).tolist()
+
+
+def save_keras_model(model: Any, path: str | os.PathLike[str]) -> None:
+    """Save a Keras model atomically (Keras insists on a ``.keras`` file name, so the
+    temporary file lives in a private directory beside the target)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        tmp = tmp_dir / path.name
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+class KerasClassifier(Classifier):
+    """Fit loop shared by the single-network classifiers; subclasses only build the network.
+
+    Common parameters: ``epochs``, ``batch_size``, ``learning_rate``, ``weight_decay`` (AdamW
+    when > 0, else Adam), ``validation_fraction`` (0 = no validation: train every epoch, keep
+    the last weights), ``patience`` (epochs without validation-loss improvement before
+    stopping; null = never stop early, still keep the best epoch), ``class_weight`` (null or
+    "balanced"), ``deterministic``, ``mixed_precision`` ("auto", true, false), ``verbose``
+    (Keras' 0/1/2; 2 = one log line per epoch).
+    """
+
+    stage: ClassVar[str] = "neural"
+    score_kind: ClassVar[str] = "probability"
+    default_params: ClassVar[dict[str, Any]] = {
+        "epochs": 50,
+        "batch_size": 128,
+        "learning_rate": 1e-3,
+        "weight_decay": 0.0,
+        "validation_fraction": 0.1,
+        "patience": 5,
+        "class_weight": None,
+        "deterministic": True,
+        "mixed_precision": "auto",
+        "verbose": 2,
+    }
+
+    @classmethod
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+        require(p, key, "epochs", is_int(p["epochs"], 1), "an integer >= 1")
+        require(p, key, "batch_size", is_int(p["batch_size"], 1), "an integer >= 1")
+        require(p, key, "learning_rate", is_number(p["learning_rate"]), "a number > 0")
+        require(p, key, "weight_decay", is_number(p["weight_decay"], strict=False),
+                "a number >= 0")
+        require(p, key, "validation_fraction",
+                is_number(p["validation_fraction"], strict=False)
+                and p["validation_fraction"] < 1, "a number in [0, 1)")
+        require(p, key, "patience", p["patience"] is None or is_int(p["patience"], 1),
+                "an integer >= 1 or null")
+        require_choice(p, key, "class_weight", CLASS_WEIGHTS)
+        require_bool(p, key, "deterministic")
+        require_choice(p, key, "mixed_precision", MIXED_PRECISION)
+        require_choice(p, key, "verbose", (0, 1, 2))
+
+    # -- to override -------------------------------------------------------------------------
+    def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
+        """Return an uncompiled ``keras.Model`` mapping uint8-valued images to probabilities."""
+        raise NotImplementedError
+
+    # -- training ----------------------------------------------------------------------------
+    def _optimizer(self) -> Any:
+        import keras
+
+        p = self.params
+        if p["weight_decay"] > 0:
+            return keras.optimizers.AdamW(p["learning_rate"], weight_decay=p["weight_decay"])
+        return keras.optimizers.Adam(p["learning_rate"])
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        n_classes: int | None = None,
+        *,
+        synthetic: np.ndarray | None = None,
+    ) -> KerasClassifier:
+        """Train on ``x, y``; ``synthetic`` (bool per image) keeps generated images out of the
+        validation split."""
+        import keras
+
+        from .layers import describe
+
+        y = np.asarray(y, dtype=np.int64)
+        check_images(x, y)
+        n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
+        if y.min() < 0 or y.max() >= n_classes:
+            raise DataError(f"labels must lie in 0..{n_classes - 1}; got {y.min()}..{y.max()}")
+        self.n_classes_ = n_classes
+        self.classes_ = np.arange(n_classes)
+        p = self.params
+        runtime = configure_runtime(threads=self.n_jobs, seed=self.random_state,
+                                    deterministic=p["deterministic"],
+                                    mixed_precision=p["mixed_precision"])
+        train_idx, val_idx = validation_split(y, p["validation_fraction"], self.random_state,
+                                              synthetic)
+        self.train_idx_, self.val_idx_ = train_idx, val_idx
+        model = self.build_model(tuple(x.shape[1:]), n_classes)
+        model.compile(optimizer=self._optimizer(), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        weights = (balanced_class_weight(y[train_idx])
+                   if p["class_weight"] == "balanced" else None)
+        callbacks = []
+        validation = None
+        if len(val_idx):
+            validation = (x[val_idx], y[val_idx])
+            # patience=None: never stop early, but still restore the best validation epoch.
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=p["patience"] or p["epochs"],
+                restore_best_weights=True,
+            ))
+        history = model.fit(
+            x[train_idx], y[train_idx], batch_size=p["batch_size"], epochs=p["epochs"],
+            validation_data=validation, class_weight=weights, callbacks=callbacks,
+            shuffle=True, verbose=p["verbose"],
+        ).history
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.items()}
+        best = (int(np.argmin(self.history_["val_loss"])) + 1 if "val_loss" in self.history_
+                else len(self.history_["loss"]))
+        self.report_ = {
+            "classifier": self.name,
+            "params": dict(p),
+            "seed": self.random_state,
+            "runtime": runtime,
+            "model": describe(model),
+            "n_train": len(train_idx),
+            "n_val": len(val_idx),
+            "train_counts": class_counts(y[train_idx], n_classes),
+            "val_counts": class_counts(y[val_idx], n_classes),
+            "class_weight": weights,
+            "epochs_run": len(self.history_["loss"]),
+            "best_epoch": best,
+            "history": self.history_,
+        }
+        return self
+
+    # -- inference ---------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{type(self).__name__} used before fit")
+
+    def predict_scores(self, x: np.ndarray) -> np.ndarray:
+        """Softmax probabilities ``(N, n_classes)``, float64."""
+        self._check_fitted()
+        check_images(x)
+        out = self.model_.predict(x, batch_size=max(self.params["batch_size"], 256), verbose=0)
+        return np.asarray(out, dtype=np.float64)
+
+    def save_model(self, path: str | os.PathLike[str]) -> None:
+        self._check_fitted()
+        save_keras_model(self.model_, path)

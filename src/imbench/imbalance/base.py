@@ -1,0 +1,133 @@
+"""The protocol contract and the checks protocols share.
+
+A protocol turns the original per-class training counts into target counts, from the counts
+alone (so the workflow can plan at DAG time, with no data loaded), and validates its own
+config keys. :func:`imbench.imbalance.make_imbalanced` then draws that many images per class.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ConfigError
+
+# floor() of products like 0.29 * 100 = 28.999999999999996 must give 29, not 28
+_EPS = 1e-9
+
+Counts = list[int]
+
+
+def floor(v: float) -> int:
+    return int(math.floor(v + _EPS))
+
+
+def is_int(v: object) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def is_number(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def class_index(key: str, c: object, n_classes: int | None) -> int:
+    """Parse a class key (YAML gives ints, JSON gives digit strings) and range-check it."""
+    allowed = f"a class index in 0..{n_classes - 1}" if n_classes else "a class index >= 0"
+    if isinstance(c, str) and c.strip().isdigit():
+        c = int(c)
+    if not is_int(c) or int(c) < 0 or (n_classes is not None and int(c) >= n_classes):
+        raise ConfigError(key, c, allowed)
+    return int(c)
+
+
+def check_class_map(key: str, value: object, n_classes: int | None
+                    ) -> dict[int, tuple[str, object]]:
+    """``{class: value}`` -> ``{class index: (config key, value)}``, each class once."""
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(key, value, "a non-empty {class: value} mapping")
+    out: dict[int, tuple[str, object]] = {}
+    for c, v in value.items():
+        idx = class_index(f"{key}.{c}", c, n_classes)
+        if idx in out:
+            raise ConfigError(f"{key}.{c}", c, "each class once")
+        out[idx] = (f"{key}.{c}", v)
+    return out
+
+
+def check_class_list(key: str, value: object, n_classes: int | None) -> list[int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+        raise ConfigError(key, value, "a non-empty list of class indices")
+    out = [class_index(f"{key}.{i}", c, n_classes) for i, c in enumerate(value)]
+    if len(set(out)) != len(out):
+        raise ConfigError(key, list(value), "each class once")
+    return out
+
+
+def check_rho(prefix: str, cfg: Mapping[str, Any]) -> float:
+    rho = cfg["rho"]
+    if not is_number(rho) or not math.isfinite(rho) or rho < 1:
+        raise ConfigError(f"{prefix}.rho", rho, "a number >= 1")
+    return float(rho)
+
+
+def normalised(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Class keys of the class maps as ints (JSON delivers them as strings)."""
+    out = dict(cfg)
+    for k, v in out.items():
+        if isinstance(v, Mapping):
+            out[k] = {int(c): x for c, x in v.items()}
+    return out
+
+
+class Protocol:
+    """One imbalance protocol: its config keys, their checks, and the target counts.
+
+    Subclasses set ``name``, ``keys`` (accepted besides ``protocol``), ``required`` and
+    implement ``targets``; ``check_values`` adds their own checks (it runs after the key
+    checks). ``original``: the protocol keeps the training set as it is (the "Original" row
+    of every table).
+    """
+
+    name: ClassVar[str] = ""
+    keys: ClassVar[frozenset[str]] = frozenset()
+    required: ClassVar[frozenset[str]] = frozenset()
+    original: ClassVar[bool] = False
+
+    def check(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+              n_classes: int | None) -> None:
+        """Raise ConfigError (key ``prefix.<key>``) if ``cfg`` is not valid for this protocol.
+
+        With ``counts`` (original per-class train sizes) everything is checked, including
+        that no class would end up empty; with only ``n_classes`` class indices are
+        range-checked; with neither, only structure and value types and ranges.
+        """
+        for k in cfg:
+            if k != "protocol" and k not in self.keys:
+                raise ConfigError(f"{prefix}.{k}", cfg[k],
+                                  f"keys for {self.name!r}: {sorted(self.keys)}")
+        for k in sorted(self.required):
+            if k not in cfg:
+                raise ConfigError(f"{prefix}.{k}", None, f"a value (required by {self.name!r})")
+        self.check_values(prefix, cfg, counts, n_classes)
+        if counts is not None:
+            targets = self.targets(normalised(cfg), counts)
+            empty = [c for c, n in enumerate(targets) if n < 1]
+            if empty:
+                c = empty[0]
+                raise ConfigError(
+                    prefix, dict(cfg),
+                    f"a protocol leaving every class >= 1 image; class {c} "
+                    f"(size {counts[c]}) would keep {targets[c]}",
+                )
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        """The protocol's own value checks (``n_classes`` is ``len(counts)`` when known)."""
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        """Per-class target sizes from the original ``counts`` (``cfg`` already checked, its
+        class keys ints)."""
+        raise NotImplementedError

@@ -1,0 +1,205 @@
+"""The built-in imbalance protocols (design.md §3); each is one class and one registry line.
+
+``n_max`` = the largest original class, ``C`` = the number of classes. Every target is capped
+at the class's own size: a protocol never invents images.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import ConfigError
+from .base import (
+    Counts,
+    Protocol,
+    check_class_list,
+    check_class_map,
+    check_rho,
+    floor,
+    is_int,
+    is_number,
+)
+
+
+def n_minority(mu: float, n_classes: int) -> int:
+    # round half up (Python's round() is banker's rounding: round(2.5) == 2)
+    return int(math.floor(mu * n_classes + 0.5))
+
+
+class NoProtocol(Protocol):
+    """``none``: keep everything (the original set)."""
+
+    name = "none"
+    original = True
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        return list(counts)
+
+
+class Drop(Protocol):
+    """``drop: {class: n_removed}`` (seed 000)."""
+
+    name = "drop"
+    keys = required = frozenset({"drop"})
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        for c, (key, n) in check_class_map(f"{prefix}.drop", cfg["drop"], n_classes).items():
+            if not is_int(n) or n < 0:
+                raise ConfigError(key, n, "an integer number of images to remove >= 0")
+            if counts is not None and n > counts[c]:
+                raise ConfigError(key, n, f"at most the class size {counts[c]}")
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        out = list(counts)
+        for c, n in cfg["drop"].items():
+            out[int(c)] -= int(n)
+        return out
+
+
+class KeepRatio(Protocol):
+    """``keep: {class: fraction in (0, 1]}``; keeps ``floor(fraction * n_c)`` (seed 002)."""
+
+    name = "keep_ratio"
+    keys = required = frozenset({"keep"})
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        for _, (key, f) in check_class_map(f"{prefix}.keep", cfg["keep"], n_classes).items():
+            if not is_number(f) or not 0 < f <= 1:
+                raise ConfigError(key, f, "a fraction in (0, 1]")
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        out = list(counts)
+        for c, f in cfg["keep"].items():
+            out[int(c)] = floor(float(f) * counts[int(c)])
+        return out
+
+
+class ExplicitCounts(Protocol):
+    """``counts: {class: n}``; unnamed classes keep all."""
+
+    name = "counts"
+    keys = required = frozenset({"counts"})
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        for c, (key, n) in check_class_map(f"{prefix}.counts", cfg["counts"],
+                                           n_classes).items():
+            if not is_int(n) or n < 1:
+                raise ConfigError(key, n, "an integer number of images to keep >= 1")
+            if counts is not None and n > counts[c]:
+                raise ConfigError(key, n, f"at most the class size {counts[c]}")
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        out = list(counts)
+        for c, n in cfg["counts"].items():
+            out[int(c)] = int(n)
+        return out
+
+
+class Step(Protocol):
+    """Step imbalance (Buda et al. 2018): ``mu`` = fraction of classes that are minority,
+    ``rho`` = majority/minority ratio >= 1; minority classes get ``floor(n_max / rho)``
+    images, majority classes keep all of theirs. The minority classes are ``classes: [..]``
+    when given, else the LAST ``round(mu * C)`` classes (half rounded up). With both,
+    ``len(classes)`` must equal ``round(mu * C)``."""
+
+    name = "step"
+    keys = frozenset({"mu", "rho", "classes"})
+    required = frozenset({"rho"})
+
+    @staticmethod
+    def minority(cfg: Mapping[str, Any], n_classes: int) -> list[int]:
+        if "classes" in cfg:
+            return [int(c) for c in cfg["classes"]]
+        k = n_minority(float(cfg["mu"]), n_classes)
+        return list(range(n_classes - k, n_classes))
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        check_rho(prefix, cfg)
+        if "mu" not in cfg and "classes" not in cfg:
+            raise ConfigError(f"{prefix}.mu", None, "a fraction in (0, 1) (or give 'classes')")
+        if "mu" in cfg:
+            mu = cfg["mu"]
+            if not is_number(mu) or not 0 < mu < 1:
+                raise ConfigError(f"{prefix}.mu", mu, "a fraction in (0, 1)")
+        if "classes" in cfg:
+            chosen = check_class_list(f"{prefix}.classes", cfg["classes"], n_classes)
+            if "mu" in cfg and n_classes is not None:
+                k = n_minority(float(cfg["mu"]), n_classes)
+                if k != len(chosen):
+                    raise ConfigError(
+                        f"{prefix}.classes", list(cfg["classes"]),
+                        f"{k} classes (round(mu * n_classes) = round({cfg['mu']} * {n_classes}))",
+                    )
+        if n_classes is not None:
+            k = len(self.minority(cfg, n_classes))
+            if not 1 <= k < n_classes:
+                # a step with no minority (or no majority) class is no imbalance at all
+                raise ConfigError(
+                    f"{prefix}.mu", cfg.get("mu"),
+                    f"a fraction giving 1..{n_classes - 1} minority classes of {n_classes}",
+                )
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        minority = self.minority(cfg, len(counts))
+        size = floor(max(counts) / float(cfg["rho"]))
+        return [min(n, size) if c in minority else n for c, n in enumerate(counts)]
+
+
+class _Ranked(Protocol):
+    """Rank ``i`` (class ``order[i]``, default class ``i``; ``order`` a permutation of the
+    classes) gets ``floor(n_max * fraction(i))``, capped at the class size."""
+
+    keys = frozenset({"rho", "order"})
+    required = frozenset({"rho"})
+
+    def fractions(self, rho: float, n_classes: int) -> list[float]:
+        raise NotImplementedError
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        check_rho(prefix, cfg)
+        if "order" in cfg:
+            order = check_class_list(f"{prefix}.order", cfg["order"], n_classes)
+            if n_classes is not None and sorted(order) != list(range(n_classes)):
+                raise ConfigError(
+                    f"{prefix}.order", list(cfg["order"]),
+                    f"a permutation of all classes 0..{n_classes - 1}",
+                )
+
+    def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
+        n_max = max(counts)
+        fractions = self.fractions(float(cfg["rho"]), len(counts))
+        out = list(counts)
+        for rank, c in enumerate(cfg.get("order", range(len(counts)))):
+            out[int(c)] = min(counts[int(c)], floor(n_max * fractions[rank]))
+        return out
+
+
+class Linear(_Ranked):
+    """Linear imbalance (Buda et al. 2018): rank ``i`` gets
+    ``floor(n_max * (1 - (1 - 1/rho) * i / (C - 1)))``, ``n_max`` down to ``n_max / rho``."""
+
+    name = "linear"
+
+    def fractions(self, rho: float, n_classes: int) -> list[float]:
+        last = max(n_classes - 1, 1)
+        return [1 - (1 - 1 / rho) * i / last for i in range(n_classes)]
+
+
+class Exponential(_Ranked):
+    """Long-tailed (CIFAR-10-LT, Cui et al. 2019): rank ``i`` gets
+    ``floor(n_max * rho ** (-i / (C - 1)))``."""
+
+    name = "exponential"
+
+    def fractions(self, rho: float, n_classes: int) -> list[float]:
+        last = max(n_classes - 1, 1)
+        return [rho ** (-i / last) for i in range(n_classes)]
+
+

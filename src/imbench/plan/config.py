@@ -1,0 +1,95 @@
+"""Config preparation: what ``rules/common.smk`` does to the config before the schema and
+the grid check it (a preset's quick scale, local data sources), and the canonical form of
+the config sections that rule params carry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigError
+
+
+def canonical(obj: Any) -> Any:
+    """``obj`` with every mapping's keys sorted, recursively.
+
+    Rule params are compared by their text: without this, reordering keys in a YAML file
+    would look like a parameter change and rerun every job.
+    """
+    if isinstance(obj, Mapping):
+        return {k: canonical(obj[k]) for k in sorted(obj, key=str)}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    return obj
+
+
+def merge_overrides(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``overrides`` into ``base`` in place: mappings merge key by key, ``None``
+    removes the key, anything else (lists, scalars) replaces it. Returns ``base``."""
+    for key, value in overrides.items():
+        if value is None:
+            base.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            merged = dict(base[key])
+            merge_overrides(merged, value)
+            base[key] = merged
+        else:
+            base[key] = _plain(value)
+    return base
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def apply_quick(config: dict[str, Any]) -> dict[str, Any]:
+    """With ``quick: true``, merge the preset's ``quick_overrides`` block into ``config``
+    (in place; see :func:`merge_overrides`) so one preset file holds both scales:
+    ``snakemake --configfile configs/seed000.yaml --config quick=true``."""
+    quick = config.get("quick", False)
+    if isinstance(quick, str):
+        # `--config quick=true` arrives as the string "true" (Snakemake parses only
+        # "True"/"False" as booleans)
+        words = {"true": True, "yes": True, "on": True, "1": True,
+                 "false": False, "no": False, "off": False, "0": False}
+        if quick.strip().lower() not in words:
+            raise ConfigError("quick", quick, "true or false")
+        config["quick"] = words[quick.strip().lower()]
+    overrides = config.get("quick_overrides")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ConfigError("quick_overrides", overrides, "a mapping of config overrides")
+    if config.get("quick") and overrides:
+        merge_overrides(config, overrides)
+    return config
+
+
+def apply_data_sources(config: dict[str, Any]) -> dict[str, Any]:
+    """``data_sources: {loader: local file or folder}`` gives every dataset entry with that
+    loader and no ``source:`` of its own that ``source`` (in place). Lets one overlay file,
+    passed as a second ``--configfile``, point any preset at local copies without adding
+    datasets the preset does not use."""
+    sources = config.get("data_sources") or {}
+    if not isinstance(sources, Mapping):
+        raise ConfigError("data_sources", sources, "a mapping {loader name: path}")
+    datasets = config.get("datasets")
+    if not sources or not isinstance(datasets, Mapping):
+        return config
+    for name in list(datasets):
+        entry = dict(datasets[name] or {})
+        loader = entry.get("loader", name)
+        if "source" not in entry and loader in sources and sources[loader] is not None:
+            entry["source"] = str(sources[loader])
+            datasets[name] = entry
+    return config
+
+
+def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
+    """What ``rules/common.smk`` does to the config before validating it: the quick scale
+    of a preset, then local data sources. In place (Snakemake's ``config`` object)."""
+    return apply_data_sources(apply_quick(config))
+
+

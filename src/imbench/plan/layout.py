@@ -1,0 +1,106 @@
+"""Every file path pattern of the workflow, each written once.
+
+Rules use these in ``input:``/``output:``/``log:``/``benchmark:``; the grid, the report plan
+and the index format the same constants. Wildcards in braces; a pattern's *key* (the part
+after the top folder) is also the name of its log and benchmark files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# -- keys: the wildcards that identify one file of a kind ---------------------------------
+DATASET = "{dataset}"
+IMBALANCED_SET = "{dataset}/{imbalance}/seed{seed}"
+#: a rebalanced training set: (dataset, imbalance, augmenter, seed)
+VARIANT = "{dataset}/{imbalance}/{augmenter}/seed{seed}"
+#: one generator training job of a variant (``class{c}``, ``conditional`` or ``all``)
+UNIT = f"{VARIANT}/{{unit}}"
+#: one cell of the grid
+CELL = "{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}"
+DATASET_CLASSIFIER = "{dataset}/{classifier}"
+
+# -- data ---------------------------------------------------------------------------------
+RAW = f"data/raw/{DATASET}.npz"
+IMBALANCED = f"data/{IMBALANCED_SET}/imbalanced.npz"
+IMBALANCED_COUNTS = f"data/{IMBALANCED_SET}/counts.json"
+TRAIN = f"data/{VARIANT}/train.npz"
+TRAIN_COUNTS = f"data/{VARIANT}/counts.json"
+
+# -- models -------------------------------------------------------------------------------
+GENERATOR = f"models/{UNIT}/generator.pt"
+GENERATOR_LOSSES = f"models/{UNIT}/losses.csv"
+GENERATOR_SELECTION = f"models/{UNIT}/selection.json"
+GENERATOR_SAMPLES = f"models/{UNIT}/samples"
+#: a generator job's working folder: never a declared output, so that Snakemake does not
+#: delete it when the job fails and the rerun resumes from its checkpoints
+GENERATOR_CHECKPOINTS = f"models/{UNIT}/checkpoints"
+REFERENCE = f"models/{DATASET}/reference/classifier.pt"
+CNN_MODEL = f"models/{CELL}/cnn.keras"
+CNN_FEATURES = f"models/{CELL}/features.npz"
+CNN_REPORT = f"models/{CELL}/train_report.json"
+
+# -- results ------------------------------------------------------------------------------
+PREDICTIONS = f"results/{CELL}/predictions.npz"
+TRAIN_REPORT = f"results/{CELL}/train_report.json"
+SVM_REPORT = f"results/{CELL}/svm_report.json"
+METRICS = f"results/{CELL}/metrics.json"
+CONFUSION = f"results/{CELL}/confusion_matrix.png"
+QUALITY = f"results/{VARIANT}/quality.json"
+SUMMARY = "results/summary.csv"
+
+# -- reports ------------------------------------------------------------------------------
+CLASS_COUNTS = f"reports/class_counts/{IMBALANCED_SET}.png"
+REBALANCED_COUNTS = f"reports/rebalanced_counts/{VARIANT}.png"
+TABLE = f"reports/tables/{DATASET}.md"
+TABLE_CSV = f"reports/tables/{DATASET}.csv"
+RATIO_TABLE = f"reports/tables/{DATASET}.by_ratio.md"
+RATIO_TABLE_CSV = f"reports/tables/{DATASET}.by_ratio.csv"
+GENERATOR_TABLE = f"reports/tables/{DATASET}.generators.md"
+GENERATOR_QUALITY_CSV = f"reports/tables/{DATASET}.generators.quality.csv"
+GENERATOR_TIMES_CSV = f"reports/tables/{DATASET}.generators.times.csv"
+CONFUSION_GRID = f"reports/confusion/{DATASET_CLASSIFIER}.png"
+SAMPLES = f"reports/samples/{VARIANT}.png"
+TRANSFORMS = f"reports/transforms/{VARIANT}.png"
+GENERATOR_PROGRESS = f"reports/generators/{VARIANT}/{{model}}.png"
+GAN_LOSSES = f"reports/generators/{VARIANT}/losses.png"
+RATIOS = f"reports/ratios/{DATASET_CLASSIFIER}.png"
+CHANGES = f"reports/changes/{DATASET_CLASSIFIER}.png"
+QUALITY_PLOT = f"reports/quality/{DATASET_CLASSIFIER}.png"
+QUALITY_CSV = f"reports/quality/{DATASET_CLASSIFIER}.csv"
+STATISTICS_PLOT = "reports/statistics/{metric}.png"
+STATISTICS_TABLE = "reports/statistics/{metric}.md"
+STATISTICS_JSON = "reports/statistics/{metric}.json"
+REAL_OR_FAKE = f"reports/real_or_fake/{VARIANT}"
+INDEX = "reports/index.html"
+
+
+def log(rule: str, key: str) -> str:
+    """``logs/<rule>/<key>.log``: one log per job, named by the job's wildcards."""
+    return f"logs/{rule}/{key}.log"
+
+
+def benchmark(rule: str, key: str) -> str:
+    """``benchmarks/<rule>/<key>.tsv``."""
+    return f"benchmarks/{rule}/{key}.tsv"
+
+
+def path(pattern: str, wildcards: Mapping[str, Any] | None = None, **values: Any) -> str:
+    """``pattern`` with its wildcards filled (from a mapping, a Snakemake ``wildcards``
+    object's items, and/or keywords)."""
+    items = dict(wildcards.items()) if wildcards is not None else {}
+    return pattern.format(**items, **values)
+
+
+def unit_files_in(folder: str | Path) -> dict[str, Path]:
+    """A generator unit's files (``imbench.generators.train.UnitFiles`` keywords) inside
+    ``folder``, named as the workflow names them: for tests and benchmarks that train a unit
+    outside the workflow."""
+    wc = {"dataset": "d", "imbalance": "i", "augmenter": "a", "seed": 0, "unit": "u"}
+    unit_dir = Path(path(GENERATOR, wc)).parent
+    files = {"generator": GENERATOR, "losses": GENERATOR_LOSSES,
+             "selection": GENERATOR_SELECTION, "samples": GENERATOR_SAMPLES,
+             "checkpoints": GENERATOR_CHECKPOINTS}
+    return {k: Path(folder) / Path(path(p, wc)).relative_to(unit_dir) for k, p in files.items()}
