@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root and the tiny CI config."""
+"""Shared fixtures: the repository root, the tiny CI config, and an in-process dry-run."""
 
 from __future__ import annotations
 
@@ -17,7 +17,62 @@ def repo() -> Path:
     return REPO
 
 
+def digits_images():
+    """scikit-learn's 8x8 digits as the project's uint8 (N, 8, 8, 1) images and int64 labels."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return np.round(d.images * (255 / 16)).astype(np.uint8)[..., None], d.target.astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def small_digits():
+    """A seeded 150-image training and 60-image test draw of the digits (quick fits)."""
+    import numpy as np
+
+    x, y = digits_images()
+    perm = np.random.RandomState(0).permutation(len(y))
+    return x[perm[:150]], y[perm[:150]], x[perm[150:210]], y[perm[150:210]]
+
+
 @pytest.fixture
 def tiny_config() -> dict:
     """A fresh copy of .test/config.yaml (tests mutate it)."""
     return copy.deepcopy(yaml.safe_load(TEST_CONFIG.read_text()))
+
+
+def dry_run_jobs(config: dict, workdir: Path) -> list[tuple[str, dict[str, str], list[str]]]:
+    """The jobs of ``snakemake -n`` on the repository's Snakefile with ``config``, run in
+    this process, so that an entry a test registered (a toy augmenter, classifier, protocol,
+    generator method or report rule) is what the workflow sees. ``(rule, wildcards,
+    outputs)`` per job, sorted."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        OutputSettings,
+        Quietness,
+        ResourceSettings,
+    )
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        wf = api.workflow(resource_settings=ResourceSettings(cores=1),
+                          config_settings=ConfigSettings(configfiles=[path]),
+                          snakefile=REPO / "Snakefile", workdir=workdir)
+        dag_api = wf.dag(DAGSettings())
+        dag_api.execute_workflow(executor="dryrun")
+        jobs = dag_api.workflow_api._workflow.dag.jobs
+        out = [(j.rule.name, dict(j.wildcards.items()), sorted(map(str, j.output)))
+               for j in jobs]
+    return sorted(out, key=lambda j: (j[0], sorted(j[1].items()), j[2]))
+
+
+@pytest.fixture
+def dry_run(tmp_path: Path):
+    """``dry_run(config)`` -> :func:`dry_run_jobs` in a fresh working folder."""
+    count = iter(range(1000))
+    return lambda config: dry_run_jobs(config, tmp_path / f"dry{next(count)}")

@@ -150,6 +150,24 @@ def test_interrupted_run_resumes_to_identical_numbers(run_a, run_b):
             np.testing.assert_array_equal(value, load_npz(other)[key])
 
 
+def test_snakemake_report_of_the_tiny_run(run_a, tmp_path):
+    """`snakemake --report` builds the browsable report from the finished run, with every
+    figure and table the report rules declared."""
+    out = tmp_path / "report.zip"
+    snakemake(run_a, "--report", str(out))
+    import zipfile
+
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+    assert any(n.endswith("report.html") for n in names), names[:10]
+    # every report() output of the run is in it (stored under hashed folders, by file name)
+    files = sorted(n.rsplit("/", 1)[1] for n in names if "/data/raw/" in n)
+    declared = [*(run_a / "results").rglob("confusion_matrix.png"),
+                *(run_a / "reports").rglob("*.png"), run_a / "reports/tables/digits.md",
+                run_a / "reports/tables/digits.by_ratio.md"]
+    assert files == sorted(p.name for p in declared), files
+
+
 def test_editing_one_augmenter_reruns_only_its_cells(run_a, tmp_path):
     config = yaml.safe_load((REPO / ".test" / "config.yaml").read_text())
     config["augmenters"]["smote"]["params"]["k_neighbors"] = 4

@@ -29,15 +29,15 @@ class GeneratorMethod:
     """A generator method as the DAG build sees it, without importing torch.
 
     ``kind``: ``"per_class"`` (one model per class that receives images, seed 000) or
-    ``"conditional"`` (one model for every class). ``impl``: the torch class
-    (``"module:Class"``, a :class:`~imbench.generators.methods.GanMethod`), which declares the
-    losses and the training hooks itself. Defaults: ``configs/defaults.yaml``, updated by
-    ``configs/<name>.yaml`` when the package has one, then by ``defaults`` (for a method
-    defined outside this package).
+    ``"conditional"`` (one model for every class). ``impl``: the torch class (a
+    :class:`~imbench.generators.methods.GanMethod`, usually as ``"module:Class"`` so that it is
+    imported only when used), which declares the losses and the training hooks itself.
+    Defaults: ``configs/defaults.yaml``, updated by ``configs/<name>.yaml`` when the package
+    has one, then by ``defaults`` (for a method defined outside this package).
     """
 
     kind: str
-    impl: str
+    impl: str | type
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -50,7 +50,7 @@ class GeneratorMethod:
 
     def load(self) -> Any:
         """The torch implementation (imports torch)."""
-        return load_attribute(self.impl)
+        return load_attribute(self.impl) if isinstance(self.impl, str) else self.impl
 
 
 #: every generator method: one line each (every one is an augmenter too, see imbench.augment)

@@ -86,6 +86,8 @@ class Protocol:
     """One imbalance protocol: its config keys, their checks, and the target counts.
 
     Subclasses set ``name``, ``keys`` (accepted besides ``protocol``), ``required`` and
+    ``example`` (a valid config for 10 classes of 600 images, for docs and the
+    contract test) and
     implement ``targets``; ``check_values`` adds their own checks (it runs after the key
     checks). ``original``: the protocol keeps the training set as it is (the "Original" row
     of every table).
@@ -95,6 +97,7 @@ class Protocol:
     keys: ClassVar[frozenset[str]] = frozenset()
     required: ClassVar[frozenset[str]] = frozenset()
     original: ClassVar[bool] = False
+    example: ClassVar[dict[str, Any]] = {}
 
     def check(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
               n_classes: int | None) -> None:

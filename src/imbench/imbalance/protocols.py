@@ -32,6 +32,7 @@ class NoProtocol(Protocol):
     """``none``: keep everything (the original set)."""
 
     name = "none"
+    example = {"protocol": "none"}
     original = True
 
     def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
@@ -42,6 +43,7 @@ class Drop(Protocol):
     """``drop: {class: n_removed}`` (seed 000)."""
 
     name = "drop"
+    example = {"protocol": "drop", "drop": {3: 530, 4: 550}}
     keys = required = frozenset({"drop"})
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
@@ -63,6 +65,7 @@ class KeepRatio(Protocol):
     """``keep: {class: fraction in (0, 1]}``; keeps ``floor(fraction * n_c)`` (seed 002)."""
 
     name = "keep_ratio"
+    example = {"protocol": "keep_ratio", "keep": {1: 0.2}}
     keys = required = frozenset({"keep"})
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
@@ -82,6 +85,7 @@ class ExplicitCounts(Protocol):
     """``counts: {class: n}``; unnamed classes keep all."""
 
     name = "counts"
+    example = {"protocol": "counts", "counts": {0: 100, 1: 50}}
     keys = required = frozenset({"counts"})
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
@@ -108,6 +112,7 @@ class Step(Protocol):
     ``len(classes)`` must equal ``round(mu * C)``."""
 
     name = "step"
+    example = {"protocol": "step", "mu": 0.1, "rho": 20, "classes": [0]}
     keys = frozenset({"mu", "rho", "classes"})
     required = frozenset({"rho"})
 
@@ -186,6 +191,7 @@ class Linear(_Ranked):
     ``floor(n_max * (1 - (1 - 1/rho) * i / (C - 1)))``, ``n_max`` down to ``n_max / rho``."""
 
     name = "linear"
+    example = {"protocol": "linear", "rho": 10}
 
     def fractions(self, rho: float, n_classes: int) -> list[float]:
         last = max(n_classes - 1, 1)
@@ -197,6 +203,7 @@ class Exponential(_Ranked):
     ``floor(n_max * rho ** (-i / (C - 1)))``."""
 
     name = "exponential"
+    example = {"protocol": "exponential", "rho": 100}
 
     def fractions(self, rho: float, n_classes: int) -> list[float]:
         last = max(n_classes - 1, 1)

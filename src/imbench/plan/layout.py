@@ -52,28 +52,34 @@ QUALITY = f"results/{VARIANT}/quality.json"
 SUMMARY = "results/summary.csv"
 
 # -- reports ------------------------------------------------------------------------------
-CLASS_COUNTS = f"reports/class_counts/{IMBALANCED_SET}.png"
-REBALANCED_COUNTS = f"reports/rebalanced_counts/{VARIANT}.png"
-TABLE = f"reports/tables/{DATASET}.md"
-TABLE_CSV = f"reports/tables/{DATASET}.csv"
-RATIO_TABLE = f"reports/tables/{DATASET}.by_ratio.md"
-RATIO_TABLE_CSV = f"reports/tables/{DATASET}.by_ratio.csv"
-GENERATOR_TABLE = f"reports/tables/{DATASET}.generators.md"
-GENERATOR_QUALITY_CSV = f"reports/tables/{DATASET}.generators.quality.csv"
-GENERATOR_TIMES_CSV = f"reports/tables/{DATASET}.generators.times.csv"
-CONFUSION_GRID = f"reports/confusion/{DATASET_CLASSIFIER}.png"
-SAMPLES = f"reports/samples/{VARIANT}.png"
-TRANSFORMS = f"reports/transforms/{VARIANT}.png"
-GENERATOR_PROGRESS = f"reports/generators/{VARIANT}/{{model}}.png"
-GAN_LOSSES = f"reports/generators/{VARIANT}/losses.png"
-RATIOS = f"reports/ratios/{DATASET_CLASSIFIER}.png"
-CHANGES = f"reports/changes/{DATASET_CLASSIFIER}.png"
-QUALITY_PLOT = f"reports/quality/{DATASET_CLASSIFIER}.png"
-QUALITY_CSV = f"reports/quality/{DATASET_CLASSIFIER}.csv"
-STATISTICS_PLOT = "reports/statistics/{metric}.png"
-STATISTICS_TABLE = "reports/statistics/{metric}.md"
-STATISTICS_JSON = "reports/statistics/{metric}.json"
-REAL_OR_FAKE = f"reports/real_or_fake/{VARIANT}"
+def report_file(folder: str, key: str, suffix: str = ".png") -> str:
+    """``reports/<folder>/<key><suffix>``: the pattern of a report rule's output. A new
+    report figure names its folder and key here instead of writing a path."""
+    return f"reports/{folder}/{key}{suffix}"
+
+
+CLASS_COUNTS = report_file("class_counts", IMBALANCED_SET)
+REBALANCED_COUNTS = report_file("rebalanced_counts", VARIANT)
+TABLE = report_file("tables", DATASET, ".md")
+TABLE_CSV = report_file("tables", DATASET, ".csv")
+RATIO_TABLE = report_file("tables", DATASET, ".by_ratio.md")
+RATIO_TABLE_CSV = report_file("tables", DATASET, ".by_ratio.csv")
+GENERATOR_TABLE = report_file("tables", DATASET, ".generators.md")
+GENERATOR_QUALITY_CSV = report_file("tables", DATASET, ".generators.quality.csv")
+GENERATOR_TIMES_CSV = report_file("tables", DATASET, ".generators.times.csv")
+CONFUSION_GRID = report_file("confusion", DATASET_CLASSIFIER)
+SAMPLES = report_file("samples", VARIANT)
+TRANSFORMS = report_file("transforms", VARIANT)
+GENERATOR_PROGRESS = report_file("generators", f"{VARIANT}/{{model}}")
+GAN_LOSSES = report_file("generators", f"{VARIANT}/losses")
+RATIOS = report_file("ratios", DATASET_CLASSIFIER)
+CHANGES = report_file("changes", DATASET_CLASSIFIER)
+QUALITY_PLOT = report_file("quality", DATASET_CLASSIFIER)
+QUALITY_CSV = report_file("quality", DATASET_CLASSIFIER, ".csv")
+STATISTICS_PLOT = report_file("statistics", "{metric}")
+STATISTICS_TABLE = report_file("statistics", "{metric}", ".md")
+STATISTICS_JSON = report_file("statistics", "{metric}", ".json")
+REAL_OR_FAKE = report_file("real_or_fake", VARIANT, "")
 INDEX = "reports/index.html"
 
 

@@ -63,11 +63,13 @@ def report_settings(config: Mapping[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Indexed:
     """A file's place in reports/index.html: its section and a title made from its
-    wildcards. ``open``: a markdown table shown unfolded."""
+    wildcards. ``open``: a markdown table shown unfolded; ``wide``: a figure shown at page
+    width instead of as a thumbnail."""
 
     section: str
     title: str
     open: bool = False
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ class ReportPlan:
         return self.paths("augmenter_statistics")
 
     def index_entries(self) -> list[dict[str, Any]]:
-        """(section, dataset, title, path, open) of every linked file, in reading order:
+        """(section, dataset, title, path, open, wide) of every linked file, in reading order:
         datasets in config order, sections in :data:`SECTIONS` order, files in plan order;
         files of no dataset (statistics) after the datasets."""
         table = index_table()
@@ -261,7 +263,7 @@ class ReportPlan:
                           SECTIONS.index(spec.section), n),
                          {"section": spec.section, "dataset": dataset,
                           "title": spec.title.format(**wc), "open": spec.open,
-                          "path": layout.path(pattern, wc)}))
+                          "wide": spec.wide, "path": layout.path(pattern, wc)}))
         return [entry for _, entry in sorted(rows, key=lambda r: r[0])]
 
     # -- Snakemake glue (report.smk) --------------------------------------------------------
@@ -520,7 +522,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
             layout.RATIOS,
             _report("metric_vs_ratio.rst", "Metric vs imbalance ratio", dataset="{dataset}",
                     classifier="{classifier}"),
-            Indexed("Metric vs imbalance ratio", "{classifier}"))},
+            Indexed("Metric vs imbalance ratio", "{classifier}", wide=True))},
         targets=_ratio_targets,
         inputs=_summary_inputs,
         params=lambda plan, wc: {"imbalances": _imbalances(plan, wc),

@@ -19,10 +19,11 @@ body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px
        padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
 h3 { margin-top: 1.5em; }
-nav ul { columns: 3; }
+nav ul { padding-left: 1.2em; } nav li { margin: 0.2em 0; }
 .figs { display: flex; flex-wrap: wrap; gap: 14px; }
 .fig { width: 360px; } .fig img { max-width: 360px; max-height: 300px; border: 1px solid #ddd; }
 .fig .cap { font-size: 0.85em; word-break: break-all; }
+.fig.wide { width: 100%; } .fig.wide img { max-width: 100%; max-height: none; }
 table { border-collapse: collapse; font-size: 0.82em; margin: 0.6em 0; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; } td.num { text-align: right; }
 th { background: #f3f3f3; }
@@ -110,9 +111,10 @@ def render_index(
     read_text: bool = True,
 ) -> str:
     """The HTML text. ``entries``: dicts with ``section``, ``dataset``, ``title``, ``path``
-    (paths relative to the workflow directory; links are made relative to ``root``).
-    Markdown files are rendered inline when ``read_text`` and the file exists; a folder is
-    listed file by file."""
+    and optionally ``open`` and ``wide`` (paths relative to the workflow directory; links
+    are made relative to ``root``), in reading order. Markdown files are rendered inline
+    when ``read_text`` and the file exists (unfolded unless ``open`` is false); figures are
+    thumbnails unless ``wide``; a folder is listed file by file."""
     groups: dict[str, dict[str, list[Mapping[str, str]]]] = {}
     for e in entries:
         groups.setdefault(e.get("dataset", ""), {}).setdefault(e["section"], []).append(e)
@@ -139,13 +141,15 @@ def render_index(
             for e in items:
                 path = e["path"]
                 if path.endswith((".png", ".svg", ".jpg")):
+                    kind = "fig wide" if e.get("wide") else "fig"
                     figs.append(
-                        f"<div class=\"fig\"><a href=\"{rel(path)}\"><img loading=\"lazy\" "
+                        f"<div class=\"{kind}\"><a href=\"{rel(path)}\"><img loading=\"lazy\" "
                         f"src=\"{rel(path)}\" alt=\"{html.escape(e['title'])}\"></a>"
                         f"<div class=\"cap\">{html.escape(e['title'])}</div></div>")
                 elif path.endswith(".md") and read_text and Path(path).is_file():
+                    unfold = " open" if e.get("open", True) else ""
                     others.append(
-                        f"<details open><summary><a href=\"{rel(path)}\">"
+                        f"<details{unfold}><summary><a href=\"{rel(path)}\">"
                         f"{html.escape(e['title'])}</a></summary>"
                         + markdown_to_html(Path(path).read_text(), heading_offset=3)
                         + "</details>")
