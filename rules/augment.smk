@@ -13,7 +13,7 @@ rule augment:
     threads: 1
     params:
         augmenter=lambda wc: GRID.augmenter_cfg(wc.augmenter),
-        cell=variant_config,
+        cell=job_config("train"),
         sampling_strategy=sampling_strategy,
         flip_safe=flip_safe,
         seed=lambda wc: int(wc.seed),

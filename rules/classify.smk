@@ -22,6 +22,7 @@ rule train_classifier:
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
+        cell=job_config("predictions"),
     script:
         "../scripts/train_classifier.py"
 
@@ -46,7 +47,7 @@ rule train_neural:
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
-        cell=cell_config,
+        cell=job_config("predictions"),
     script:
         "../scripts/train_classifier.py"
 
@@ -72,7 +73,7 @@ rule train_cnn:
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
-        cell=cell_config,
+        cell=job_config("predictions"),
     script:
         "../scripts/train_cnn.py"
 
@@ -96,6 +97,6 @@ rule fit_svm:
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
-        cell=cell_config,
+        cell=job_config("predictions"),
     script:
         "../scripts/fit_svm.py"

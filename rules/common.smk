@@ -7,9 +7,9 @@ from snakemake.utils import validate
 
 from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
 
-# Presets: quick_overrides when quick=true, data_sources overlay; then the merged config is
-# what the schema checks.
-prepare_config(config)
+# Duplicate keys in a config file refused; presets: quick_overrides when quick=true,
+# data_sources overlay; then the merged config is what the schema checks.
+prepare_config(config, workflow.configfiles)
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
@@ -49,33 +49,9 @@ def cell_of(wildcards):
     )
 
 
-def cell_config(wildcards):
-    return GRID.cell_config(cell_of(wildcards))
-
-
-def variant_config(wildcards):
-    """The config of a rebalanced training set (dataset, imbalance, augmenter)."""
-    return {
-        "dataset": {"name": wildcards.dataset, **GRID.dataset_cfg(wildcards.dataset)},
-        "imbalance": {
-            "name": wildcards.imbalance,
-            **GRID.imbalance_cfg(wildcards.imbalance),
-        },
-        "augmenter": {
-            "name": wildcards.augmenter,
-            **GRID.augmenter_cfg(wildcards.augmenter),
-        },
-    }
-
-
-def imbalanced_config(wildcards):
-    return {
-        "dataset": {"name": wildcards.dataset, **GRID.dataset_cfg(wildcards.dataset)},
-        "imbalance": {
-            "name": wildcards.imbalance,
-            **GRID.imbalance_cfg(wildcards.imbalance),
-        },
-    }
+def job_config(kind):
+    """An input function: the config a file of ``kind`` depends on (imbench.records)."""
+    return lambda wildcards: GRID.job_config(wildcards, kind)
 
 
 def sampling_strategy(wildcards):

@@ -15,6 +15,7 @@ rule fetch_dataset:
     threads: 1
     params:
         dataset=lambda wc: GRID.dataset_cfg(wc.dataset),
+        cell=job_config("raw"),
         cache_dir=config.get("cache_dir", ".cache/imbench"),
         offline=config.get("offline", False),
     script:

@@ -26,7 +26,7 @@ rule evaluate:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        cell=cell_config,
+        cell=job_config("predictions"),
         cell_id=lambda wc: cell_of(wc).as_dict(),
         seed=lambda wc: int(wc.seed),
     script:

@@ -26,6 +26,7 @@ rule train_generator:
         sampling_strategy=sampling_strategy,
         seed=lambda wc: int(wc.seed),
         checkpoints=lambda wc: layout.path(layout.GENERATOR_CHECKPOINTS, wc),
+        cell=job_config("generator"),
     script:
         "../scripts/train_generator.py"
 
@@ -45,6 +46,7 @@ rule train_reference:
     params:
         overrides=config.get("reference_classifier", {}),
         seed=0,
+        cell=job_config("raw"),
     script:
         "../scripts/train_reference.py"
 
@@ -66,5 +68,6 @@ rule generator_quality:
     threads: 1
     params:
         seed=lambda wc: int(wc.seed),
+        cell=job_config("train"),
     script:
         "../scripts/generator_quality.py"

@@ -13,7 +13,8 @@ rule make_imbalanced:
     threads: 1
     params:
         protocol=lambda wc: GRID.imbalance_cfg(wc.imbalance),
-        cell=imbalanced_config,
+        cell=job_config("imbalanced"),
+        original_counts=lambda wc: GRID.original_counts(wc.dataset),
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/make_imbalanced.py"

@@ -2,12 +2,13 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
-from imbench.datasets import load_dataset, save_raw  # noqa: E402
+from imbench.datasets import fetch_raw  # noqa: E402
 
-cfg = dict(snakemake.params.dataset)
-loader = cfg.pop("loader")
-dataset = load_dataset(
-    loader, cache_dir=snakemake.params.cache_dir, offline=snakemake.params.offline, **cfg
+dataset = fetch_raw(
+    snakemake.output.raw,
+    snakemake.params.dataset,
+    snakemake.params.cell,
+    cache_dir=snakemake.params.cache_dir,
+    offline=snakemake.params.offline,
 )
-log.info("%s: train %s, test %s", loader, dataset.x_train.shape, dataset.x_test.shape)
-save_raw(snakemake.output.raw, dataset)
+log.info("train %s, test %s", dataset.x_train.shape, dataset.x_test.shape)

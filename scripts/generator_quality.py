@@ -6,13 +6,16 @@ start(snakemake)
 
 import torch  # noqa: E402
 
-from imbench.io import load_npz, write_json  # noqa: E402
+from imbench import records  # noqa: E402
+from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 from imbench.quality import generator_quality, real_or_fake_sheets  # noqa: E402
 
 torch.set_num_threads(snakemake.threads)
-train = load_npz(snakemake.input.train)
-imbalanced = load_npz(snakemake.input.imbalanced)
+cell = snakemake.params.cell
+train = records.load(snakemake.input.train, "train", cell)
+imbalanced = records.load(snakemake.input.imbalanced, "imbalanced", cell)
+records.check_made_from(train.record, "imbalanced", imbalanced.record, snakemake.input.train)
 seed = snakemake.params.seed
 result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed)
 result["provenance"] = provenance({"wildcards": dict(snakemake.wildcards)}, seed)

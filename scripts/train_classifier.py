@@ -6,13 +6,15 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
+from imbench import records  # noqa: E402
 from imbench.classify import fit_and_predict  # noqa: E402
 from imbench.classify.predictions import save_predictions  # noqa: E402
-from imbench.io import load_npz, write_json  # noqa: E402
+from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 
-train = load_npz(snakemake.input.train)
-raw = load_npz(snakemake.input.raw)
+cell = snakemake.params.cell
+train = records.load(snakemake.input.train, "train", cell)
+raw = records.load(snakemake.input.raw, "raw", cell)
 cfg = snakemake.params.classifier
 seed = snakemake.params.seed
 _, predictions, report = fit_and_predict(
@@ -34,7 +36,12 @@ log.info(
     len(predictions["y_true"]),
     report["evaluation"]["task"],
 )
-save_predictions(snakemake.output.predictions, **predictions)
+save_predictions(
+    snakemake.output.predictions,
+    **predictions,
+    config=cell,
+    made_from={"train": train.record, "raw": raw.record},
+)
 if "report" in snakemake.output.keys():
-    report["provenance"] = provenance(snakemake.params.cell, seed)
+    report["provenance"] = provenance(cell, seed)
     write_json(snakemake.output.report, report)

@@ -5,12 +5,14 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
+from imbench import records  # noqa: E402
 from imbench.classify.cnn_svm import train_cnn_features  # noqa: E402
-from imbench.io import load_npz, save_npz, write_json  # noqa: E402
+from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 
-train = load_npz(snakemake.input.train)
-raw = load_npz(snakemake.input.raw)
+cell = snakemake.params.cell
+train = records.load(snakemake.input.train, "train", cell)
+raw = records.load(snakemake.input.raw, "raw", cell)
 cfg = snakemake.params.classifier
 seed = snakemake.params.seed
 cnn, features = train_cnn_features(
@@ -26,7 +28,11 @@ cnn, features = train_cnn_features(
 )
 log.info("CNN: best epoch %s of %s", cnn.report_["best_epoch"], cnn.report_["epochs_run"])
 cnn.save_model(snakemake.output.model)
-save_npz(snakemake.output.features, **features)
-write_json(
-    snakemake.output.report, {**cnn.report_, "provenance": provenance(snakemake.params.cell, seed)}
+records.save(
+    snakemake.output.features,
+    "features",
+    cell,
+    made_from={"train": train.record, "raw": raw.record},
+    **features,
 )
+write_json(snakemake.output.report, {**cnn.report_, "provenance": provenance(cell, seed)})

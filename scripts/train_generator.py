@@ -6,13 +6,14 @@ start(snakemake)
 
 import torch  # noqa: E402
 
+from imbench import records  # noqa: E402
 from imbench.generators.train import UnitFiles, train_generator  # noqa: E402
-from imbench.io import load_npz, read_json  # noqa: E402
 from imbench.sampling import concrete_strategy  # noqa: E402
 
 torch.set_num_threads(snakemake.threads)
-data = load_npz(snakemake.input.imbalanced)
-counts = read_json(snakemake.input.counts)
+cell = snakemake.params.cell
+data = records.load(snakemake.input.imbalanced, "imbalanced", cell)
+counts = records.read_json_describing(snakemake.input.counts, "imbalanced", cell, data.record)
 # `protocol` left for the job when the counts were unknown as the DAG was built (folders)
 strategy = concrete_strategy(
     snakemake.params.sampling_strategy, "over", counts["original_counts"], counts["counts"]
@@ -36,4 +37,7 @@ train_generator(
         "overrides": dict(snakemake.params.overrides),
         "sampling_strategy": strategy,
     },
+    record=records.file_record(
+        "generator", out.generator, cell, made_from={"imbalanced": data.record}
+    ),
 )

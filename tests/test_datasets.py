@@ -435,10 +435,13 @@ def test_save_raw_round_trip(tmp_path):
     ds = Dataset(rng.integers(0, 256, (3, 2, 2, 1), dtype=np.uint8), np.array([0, 1, 1]),
                  rng.integers(0, 256, (2, 2, 2, 1), dtype=np.uint8), np.array([1, 0]),
                  class_names=("no", "yes"))
-    save_raw(tmp_path / "raw" / "d.npz", ds)
+    config = {"dataset": {"name": "d", "loader": "digits"}}
+    record = save_raw(tmp_path / "raw" / "d.npz", ds, config)
+    assert record["kind"] == "raw" and record["counts"] == [1, 2]
     with np.load(tmp_path / "raw" / "d.npz", allow_pickle=False) as data:
         assert data["class_names"].dtype.kind == "U"
-        assert sorted(data.files) == ["class_names", "x_test", "x_train", "y_test", "y_train"]
-    back = load_raw(tmp_path / "raw" / "d.npz")
+        assert sorted(data.files) == ["__record__", "class_names", "x_test", "x_train",
+                                      "y_test", "y_train"]
+    back = load_raw(tmp_path / "raw" / "d.npz", config)
     assert back.class_names == ("no", "yes")
     np.testing.assert_array_equal(back.x_train, ds.x_train)

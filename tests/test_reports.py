@@ -9,14 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from imbench import records
 from imbench.errors import ConfigError
-from imbench.io import read_json, save_npz, write_json
+from imbench.io import read_json, write_json
 from imbench.plan import Grid
 from imbench.plan.config import apply_data_sources, apply_quick, merge_overrides, prepare_config
 from imbench.plan.reports import ReportPlan, report_settings
 from imbench.reports import build, collect, figures, stats, tables
 from imbench.reports.index import markdown_to_html, render_index
 from imbench.reports.job import ReportJob
+
+# the config sections a recorded train/imbalanced file of these tests was made under
+CONFIG = {s: {"name": s} for s in ("dataset", "imbalance", "augmenter")}
 
 PNG = b"\x89PNG\r\n\x1a\n"
 AUGMENTERS = ["none", "ros", "wgan"]
@@ -263,7 +267,7 @@ def test_real_and_generated_and_counts(tmp_path):
     y = np.repeat([0, 1, 2], 10)
     syn = np.zeros(30, bool)
     syn[[15, 16, 17, 25]] = True
-    save_npz(tmp_path / "t.npz", x=x, y=y, synthetic=syn)
+    records.save(tmp_path / "t.npz", "train", CONFIG, x=x, y=y, synthetic=syn)
     real, gen = collect.real_and_generated(tmp_path / "t.npz", per_class=2)
     assert sorted(gen) == [1, 2] and len(gen[1]) == 2 and len(gen[2]) == 1
     assert all(any((img == x[i]).all() for i in (15, 16, 17)) for img in gen[1])
@@ -273,7 +277,8 @@ def test_real_and_generated_and_counts(tmp_path):
 
 
 def test_transform_examples(tmp_path):
-    save_npz(tmp_path / "i.npz", x=_images(6, 16, 16), y=np.array([0, 0, 0, 1, 1, 1]))
+    records.save(tmp_path / "i.npz", "imbalanced", CONFIG, x=_images(6, 16, 16),
+                 y=np.array([0, 0, 0, 1, 1, 1]))
     src, new = collect.transform_examples(tmp_path / "i.npz", [1], params={},
                                           flip_safe=False, n=4)
     assert list(src) == [1] and new[1].shape == (4, 16, 16, 1)

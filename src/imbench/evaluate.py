@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from . import records
 from .errors import DataError
-from .io import array_digest, load_npz, read_json, write_json
+from .io import array_digest, write_json
 from .metrics import compute_metrics
 from .provenance import provenance
 from .reports.plots import plot_confusion_matrix
@@ -27,11 +28,18 @@ def evaluate_cell(
 ) -> dict[str, Any]:
     """Compute and write the cell's metrics; returns them.
 
-    Refuses predictions made on anything but the dataset's original test set: their
-    ``test_sha256`` must equal the digest of the raw file's ``x_test, y_test``.
+    Every file is checked against its record (:mod:`imbench.records`) and the cell's
+    config. Scores are made against the labels of the dataset's original test set, read
+    from the raw file, never against the ``y_true`` a predictions file carries: that must
+    equal them, row for row, and every test image must be scored exactly once (a sub-task:
+    every test image of its ``task_classes``). Predictions made on another test set are
+    refused by their ``test_sha256``.
     """
-    pred = load_npz(predictions_path)
-    raw = load_npz(raw_path)
+    pred = records.load(predictions_path, "predictions", cell_config)
+    raw = records.load(raw_path, "raw", cell_config)
+    imbalanced = records.read_json_describing(counts_path, "imbalanced", cell_config)
+    if "raw" in pred.record["made_from"]:
+        records.check_made_from(pred.record, "raw", raw.record, predictions_path)
     expected = array_digest(raw["x_test"], raw["y_test"])
     got = str(pred["test_sha256"])
     if got != expected:
@@ -39,28 +47,23 @@ def evaluate_cell(
             f"{predictions_path}: predictions were made on a test set with digest {got}, "
             f"not the original test set of {raw_path} ({expected})"
         )
-    imbalanced = read_json(counts_path)
     class_names = [str(c) for c in raw["class_names"]]
     minority = imbalanced.get("minority_classes") or None
-    if "test_indices" in pred:
-        # A sub-task on part of the test set (eGAN: minority vs majority class): its own label
-        # space, whose class 1 is the minority. The labels must be the original test labels.
+    labels, task = scored_labels(raw["y_test"].astype(np.int64), pred, predictions_path)
+    if task is not None:
+        # A sub-task on part of the test set (eGAN: minority vs majority class): its own
+        # label space, whose class 1 is the minority.
         class_names = [str(c) for c in pred["class_names"]]
-        chosen = raw["y_test"][pred["test_indices"]]
-        pos = np.unique(chosen[pred["y_true"] == 1])
-        neg = np.unique(chosen[pred["y_true"] == 0])
-        if len(pos) != 1 or len(neg) != 1 or pos[0] == neg[0]:
-            raise DataError(f"{predictions_path}: y_true does not follow the test labels")
         minority = [1]
     metrics = compute_metrics(
-        pred["y_true"], pred["y_pred"], pred["scores"], len(class_names),
+        labels, pred["y_pred"], pred["scores"], len(class_names),
         class_names=class_names,
         minority_classes=minority,
         score_kind=str(pred["score_kind"]),
     )
     metrics["cell"] = cell
     metrics["test_sha256"] = expected
-    metrics["n_test"] = int(len(pred["y_true"]))
+    metrics["n_test"] = int(len(labels))
     metrics["training_counts_imbalanced"] = imbalanced["counts"]
     metrics["provenance"] = provenance(cell_config, seed)
     write_json(metrics_path, metrics)
@@ -71,3 +74,37 @@ def evaluate_cell(
             f"{cell['classifier']} / seed {cell['seed']}",
         )
     return metrics
+
+
+def scored_labels(y_test: np.ndarray, pred: dict[str, np.ndarray], path: str | os.PathLike[str]
+                ) -> tuple[np.ndarray, list[int] | None]:
+    """The labels to score ``pred`` against, from the original test labels ``y_test``, and
+    the sub-task's original classes (None for the full task). Raises :class:`DataError`
+    unless the predictions cover every test image (of the sub-task's classes) exactly once
+    and their stored ``y_true`` equals those labels."""
+    n = len(pred["y_pred"])
+    if "test_indices" in pred:
+        idx = pred["test_indices"].astype(np.int64)
+        task = [int(c) for c in pred.get("task_classes", [])]
+        if len(task) < 2 or len(set(task)) != len(task):
+            raise DataError(f"{path}: a sub-task's predictions need task_classes (the original "
+                            f"class of each label, distinct); got {task}")
+        wanted = np.flatnonzero(np.isin(y_test, task))
+        if len(np.unique(idx)) != len(idx) or not np.array_equal(np.sort(idx), wanted):
+            raise DataError(f"{path}: test_indices must list each of the {len(wanted)} test "
+                            f"images of classes {task} exactly once; got {len(idx)} indices, "
+                            f"{len(np.unique(idx))} distinct")
+        lookup = {c: i for i, c in enumerate(task)}
+        labels = np.array([lookup[int(c)] for c in y_test[idx]], dtype=np.int64)
+    else:
+        task = None
+        if n != len(y_test):
+            raise DataError(f"{path}: {n} predictions for a test set of {len(y_test)} images; "
+                            f"every test image must be scored exactly once")
+        labels = y_test
+    stored = pred["y_true"].astype(np.int64)
+    if stored.shape != labels.shape or not np.array_equal(stored, labels):
+        wrong = int((stored != labels).sum()) if stored.shape == labels.shape else n
+        raise DataError(f"{path}: its y_true differs from the original test labels in "
+                        f"{wrong} of {len(labels)} rows; delete it and rerun")
+    return labels, task

@@ -8,11 +8,14 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .errors import DataError
 
 
 @contextlib.contextmanager
@@ -37,9 +40,30 @@ def save_npz(path: str | os.PathLike[str], **arrays: np.ndarray) -> None:
 
 
 def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read every array of an ``.npz`` into memory (no pickles)."""
-    with np.load(path, allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    """Every array of an ``.npz`` (no pickles), or a :class:`DataError` naming the file when
+    it is missing, truncated or not an ``.npz`` at all."""
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise DataError(f"{path}: holds a single array, not the .npz archive its name says")
+        with data:
+            return {k: data[k] for k in data.files}
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: no such file") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        # np.load reads a text file as a pickle it may not load: say what the file is
+        kind = "truncated or corrupt" if zipfile.is_zipfile(path) or _starts_zip(path) \
+            else "not an .npz archive (no zip header)"
+        raise DataError(f"{path}: {kind}; delete it and rerun ({type(exc).__name__}: "
+                        f"{exc})") from exc
+
+
+def _starts_zip(path: str | os.PathLike[str]) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _json_default(obj: Any) -> Any:

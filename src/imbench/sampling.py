@@ -136,6 +136,16 @@ def resolve_sampling_strategy(
                 raise ConfigError("sampling_strategy", c, f"classes {sorted(counts)}")
             if not _is_int(t) or t < 0:
                 raise ConfigError(f"sampling_strategy[{c}]", t, "an integer count >= 0")
+            # imbalanced-learn refuses these too: a silent skip would record a target that
+            # was never reached
+            if over and t < counts[c]:
+                raise ConfigError(f"sampling_strategy[{c}]", t,
+                                  f"a target >= the class's {counts[c]} images (an "
+                                  f"oversampler only adds images)")
+            if not over and t > counts[c]:
+                raise ConfigError(f"sampling_strategy[{c}]", t,
+                                  f"a target <= the class's {counts[c]} images (an "
+                                  f"undersampler only removes images)")
             targets[c] = int(t)
     elif isinstance(sampling_strategy, (int, float)) and not isinstance(sampling_strategy, bool):
         r = float(sampling_strategy)

@@ -5,7 +5,7 @@ from ..generators import GENERATORS
 from ..registry import Registry
 from .base import Augmenter
 from .generative import augmenter_for
-from .rebalance import rebalance
+from .rebalance import rebalance, rebalance_files
 
 AUGMENTERS = Registry(
     "augmenter",
@@ -20,4 +20,4 @@ AUGMENTERS = Registry(
     derive=augmenter_for,
 )
 
-__all__ = ["AUGMENTERS", "Augmenter", "rebalance"]
+__all__ = ["AUGMENTERS", "Augmenter", "rebalance", "rebalance_files"]

@@ -88,6 +88,8 @@ class Augmenter:
     def fit_resample(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the original images followed by the new ones, and their labels."""
         self._resolve_params()
+        #: what the augmenter changed from its params, one sentence each (logged, recorded)
+        self.notes_: list[str] = []
         check_xy(x, y)
         counts = class_counts(y)
         self.sampling_strategy_ = resolve_sampling_strategy(

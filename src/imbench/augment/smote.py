@@ -43,6 +43,9 @@ class Smote(Augmenter):
                 "(use a milder imbalance or another augmenter)"
             )
         k = min(int(self.params_["k_neighbors"]), n_cls - 1)
+        if k < int(self.params_["k_neighbors"]):
+            self.notes_.append(f"class {cls}: k_neighbors {self.params_['k_neighbors']} is "
+                               f"more than its {n_cls} images allow; used {k}")
         # imblearn casts its output back to the input dtype, so uint8 input would truncate
         # the interpolation; float32 is exact for 0..255 and halves memory versus float64
         flat = x_cls.reshape(n_cls, -1).astype(np.float32)

@@ -376,6 +376,8 @@ class EGANClassifier(KerasClassifier):
             "note": "the dataset's unmodified test set, filtered at prediction time to the two "
                     "classes and relabelled; test_sha256 is of the whole test set",
             "test_indices": np.flatnonzero(mask),
+            # sub-task label i is original class task_classes[i]
+            "task_classes": [self.majority_class_, self.minority_class_],
             "class_names": [f"majority (class {self.majority_class_})",
                             f"minority (class {self.minority_class_})"],
         }

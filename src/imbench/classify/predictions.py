@@ -7,17 +7,22 @@ different test set than the one it is told about. Every classifier's predictions
 :func:`predict_test` (or, for cnn_svm's second stage, :func:`predictions_from_scores`).
 
 A classifier that answers a sub-task (eGAN: one minority class against one majority class)
-adds ``test_indices`` (which test images it scored, int64) and ``class_names`` (the names of
-its own label space, str).
+adds ``test_indices`` (which test images it scored, int64), ``task_classes`` (the original
+class of each of its labels, int64) and ``class_names`` (the names of its own label space,
+str). The metrics stage scores against the original test labels, never the stored
+``y_true``: it must equal them, and a sub-task must score every test image of its classes
+exactly once.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from .. import records
 from ..io import array_digest, load_npz, save_npz
 from .base import Classifier
 
@@ -47,8 +52,12 @@ def save_predictions(
     test_sha256: str,
     test_indices: np.ndarray | None = None,
     class_names: list[str] | None = None,
+    task_classes: list[int] | None = None,
+    config: Mapping[str, Any] | None = None,
+    made_from: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Write ``predictions.npz`` atomically with the dtypes of CONVENTIONS.md."""
+    """Write ``predictions.npz`` atomically with the dtypes of CONVENTIONS.md; with the
+    cell's ``config``, with its record (:mod:`imbench.records`) too, as the workflow does."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
@@ -60,8 +69,9 @@ def save_predictions(
             raise ValueError("test_indices must give one test image per prediction")
     if class_names is not None:
         extra["class_names"] = np.array([str(c) for c in class_names])
-    save_npz(
-        path,
+    if task_classes is not None:
+        extra["task_classes"] = np.asarray(task_classes, dtype=np.int64)
+    arrays = dict(
         y_true=y_true,
         y_pred=y_pred,
         scores=scores,
@@ -69,6 +79,10 @@ def save_predictions(
         test_sha256=np.array(str(test_sha256)),
         **extra,
     )
+    if config is None:
+        save_npz(path, **arrays)
+    else:
+        records.save(path, "predictions", config, made_from=made_from, **arrays)
 
 
 def load_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -91,7 +105,7 @@ def load_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
 def predictions_from_scores(
     scores: np.ndarray, y_true: np.ndarray, *, score_kind: str, test_sha256: str,
     classes: np.ndarray | None = None, test_indices: np.ndarray | None = None,
-    class_names: list[str] | None = None,
+    class_names: list[str] | None = None, task_classes: list[int] | None = None,
 ) -> dict[str, Any]:
     """The keyword set of :func:`save_predictions` from a classifier's test scores.
 
@@ -111,6 +125,7 @@ def predictions_from_scores(
     if test_indices is not None:
         out["test_indices"] = np.asarray(test_indices, dtype=np.int64)
         out["class_names"] = list(class_names or [])
+        out["task_classes"] = list(task_classes or [])
     return out
 
 
@@ -125,9 +140,10 @@ def predict_test(classifier: Classifier, x_test: np.ndarray, y_test: np.ndarray
     x_eval, y_eval, task = classifier.evaluation_set(x_test, y_test)
     task = dict(task)
     indices = task.pop("test_indices", None)
+    task_classes = task.pop("task_classes", None)
     digest = array_digest(x_test, y_test)
     predictions = predictions_from_scores(
         classifier.predict_scores(x_eval), y_eval, score_kind=classifier.score_kind,
         test_sha256=digest, classes=getattr(classifier, "classes_", None),
-        test_indices=indices, class_names=task.get("class_names"))
+        test_indices=indices, class_names=task.get("class_names"), task_classes=task_classes)
     return predictions, {**task, "test_sha256": digest}

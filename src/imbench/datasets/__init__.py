@@ -2,17 +2,18 @@
 
 ``get_spec(name)`` answers questions about a dataset (classes, image shape, training counts)
 without reading data, for building the workflow DAG; ``load_dataset`` fetches, parses and
-verifies it; ``save_raw`` writes ``data/raw/{dataset}.npz``.
+verifies it; ``fetch_raw`` writes ``data/raw/{dataset}.npz`` with its record.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ..io import load_npz, save_npz
+from .. import records
 from ..registry import Registry
 from .base import Dataset, DatasetSpec
 
@@ -60,10 +61,41 @@ def load_dataset(
     return dataset.validate(loader, spec.image_shape)
 
 
-def save_raw(path: str | os.PathLike[str], dataset: Dataset) -> None:
-    """Write ``x_train, y_train, x_test, y_test, class_names`` (a str array) atomically."""
-    save_npz(
-        path,
+def fetch_raw(
+    path: str | os.PathLike[str],
+    dataset_cfg: Mapping[str, Any],
+    config: Mapping[str, Any],
+    *,
+    cache_dir: str | os.PathLike[str],
+    offline: bool = False,
+) -> Dataset:
+    """The fetch_dataset job: load the dataset of ``dataset_cfg`` and write it to ``path``
+    with its record. A local source whose fingerprint differs from the one the DAG was
+    built with (``config["dataset"]["source_sha256"]``) changed while the workflow ran: an
+    error, never a raw copy of something else than what the plan counted."""
+    from ..errors import DataError
+    from .fingerprint import source_fingerprint
+
+    options = dict(dataset_cfg)
+    loader = options.pop("loader")
+    dataset = load_dataset(loader, cache_dir=cache_dir, offline=offline, **options)
+    expected = config["dataset"].get("source_sha256")
+    if expected is not None:
+        where = options.get("path") or options.get("source")
+        now = source_fingerprint(os.path.expanduser(str(where)), cache_dir)
+        if now != expected:
+            raise DataError(f"{where}: changed while the workflow ran (content fingerprint "
+                            f"{now}, the plan was made with {expected}); run it again")
+    save_raw(path, dataset, config)
+    return dataset
+
+
+def save_raw(path: str | os.PathLike[str], dataset: Dataset, config: Mapping[str, Any]
+             ) -> dict[str, Any]:
+    """Write ``x_train, y_train, x_test, y_test, class_names`` (a str array) atomically, with
+    the record (:mod:`imbench.records`) of ``config``'s dataset section; returns it."""
+    return records.save(
+        path, "raw", config,
         x_train=dataset.x_train,
         y_train=dataset.y_train,
         x_test=dataset.x_test,
@@ -72,14 +104,15 @@ def save_raw(path: str | os.PathLike[str], dataset: Dataset) -> None:
     )
 
 
-def load_raw(path: str | os.PathLike[str]) -> Dataset:
-    """Read back a file written by :func:`save_raw`."""
-    data = load_npz(path)
+def load_raw(path: str | os.PathLike[str], config: Mapping[str, Any] | None = None
+             ) -> Dataset:
+    """Read back a file written by :func:`save_raw`, checking its record."""
+    data = records.load(path, "raw", config)
     return Dataset(
         data["x_train"], data["y_train"], data["x_test"], data["y_test"],
         class_names=tuple(str(c) for c in data["class_names"]),
     )
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetSpec", "get_spec", "load_dataset", "load_raw",
-           "save_raw"]
+__all__ = ["DATASETS", "Dataset", "DatasetSpec", "fetch_raw", "get_spec", "load_dataset",
+           "load_raw", "save_raw"]

@@ -89,7 +89,10 @@ def _read(file: Path) -> np.ndarray:
     try:
         image = skimage.io.imread(file)
     except Exception as exc:  # imageio raises many types; any means "unreadable"
-        raise DataError(f"folder dataset: cannot read image {file}: {exc}") from exc
+        # the reader's own message can mislead ("install imageio[pyav]" for a cut PNG)
+        raise DataError(f"folder dataset: cannot read image {file}: corrupt, truncated or "
+                        f"not the {file.suffix} image its name says ({type(exc).__name__})"
+                        ) from exc
     if image.ndim == 2:
         image = image[..., None]
     if image.ndim != 3 or image.shape[-1] not in (1, 2, 3, 4):

@@ -34,6 +34,19 @@ class _Model:
         self.m.load_extra_state(payload["extra"])
 
 
+def generator_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The record (:mod:`imbench.records`) stored in a ``generator.pt``, None if it has none."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"generator not found: {file}")
+    try:
+        data = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a truncated or foreign file
+        raise DataError(f"{file}: not a generator.pt torch file, or truncated "
+                        f"({type(exc).__name__}: {exc}); delete it and rerun") from exc
+    return data.get("record") if isinstance(data, dict) else None
+
+
 class GeneratorSet:
     """Every model of one or more units (``{unit: generator.pt}``), addressed by class."""
 

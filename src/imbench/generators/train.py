@@ -394,8 +394,12 @@ def train_generator(
     overrides: Mapping[str, Any] | None = None, sampling_strategy: Any = "auto",
     log: Log = print, on_epoch_end: Callable[[int], None] | None = None,
     provenance_config: dict[str, Any] | None = None,
+    record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train a unit and write its outputs to ``files``; returns the selection record.
+
+    ``record``: what made the unit (:func:`imbench.records.file_record`), stored in
+    ``generator.pt`` for the augment job to check.
 
     ``unit``: ``class{c}`` (one per-class model), ``all`` (every class the sampling strategy
     gives images, one after another) or ``conditional``.
@@ -454,5 +458,6 @@ def train_generator(
     }
     write_json(files.selection, selection)
     _save({"format": FORMAT_VERSION, "method": method, "kind": kind,
-           "models": {r.key: r.payload for r in results}}, files.generator)
+           "models": {r.key: r.payload for r in results},
+           **({"record": dict(record)} if record is not None else {})}, files.generator)
     return selection

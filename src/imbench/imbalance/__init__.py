@@ -32,6 +32,7 @@ the produced ratio can differ slightly from ``rho``; ``info["rho"]`` reports the
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -169,3 +170,40 @@ def make_imbalanced(
     if class_names is not None:
         info["class_names"] = [str(s) for s in class_names]
     return x_out, y_out, info
+
+
+def imbalance_raw(
+    raw_path: str | os.PathLike[str],
+    train_path: str | os.PathLike[str],
+    counts_path: str | os.PathLike[str],
+    *,
+    protocol: Mapping[str, Any],
+    cell: Mapping[str, Any],
+    seed: int,
+    original_counts: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """The make_imbalanced job: the imbalanced training set of the raw file (its test set
+    is never read into the result) and its counts.json; returns the counts info.
+
+    ``original_counts``: the per-class training counts the plan was built from (None when
+    only loading can tell). A raw copy with other counts is stale (its source changed):
+    an error, never a result that mixes the two.
+    """
+    from .. import records
+    from ..errors import DataError
+    from ..provenance import provenance
+
+    raw = records.load(raw_path, "raw", cell)
+    class_names = [str(c) for c in raw["class_names"]]
+    observed = np.bincount(raw["y_train"].astype(np.int64), minlength=len(class_names))
+    if original_counts is not None and observed.tolist() != list(original_counts):
+        raise DataError(f"{raw_path}: its training counts {observed.tolist()} differ from "
+                        f"the counts {list(original_counts)} the plan was made from (its "
+                        f"source changed after it was copied); delete it and rerun")
+    x, y, info = make_imbalanced(raw["x_train"], raw["y_train"], protocol, seed,
+                                 class_names=class_names)
+    info["provenance"] = provenance(dict(cell), seed)
+    record = records.save(train_path, "imbalanced", cell, made_from={"raw": raw.record},
+                          x=x, y=y)
+    records.write_json_describing(counts_path, info, "imbalanced", cell, record)
+    return info

@@ -4,8 +4,12 @@ the config sections that rule params carry."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import yaml
 
 from ..errors import ConfigError
 
@@ -87,9 +91,69 @@ def apply_data_sources(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def prepare_config(config: dict[str, Any]) -> dict[str, Any]:
-    """What ``rules/common.smk`` does to the config before validating it: the quick scale
-    of a preset, then local data sources. In place (Snakemake's ``config`` object)."""
-    return apply_data_sources(apply_quick(config))
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML, like Snakemake,
+    keeps the last silently)."""
 
 
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode,
+                              deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(f"{key_node.start_mark.name}: {key}", f"defined on lines "
+                              f"{seen[key]} and {line}", "each key once per mapping")
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_unique_mapping)
+
+
+def check_unique_keys(paths: Iterable[str | os.PathLike[str]]) -> None:
+    """Raise :class:`ConfigError` naming the file, the key and both lines when a config file
+    defines a key twice in one mapping."""
+    for path in paths:
+        with open(path) as fh:
+            yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+# YAML 1.1 (PyYAML, Snakemake) reads 1e9 as a string: it needs a dot (1.0e9)
+_FLOAT_WITHOUT_DOT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
+# values that are file names, never numbers
+_TEXT_KEYS = frozenset({"path", "source", "cache_dir", "loader", "method", "name"})
+
+
+def _numbers(obj: Any, key: str = "") -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _numbers(v, str(k)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_numbers(v, key) for v in obj]
+    if isinstance(obj, str) and key not in _TEXT_KEYS and _FLOAT_WITHOUT_DOT.match(obj.strip()):
+        return float(obj)
+    return obj
+
+
+def coerce_numbers(config: dict[str, Any]) -> dict[str, Any]:
+    """In place: ``1e9`` written without a dot becomes the float YAML 1.2 would read, and
+    ``--config seeds=[0]`` (Snakemake reads command-line values as strings) gives integer
+    seeds."""
+    for key in list(config):
+        config[key] = _numbers(config[key], str(key))
+    seeds = config.get("seeds")
+    if isinstance(seeds, list):
+        config["seeds"] = [int(s) if isinstance(s, str) and s.strip().isdigit() else s
+                           for s in seeds]
+    return config
+
+
+def prepare_config(config: dict[str, Any],
+                   files: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Any]:
+    """What ``rules/common.smk`` does to the config before validating it: duplicate keys
+    in its ``files`` refused, numbers as YAML 1.2 reads them, the quick scale of a preset,
+    then local data sources. In place (Snakemake's ``config`` object)."""
+    check_unique_keys(files)
+    return apply_data_sources(apply_quick(coerce_numbers(config)))

@@ -103,14 +103,41 @@ class Grid:
         cfg["params"] = dict(cfg.get("params") or {})
         return canonical(cfg)
 
+    def source_sha256(self, dataset: str) -> str | None:
+        """Content fingerprint of a dataset's local ``path``/``source`` (None without one):
+        part of the dataset's config, so that editing the folder or file reruns what was
+        made from it."""
+        from ..datasets.fingerprint import source_fingerprint
+
+        def digest() -> str | None:
+            cfg = self.dataset_cfg(dataset)
+            where = cfg.get("path") or cfg.get("source")
+            return None if where is None else source_fingerprint(
+                str(where), self.config.get("cache_dir", ".cache/imbench"))
+
+        return self._memo("source_sha256", dataset, digest)
+
+    def section(self, axis: str, name: str) -> dict[str, Any]:
+        """One axis's part of a job's config: the entry with its name (and, for a dataset
+        read from a local file or folder, that source's fingerprint)."""
+        getter = {"dataset": self.dataset_cfg, "imbalance": self.imbalance_cfg,
+                  "augmenter": self.augmenter_cfg, "classifier": self.classifier_cfg}[axis]
+        out = {"name": name, **getter(name)}
+        if axis == "dataset" and (digest := self.source_sha256(name)) is not None:
+            out["source_sha256"] = digest
+        return out
+
+    def job_config(self, wildcards: Mapping[str, Any], kind: str) -> dict[str, Any]:
+        """The config a file of ``kind`` (:data:`imbench.records.KINDS`) depends on, for the
+        wildcards of the job that makes or reads it: its record's ``config_sha256``."""
+        from ..records import KINDS
+
+        values = dict(wildcards.items())
+        return {axis: self.section(axis, str(values[axis])) for axis in KINDS[kind]}
+
     def cell_config(self, cell: Cell) -> dict[str, Any]:
         """Everything in the config that a cell's numbers depend on."""
-        return {
-            "dataset": {"name": cell.dataset, **self.dataset_cfg(cell.dataset)},
-            "imbalance": {"name": cell.imbalance, **self.imbalance_cfg(cell.imbalance)},
-            "augmenter": {"name": cell.augmenter, **self.augmenter_cfg(cell.augmenter)},
-            "classifier": {"name": cell.classifier, **self.classifier_cfg(cell.classifier)},
-        }
+        return self.job_config(cell.as_dict(), "predictions")
 
     def augmenter_class(self, name: str) -> Any:
         from ..augment import AUGMENTERS

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import load_npz, read_json
+from .. import records
+from ..io import read_json
 from .figures import mean_normalised_confusion
 
 _EPOCH_PNG = re.compile(r"^(?P<model>.+)_epoch(?P<epoch>\d+)\.png$")
@@ -67,7 +68,7 @@ def real_and_generated(
     """Random real and added images of each class that received added images, from a
     rebalanced train.npz (its ``synthetic`` mask). At most ``max_classes`` classes, those
     with the most added images first, shown in class order."""
-    data = load_npz(train_path)
+    data = records.load(train_path, "train")
     x, y, syn = data["x"], data["y"].astype(np.int64), data["synthetic"].astype(bool)
     classes, counts = np.unique(y[syn], return_counts=True)
     keep = sorted(int(c) for c in classes[np.argsort(-counts, kind="mergesort")][:max_classes])
@@ -97,7 +98,7 @@ def transform_examples(
     fitted on that single image)."""
     from ..augment import AUGMENTERS
 
-    data = load_npz(imbalanced_path)
+    data = records.load(imbalanced_path, "imbalanced")
     x, y = data["x"], data["y"].astype(np.int64)
     cls = AUGMENTERS[method]
     params = dict(params)
