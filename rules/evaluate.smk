@@ -28,6 +28,7 @@ rule evaluate:
     params:
         cell=job_config("predictions"),
         cell_id=lambda wc: cell_of(wc).as_dict(),
+        shot_thresholds=config.get("shot_thresholds", {}),
         seed=lambda wc: int(wc.seed),
     script:
         "../scripts/evaluate.py"

@@ -13,5 +13,6 @@ metrics = evaluate_cell(
     cell=snakemake.params.cell_id,
     cell_config=snakemake.params.cell,
     seed=snakemake.params.seed,
+    shot_thresholds=snakemake.params.shot_thresholds,
 )
 log.info("accuracy %.4f, balanced accuracy %.4f", metrics["accuracy"], metrics["balanced_accuracy"])

@@ -111,7 +111,8 @@ def test_minority_recall():
 
 
 def test_metric_names_are_scalars_in_result():
-    m = compute_metrics(Y_TRUE, Y_PRED, PROBS, 3, minority_classes=[2])
+    m = compute_metrics(Y_TRUE, Y_PRED, PROBS, 3, minority_classes=[2],
+                        score_kind="probability", train_counts=[100, 10, 3])
     for name in METRIC_NAMES:
         assert isinstance(m[name], float), name
 
@@ -130,3 +131,32 @@ def test_bad_input_raises(kwargs):
     with pytest.raises(ValueError):
         compute_metrics(args.pop("y_true"), args.pop("y_pred"), args.pop("scores"),
                         args.pop("n_classes"), **args)
+
+
+def test_long_tail_metrics_by_hand():
+    from imbench.metrics import compute_metrics, expected_calibration_error, shot_groups
+
+    # 3 classes with 500 / 60 / 10 training images: many (> 100), medium, few (< 20)
+    assert shot_groups([500, 60, 10]) == {"many": [0], "medium": [1], "few": [2]}
+    assert shot_groups([500, 60, 10], {"many": 0.1, "few": 0.01}) == {
+        "many": [0, 1], "medium": [2], "few": []}
+    y = np.array([0, 0, 1, 1, 2, 2])
+    pred = np.array([0, 0, 1, 0, 2, 0])
+    scores = np.array([[.9, .05, .05], [.6, .3, .1], [.2, .7, .1],
+                       [.5, .4, .1], [.1, .1, .8], [.4, .3, .3]])
+    m = compute_metrics(y, pred, scores, 3, score_kind="probability", train_counts=[500, 60, 10])
+    assert (m["many_shot_accuracy"], m["medium_shot_accuracy"], m["few_shot_accuracy"]) == (
+        1.0, 0.5, 0.5)
+    assert m["shot_groups"] == {"many": [0], "medium": [1], "few": [2]}
+    # ECE: confidences .9 .6 .7 .5 .8 .4, each alone in its 1/15-wide bin, correct for the
+    # first, second, third and fifth: (|1-.9| + |1-.6| + |1-.7| + |0-.5| + |1-.8| + |0-.4|) / 6
+    assert m["ece"] == pytest.approx((.1 + .4 + .3 + .5 + .2 + .4) / 6)
+    assert expected_calibration_error(np.array([0, 0]), np.array([[1.0, 0.0], [1.0, 0.0]])) == 0
+    from sklearn.metrics import average_precision_score, matthews_corrcoef
+
+    assert m["mcc"] == pytest.approx(matthews_corrcoef(y, pred))
+    assert m["pr_auc_macro"] == pytest.approx(np.mean(
+        [average_precision_score(y == c, scores[:, c]) for c in range(3)]))
+    # decision values have no calibration; no training counts, no shot groups
+    d = compute_metrics(y, pred, scores, 3, score_kind="decision")
+    assert d["ece"] is None and d["few_shot_accuracy"] is None and d["shot_groups"] is None

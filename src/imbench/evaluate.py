@@ -25,6 +25,7 @@ def evaluate_cell(
     cell: dict[str, Any],
     cell_config: dict[str, Any],
     seed: int,
+    shot_thresholds: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Compute and write the cell's metrics; returns them.
 
@@ -60,6 +61,9 @@ def evaluate_cell(
         class_names=class_names,
         minority_classes=minority,
         score_kind=str(pred["score_kind"]),
+        # long-tail groups by the imbalanced set's real images (a sub-task has none)
+        train_counts=None if task is not None else imbalanced["counts"],
+        shot_thresholds=shot_thresholds,
     )
     metrics["cell"] = cell
     metrics["test_sha256"] = expected

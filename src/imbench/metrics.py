@@ -30,7 +30,19 @@ METRIC_NAMES: tuple[str, ...] = (
     "g_mean",
     "auc_ovr_macro",
     "minority_recall",
+    "mcc",
+    "pr_auc_macro",
+    "ece",
+    "many_shot_accuracy",
+    "medium_shot_accuracy",
+    "few_shot_accuracy",
 )
+
+#: long-tail class groups by training images: CIFAR-100-LT's many (> 100) and few (< 20) of
+#: its largest class's 500 (Liu et al. 2019; Cao et al. 2019), as fractions of the largest
+#: training class, so that a small or a large set splits the same way
+SHOT_THRESHOLDS: dict[str, float] = {"many": 0.2, "few": 0.04}
+ECE_BINS = 15
 
 DEFINITIONS: dict[str, str] = {
     "accuracy": "fraction of test images predicted correctly",
@@ -58,7 +70,57 @@ DEFINITIONS: dict[str, str] = {
         "when no minority classes are given"
     ),
     "confusion_matrix": "counts, rows = true class, columns = predicted class, 0..n_classes-1",
+    "mcc": "sklearn matthews_corrcoef (multi-class), in [-1, 1]",
+    "pr_auc_macro": (
+        "one-vs-rest macro average precision (area under the precision-recall curve): mean "
+        "over classes present in y_true of average_precision_score(y_true == c, "
+        "scores[:, c]); valid for decision values and probabilities alike"
+    ),
+    "ece": (
+        f"expected calibration error, {ECE_BINS} equal-width confidence bins (Guo et al. "
+        "2017): sum over bins of |bin| / N * |accuracy - mean confidence|, confidence = the "
+        "largest probability; null for decision values"
+    ),
+    "many_shot_accuracy": (
+        "mean recall over the classes with more than shot_thresholds.many x the largest "
+        "class's training images (shot_groups.many); null when the group is empty"
+    ),
+    "medium_shot_accuracy": "mean recall over the classes between the two thresholds",
+    "few_shot_accuracy": (
+        "mean recall over the classes with fewer than shot_thresholds.few x the largest "
+        "class's training images"
+    ),
 }
+
+
+def shot_groups(train_counts: Sequence[int], thresholds: dict[str, float] | None = None
+                ) -> dict[str, list[int]]:
+    """Classes split into ``many``/``medium``/``few`` by training images: more than
+    ``many`` x, fewer than ``few`` x the largest class's count."""
+    t = {**SHOT_THRESHOLDS, **(thresholds or {})}
+    counts = np.asarray(train_counts, dtype=np.float64)
+    top = counts.max() if counts.size else 0.0
+    groups: dict[str, list[int]] = {"many": [], "medium": [], "few": []}
+    for c, n in enumerate(counts):
+        group = "many" if n > t["many"] * top else "few" if n < t["few"] * top else "medium"
+        groups[group].append(c)
+    return groups
+
+
+def expected_calibration_error(y_true: np.ndarray, probabilities: np.ndarray,
+                               bins: int = ECE_BINS) -> float:
+    """ECE over ``bins`` equal-width bins of the top-class probability."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    # bin i holds (edges[i], edges[i+1]]; a confidence of exactly 0 goes to the first
+    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            ece += members.mean() * abs(correct[members].mean() - confidence[members].mean())
+    return float(ece)
 
 
 def compute_metrics(
@@ -70,14 +132,24 @@ def compute_metrics(
     class_names: Sequence[str] | None = None,
     minority_classes: Sequence[int] | None = None,
     score_kind: str | None = None,
+    train_counts: Sequence[int] | None = None,
+    shot_thresholds: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Every metric of the benchmark for one set of test predictions.
 
     ``scores`` is ``(N, n_classes)`` (column c for class c); ``None`` leaves
-    ``auc_ovr_macro`` null. Returns plain Python floats, ints, lists and dicts.
+    ``auc_ovr_macro`` null. ``train_counts`` (per-class training images) define the
+    many/medium/few-shot groups; without them those accuracies are null. Returns plain
+    Python floats, ints, lists and dicts.
     """
     from imblearn.metrics import geometric_mean_score
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+    from sklearn.metrics import (
+        average_precision_score,
+        confusion_matrix,
+        matthews_corrcoef,
+        precision_recall_fscore_support,
+        roc_auc_score,
+    )
 
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
@@ -110,6 +182,9 @@ def compute_metrics(
     auc: float | None = None
     auc_per_class: dict[str, float] = {}
     auc_skipped: list[int] = []
+    pr_auc: float | None = None
+    pr_auc_per_class: dict[str, float] = {}
+    ece: float | None = None
     if scores is not None:
         scores = np.asarray(scores, dtype=np.float64)
         if scores.shape != (n, n_classes):
@@ -121,8 +196,12 @@ def compute_metrics(
                 auc_skipped.append(int(c))
                 continue
             auc_per_class[str(c)] = float(roc_auc_score(positives, scores[:, c]))
+            pr_auc_per_class[str(c)] = float(average_precision_score(positives, scores[:, c]))
         if auc_per_class:
             auc = float(np.mean(list(auc_per_class.values())))
+            pr_auc = float(np.mean(list(pr_auc_per_class.values())))
+        if score_kind == "probability":
+            ece = expected_calibration_error(y_true, scores)
 
     minority_recall: float | None = None
     minority_per_class: dict[str, float] | None = None
@@ -134,6 +213,16 @@ def compute_metrics(
         minority_per_class = {str(c): float(recall[c]) for c in minority if present[c]}
         if minority_per_class:
             minority_recall = float(np.mean(list(minority_per_class.values())))
+
+    shots: dict[str, float | None] = {"many": None, "medium": None, "few": None}
+    groups = None
+    if train_counts is not None:
+        if len(train_counts) != n_classes:
+            raise ValueError(f"{len(train_counts)} training counts for {n_classes} classes")
+        groups = shot_groups(train_counts, shot_thresholds)
+        for group, classes in groups.items():
+            scored = [recall[c] for c in classes if present[c]]
+            shots[group] = float(np.mean(scored)) if scored else None
 
     cm = confusion_matrix(y_true, y_pred, labels=labels)
     return {
@@ -152,6 +241,15 @@ def compute_metrics(
         "minority_classes": sorted({int(c) for c in minority_classes or ()}),
         "minority_recall": minority_recall,
         "minority_recall_per_class": minority_per_class,
+        "mcc": float(matthews_corrcoef(y_true, y_pred)),
+        "pr_auc_macro": pr_auc,
+        "pr_auc_per_class": pr_auc_per_class,
+        "ece": ece,
+        "many_shot_accuracy": shots["many"],
+        "medium_shot_accuracy": shots["medium"],
+        "few_shot_accuracy": shots["few"],
+        "shot_groups": groups,
+        "shot_thresholds": {**SHOT_THRESHOLDS, **(shot_thresholds or {})},
         "per_class": [
             {
                 "class": int(c),

@@ -153,6 +153,8 @@ class CNNSVMClassifier(CNNClassifier):
     @classmethod
     def _check_values(cls, p: dict[str, Any], key: str) -> None:
         super()._check_values(p, key)
+        require(p, key, "posthoc_tau", p["posthoc_tau"] == 0,
+                "0 (cnn_svm's predictions come from its SVM, not the CNN's softmax)")
 
         def values(name: str) -> list[Any]:
             v = p[name]

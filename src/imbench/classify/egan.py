@@ -40,6 +40,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from .applications import APPLICATIONS
+from .losses import DEFAULTS as LOSS_DEFAULTS
 from .params import is_int, is_number, require, require_bool
 from .runtime import configure_runtime
 from .training import KerasClassifier, check_images, class_counts, validation_split
@@ -162,7 +163,8 @@ class EGANClassifier(KerasClassifier):
     name: ClassVar[str] = "egan"
     score_kind: ClassVar[str] = "decision"
     default_params: ClassVar[dict[str, Any]] = {
-        **KerasClassifier.default_params,
+        # eGAN trains its own adversarial objective: the loss-level options do not apply
+        **{k: v for k, v in KerasClassifier.default_params.items() if k not in LOSS_DEFAULTS},
         "epochs": 100,
         "batch_size": 64,
         "learning_rate": 1e-4,

@@ -28,6 +28,9 @@ import numpy as np
 
 from ..errors import DataError
 from .base import Classifier
+from .losses import DEFAULTS as LOSS_DEFAULTS
+from .losses import Objective, posthoc_adjust
+from .losses import check_params as check_loss_params
 from .params import is_int, is_number, require, require_bool, require_choice
 from .runtime import configure_runtime
 
@@ -105,7 +108,8 @@ class KerasClassifier(Classifier):
     the last weights), ``patience`` (epochs without validation-loss improvement before
     stopping; null = never stop early, still keep the best epoch), ``class_weight`` (null or
     "balanced"), ``deterministic``, ``mixed_precision`` ("auto", true, false), ``verbose``
-    (Keras' 0/1/2; 2 = one log line per epoch).
+    (Keras' 0/1/2; 2 = one log line per epoch); and the loss-level remedies of
+    :mod:`.losses` (``loss``, ``reweighting``, ``posthoc_tau`` and their parameters).
     """
 
     stage: ClassVar[str] = "neural"
@@ -121,6 +125,8 @@ class KerasClassifier(Classifier):
         "deterministic": True,
         "mixed_precision": "auto",
         "verbose": 2,
+        # loss-level remedies (imbench.classify.losses)
+        **LOSS_DEFAULTS,
     }
 
     @classmethod
@@ -140,6 +146,8 @@ class KerasClassifier(Classifier):
         require_bool(p, key, "deterministic")
         require_choice(p, key, "mixed_precision", MIXED_PRECISION)
         require_choice(p, key, "verbose", (0, 1, 2))
+        if "loss" in p:  # eGAN trains its own objective and leaves these out
+            check_loss_params(p, key)
 
     # -- to override -------------------------------------------------------------------------
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
@@ -184,18 +192,23 @@ class KerasClassifier(Classifier):
                                               synthetic)
         self.train_idx_, self.val_idx_ = train_idx, val_idx
         model = self.build_model(tuple(x.shape[1:]), n_classes)
-        model.compile(optimizer=self._optimizer(), loss="sparse_categorical_crossentropy",
+        self.train_counts_ = class_counts(y[train_idx], n_classes)
+        objective = Objective(p, self.train_counts_) if "loss" in p else None
+        model.compile(optimizer=self._optimizer(),
+                      loss=objective.loss if objective else "sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-        weights = (balanced_class_weight(y[train_idx])
-                   if p["class_weight"] == "balanced" else None)
-        callbacks = []
+        balanced = "balanced" in (p["class_weight"], p.get("reweighting"))
+        weights = balanced_class_weight(y[train_idx]) if balanced else None
+        callbacks = objective.callbacks() if objective else []
+        first = objective.first_epoch_for_choice() if objective else 0
         validation = None
         if len(val_idx):
             validation = (x[val_idx], y[val_idx])
-            # patience=None: never stop early, but still restore the best validation epoch.
+            # patience=None: never stop early, but still restore the best validation epoch;
+            # with DRW only epochs from drw_epoch on compete (the loss changes there)
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=p["patience"] or p["epochs"],
-                restore_best_weights=True,
+                restore_best_weights=True, start_from_epoch=first,
             ))
         history = model.fit(
             x[train_idx], y[train_idx], batch_size=p["batch_size"], epochs=p["epochs"],
@@ -204,8 +217,8 @@ class KerasClassifier(Classifier):
         ).history
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.items()}
-        best = (int(np.argmin(self.history_["val_loss"])) + 1 if "val_loss" in self.history_
-                else len(self.history_["loss"]))
+        best = (first + int(np.argmin(self.history_["val_loss"][first:])) + 1
+                if "val_loss" in self.history_ else len(self.history_["loss"]))
         self.report_ = {
             "classifier": self.name,
             "params": dict(p),
@@ -217,6 +230,7 @@ class KerasClassifier(Classifier):
             "train_counts": class_counts(y[train_idx], n_classes),
             "val_counts": class_counts(y[val_idx], n_classes),
             "class_weight": weights,
+            **({"objective": objective.report()} if objective else {}),
             "epochs_run": len(self.history_["loss"]),
             "best_epoch": best,
             "history": self.history_,
@@ -233,7 +247,8 @@ class KerasClassifier(Classifier):
         self._check_fitted()
         check_images(x)
         out = self.model_.predict(x, batch_size=max(self.params["batch_size"], 256), verbose=0)
-        return np.asarray(out, dtype=np.float64)
+        out = np.asarray(out, dtype=np.float64)
+        return posthoc_adjust(out, self.train_counts_, self.params.get("posthoc_tau", 0.0))
 
     def save_model(self, path: str | os.PathLike[str]) -> None:
         self._check_fitted()

@@ -305,6 +305,10 @@ class Grid:
                 raise ConfigError(f"classifiers.{name}.method", cls.name,
                                   f"a classifier whose stage is one of {sorted(CLASSIFIER_STAGES)}"
                                   f" (its class declares {cls.stage!r})")
+        shots = {"many": 0.2, "few": 0.04, **(self.config.get("shot_thresholds") or {})}
+        if shots["few"] >= shots["many"]:
+            raise ConfigError("shot_thresholds.few", shots["few"],
+                              f"a fraction below shot_thresholds.many ({shots['many']})")
         seeds = self.config["seeds"]
         if len(set(seeds)) != len(seeds):
             raise ConfigError("seeds", seeds, "distinct integers")

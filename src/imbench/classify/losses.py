@@ -1,0 +1,255 @@
+"""Loss-level remedies for class imbalance, an option of every Keras classifier.
+
+``loss:`` (each a self-describing entry of :data:`LOSSES`; its keys are classifier params):
+
+* ``cross_entropy`` — Keras' sparse categorical cross-entropy (the default; unchanged);
+* ``focal`` — Lin et al. 2017: ``-(1 - p_y)^γ log p_y`` (``focal_gamma``; γ = 0 is CE);
+* ``class_balanced`` — Cui et al. 2019: the base loss (``cb_base``: cross_entropy or focal)
+  weighted per class by ``(1 - β) / (1 - β^n_c)``, normalised to sum to the number of
+  classes (``cb_beta``; β = 0 gives weights 1, the base loss), averaged over the batch as in
+  their code;
+* ``ldam`` — Cao et al. 2019: CE of ``s · (z - Δ_y e_y)`` with margins ``Δ_c ∝ n_c^(-1/4)``,
+  the largest ``ldam_max_margin`` (0.5), scale ``ldam_s``; as kaidic/LDAM-DRW's ``LDAMLoss``.
+  Their CIFAR models feed it cosine logits (a normalised last layer) with s = 30; imbench's
+  heads are linear softmax layers, whose logits are not bounded, so the default here is
+  s = 1 (Δ = 0 and s = 1 is CE);
+* ``logit_adjusted`` — Menon et al. 2021 (their eq. 10): CE of ``z + τ log π`` with ``π`` the
+  training class prior (``la_tau``; τ = 0 is CE);
+* ``balanced_softmax`` — Ren et al. 2020: CE of ``z + log n_c`` (the same as logit
+  adjustment with τ = 1, since ``log π`` and ``log n`` differ by a constant).
+
+``z`` are the network's logits. The classifiers end in a float32 softmax, so these losses
+take ``log p`` (clipped at 1e-7, as Keras' own CE does): every loss above is a softmax
+cross-entropy of shifted logits, and adding a per-row constant to the logits changes none of
+them, so ``log p`` stands for ``z`` exactly. ``n_c`` are the counts of the classifier's
+training part (after augmentation, before the validation split; a class with no image
+counts as 1).
+
+``reweighting: drw`` (deferred re-weighting, Cao et al.): per-class weights
+``(1 - β) / (1 - β^n_c)`` (``drw_beta``, 0.9999), normalised to sum to the number of classes,
+applied from epoch ``drw_epoch`` (1-based; earlier epochs weight 1), with the weighted mean
+``Σ w l / Σ w`` of PyTorch's ``cross_entropy(weight=...)`` that LDAM-DRW's code uses. Model
+choice (early stopping, best epoch) then only looks at epochs from ``drw_epoch`` on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .params import is_int, is_number, require, require_choice
+
+EPSILON = 1e-7
+
+
+def effective_number_weights(counts: Sequence[int], beta: float) -> np.ndarray:
+    """Cui et al.'s ``(1 - β) / (1 - β^n_c)``, normalised to sum to the number of classes
+    (β = 0: all 1)."""
+    n = np.maximum(np.asarray(counts, dtype=np.float64), 1.0)
+    w = (1.0 - beta) / (1.0 - np.power(beta, n))
+    return w * (len(n) / w.sum())
+
+
+def ldam_margins(counts: Sequence[int], max_margin: float) -> np.ndarray:
+    """``Δ_c ∝ n_c^(-1/4)`` with the largest ``max_margin``."""
+    m = 1.0 / np.sqrt(np.sqrt(np.maximum(np.asarray(counts, dtype=np.float64), 1.0)))
+    return m * (max_margin / m.max())
+
+
+def log_prior(counts: Sequence[int]) -> np.ndarray:
+    n = np.maximum(np.asarray(counts, dtype=np.float64), 1.0)
+    return np.log(n / n.sum())
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One ``loss:`` choice: its own params (``key: default``), their check, and the
+    per-sample loss of ``(labels, log p, counts, params)`` in ``keras.ops``."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    check: Callable[[Mapping[str, Any], str], None] = lambda p, key: None
+    per_sample: Callable[..., Any] | None = None
+
+
+def _ce(y: Any, z: Any) -> Any:
+    import keras
+
+    return keras.losses.sparse_categorical_crossentropy(y, z, from_logits=True)
+
+
+def _focal(y: Any, z: Any, gamma: float) -> Any:
+    from keras import ops
+
+    logp = ops.take_along_axis(ops.log_softmax(z, axis=-1), ops.expand_dims(y, -1), axis=-1)
+    logp = ops.squeeze(logp, -1)
+    return -ops.power(1.0 - ops.exp(logp), gamma) * logp
+
+
+def _class_balanced(y: Any, z: Any, counts: Sequence[int], p: Mapping[str, Any]) -> Any:
+    from keras import ops
+
+    w = ops.convert_to_tensor(effective_number_weights(counts, p["cb_beta"]), "float32")
+    base = _focal(y, z, p["focal_gamma"]) if p["cb_base"] == "focal" else _ce(y, z)
+    return ops.take(w, y) * base
+
+
+def _ldam(y: Any, z: Any, counts: Sequence[int], p: Mapping[str, Any]) -> Any:
+    from keras import ops
+
+    margins = ops.convert_to_tensor(ldam_margins(counts, p["ldam_max_margin"]), "float32")
+    shift = ops.one_hot(y, len(counts)) * ops.expand_dims(ops.take(margins, y), -1)
+    return _ce(y, p["ldam_s"] * (z - shift))
+
+
+def _shifted(scale: Callable[[Mapping[str, Any]], float]) -> Callable[..., Any]:
+    def loss(y: Any, z: Any, counts: Sequence[int], p: Mapping[str, Any]) -> Any:
+        from keras import ops
+
+        prior = ops.convert_to_tensor(log_prior(counts), "float32")
+        return _ce(y, z + scale(p) * prior)
+
+    return loss
+
+
+def _check_number(name: str, strict: bool = False, below_one: bool = False
+                  ) -> Callable[[Mapping[str, Any], str], None]:
+    def check(p: Mapping[str, Any], key: str) -> None:
+        ok = is_number(p[name], strict=strict) and (not below_one or p[name] < 1)
+        require(p, key, name, ok, ("a number in [0, 1)" if below_one
+                                   else "a number > 0" if strict else "a number >= 0"))
+    return check
+
+
+def _check_cb(p: Mapping[str, Any], key: str) -> None:
+    _check_number("cb_beta", below_one=True)(p, key)
+    require_choice(p, key, "cb_base", ("cross_entropy", "focal"))
+
+
+def _check_ldam(p: Mapping[str, Any], key: str) -> None:
+    _check_number("ldam_max_margin")(p, key)
+    _check_number("ldam_s", strict=True)(p, key)
+
+
+LOSSES: dict[str, Loss] = {
+    "cross_entropy": Loss("cross_entropy"),
+    "focal": Loss("focal", per_sample=lambda y, z, counts, p: _focal(y, z, p["focal_gamma"])),
+    "class_balanced": Loss("class_balanced", {"cb_beta": 0.9999, "cb_base": "focal"},
+                           _check_cb, _class_balanced),
+    "ldam": Loss("ldam", {"ldam_max_margin": 0.5, "ldam_s": 1.0}, _check_ldam, _ldam),
+    "logit_adjusted": Loss("logit_adjusted", {"la_tau": 1.0}, _check_number("la_tau"),
+                           _shifted(lambda p: p["la_tau"])),
+    "balanced_softmax": Loss("balanced_softmax", per_sample=_shifted(lambda p: 1.0)),
+}
+REWEIGHTING = ("none", "balanced", "drw")
+
+#: every classifier param this module adds, with its default
+DEFAULTS: dict[str, Any] = {
+    "loss": "cross_entropy",
+    "focal_gamma": 2.0,
+    **{k: v for entry in LOSSES.values() for k, v in entry.params.items()},
+    "reweighting": "none",
+    "drw_epoch": 160,
+    "drw_beta": 0.9999,
+    "posthoc_tau": 0.0,
+}
+
+
+def check_params(p: Mapping[str, Any], key: str) -> None:
+    """ConfigError naming ``key.<param>`` for a bad loss, reweighting or post-hoc value."""
+    require_choice(p, key, "loss", tuple(LOSSES))
+    _check_number("focal_gamma")(p, key)
+    for entry in LOSSES.values():
+        entry.check(p, key)
+    require_choice(p, key, "reweighting", REWEIGHTING)
+    require(p, key, "drw_epoch", is_int(p["drw_epoch"], 1), "an integer >= 1")
+    _check_number("drw_beta", below_one=True)(p, key)
+    _check_number("posthoc_tau")(p, key)
+    if p["reweighting"] != "none" and p.get("class_weight") is not None:
+        require(p, key, "class_weight", False,
+                "null when reweighting is set (reweighting: balanced is class_weight: "
+                "balanced)")
+    if p["reweighting"] == "drw" and p["drw_epoch"] > p["epochs"]:
+        require(p, key, "drw_epoch", False, f"an epoch <= epochs ({p['epochs']})")
+
+
+class Objective:
+    """The compiled loss of one fit: ``loss`` (a Keras loss, or Keras' own CE by name),
+    the DRW weight variable and its callback, and what the report records."""
+
+    def __init__(self, p: Mapping[str, Any], counts: Sequence[int]) -> None:
+        self.params, self.counts = dict(p), [int(c) for c in counts]
+        self.drw = p["reweighting"] == "drw"
+        entry = LOSSES[p["loss"]]
+        self.weights = None
+        if entry.per_sample is None and not self.drw:
+            self.loss: Any = "sparse_categorical_crossentropy"
+            return
+        import keras
+        from keras import ops
+
+        k = len(self.counts)
+        if self.drw:
+            self.weights = keras.Variable(np.ones(k, np.float32), trainable=False,
+                                          name="drw_class_weights")
+        per_sample = entry.per_sample or (lambda y, z, counts, p: _ce(y, z))
+        weights = self.weights
+
+        def loss(y_true: Any, y_pred: Any) -> Any:
+            y = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+            z = ops.log(ops.clip(ops.cast(y_pred, "float32"), EPSILON, 1.0))
+            out = per_sample(y, z, self.counts, self.params)
+            if weights is not None:
+                w = ops.take(weights, y)
+                # Keras divides by the batch size: scaled so the batch gives Σwl / Σw
+                out = out * w / ops.mean(w)
+            return out
+
+        self.loss = loss
+
+    def callbacks(self) -> list[Any]:
+        """DRW: weight 1 before ``drw_epoch``, the effective-number weights from it."""
+        if not self.drw:
+            return []
+        import keras
+
+        late = effective_number_weights(self.counts, self.params["drw_beta"]).astype(np.float32)
+        start, weights = self.params["drw_epoch"] - 1, self.weights
+
+        class DeferredReweighting(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                weights.assign(late if epoch >= start else np.ones_like(late))
+
+        return [DeferredReweighting()]
+
+    def first_epoch_for_choice(self) -> int:
+        """0-based epoch from which early stopping and the best epoch are judged."""
+        return self.params["drw_epoch"] - 1 if self.drw else 0
+
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"loss": self.params["loss"],
+                               "reweighting": self.params["reweighting"],
+                               "counts": self.counts}
+        if self.params["loss"] == "class_balanced":
+            out["class_weights"] = effective_number_weights(
+                self.counts, self.params["cb_beta"]).tolist()
+        if self.params["loss"] == "ldam":
+            out["margins"] = ldam_margins(self.counts, self.params["ldam_max_margin"]).tolist()
+        if self.drw:
+            out["drw_weights"] = effective_number_weights(
+                self.counts, self.params["drw_beta"]).tolist()
+        return out
+
+
+def posthoc_adjust(probabilities: np.ndarray, counts: Sequence[int], tau: float) -> np.ndarray:
+    """Menon et al.'s post-hoc logit adjustment: ``softmax(log p - τ log π)`` (τ = 0: the
+    probabilities unchanged)."""
+    if tau == 0:
+        return probabilities
+    z = np.log(np.clip(probabilities, EPSILON, 1.0)) - tau * log_prior(counts)
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
