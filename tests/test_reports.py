@@ -176,6 +176,33 @@ def test_block_matrix_drops_incomplete_blocks_and_balanced_sets(summary):
     assert any("incomplete" in n for n in notes)
 
 
+def test_methods_rank_augmenter_and_classifier_pairs_together(summary, tmp_path):
+    # a loss-level remedy is a classifier entry on the `none` augmenter: with compare:
+    # methods it is ranked beside the augmenters of the plain classifier
+    remedy = summary[(summary.augmenter == "none")].assign(
+        classifier="ldam_drw", value=lambda d: d.value + 0.04)
+    df = pd.concat([summary, remedy], ignore_index=True)
+    m, _ = stats.block_matrix(df, "accuracy", ORIGINALS, by="methods")
+    assert list(m.index.names) == stats.METHOD_BLOCK and len(m) == 6
+    assert set(m.columns) == {"none + svm", "ros + svm", "wgan + svm", "none + ldam_drw"}
+    r = stats.compare(m)
+    assert r["problems"] == 2 and r["block"] == stats.METHOD_BLOCK
+    # by augmenter (the default) the two classifiers are separate blocks
+    m2, _ = stats.block_matrix(df, "accuracy", ORIGINALS)
+    assert set(m2.columns) == {"none", "ros", "wgan"}
+    df.to_csv(tmp_path / "s.csv", index=False)
+    out = build.statistics(ReportJob.of(
+        input={"summary": tmp_path / "s.csv"},
+        output={"plot": tmp_path / "s.png", "markdown": tmp_path / "s.md",
+                "json": tmp_path / "s.json"},
+        params={"alpha": 0.05, "originals": list(ORIGINALS), "augmenters": None,
+                "compare": "methods"},
+        wildcards={"metric": "accuracy"}))
+    assert out["compared"] == "methods" and out["k"] == 4
+    md = (tmp_path / "s.md").read_text()
+    assert "augmenter + classifier pair" in md and "| none + ldam_drw |" in md
+
+
 def test_too_few_blocks_is_reported_not_raised(tmp_path):
     df = tidy([("s", "none", 0, "accuracy", 0.5), ("s", "ros", 0, "accuracy", 0.6)])
     df.to_csv(tmp_path / "s.csv", index=False)
@@ -183,7 +210,8 @@ def test_too_few_blocks_is_reported_not_raised(tmp_path):
         input={"summary": tmp_path / "s.csv"},
         output={"plot": tmp_path / "s.png", "markdown": tmp_path / "s.md",
                 "json": tmp_path / "s.json"},
-        params={"alpha": 0.05, "originals": [], "augmenters": ["none", "ros"]},
+        params={"alpha": 0.05, "originals": [], "augmenters": ["none", "ros"],
+                "compare": "augmenters"},
         wildcards={"metric": "accuracy"}))
     assert "error" in r and (tmp_path / "s.png").read_bytes().startswith(PNG)
     assert "Not tested" in (tmp_path / "s.md").read_text()

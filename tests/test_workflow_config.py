@@ -96,6 +96,23 @@ def test_exclusion_naming_unknown_value(tiny_config):
     _expect_error(tiny_config, "exclude[0].augmenter", "'gan'", "'ros'")
 
 
+def test_exclusion_with_a_list_of_values(tiny_config):
+    tiny_config["exclude"] = [{"imbalance": "none", "augmenter": ["ros", "smote"]}]
+    cells = Grid(tiny_config).cells
+    assert not any(c.imbalance == "none" and c.augmenter in ("ros", "smote") for c in cells)
+    assert any(c.imbalance == "none" and c.augmenter == "transforms" for c in cells)
+    tiny_config["exclude"] = [{"augmenter": ["ros", "gan"]}]
+    _expect_error(tiny_config, "exclude[0].augmenter", "'gan'", "'ros'")
+
+
+def test_report_compare_is_checked(tiny_config):
+    from imbench.plan import ReportPlan
+
+    tiny_config["report"] = {"compare": "classifiers"}
+    with pytest.raises(ConfigError, match="report.compare"):
+        ReportPlan(Grid(tiny_config))
+
+
 def test_missing_local_file(tiny_config, tmp_path):
     missing = tmp_path / "nope.npz"
     tiny_config["datasets"] = {"fm": {"loader": "fashion_mnist", "source": str(missing)}}

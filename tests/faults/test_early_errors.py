@@ -154,3 +154,16 @@ def test_a_sub_task_must_score_every_test_image_of_its_classes_once():
         scored_labels(y_test, short, "p.npz")
     with pytest.raises(DataError, match="differs from the original test labels in 2 of 4"):
         scored_labels(y_test, {**pred, "y_true": np.array([1, 0, 0, 1])}, "p.npz")
+
+
+def test_duplicate_keys_are_refused_but_yaml_merge_keys_are_not(tmp_path):
+    from imbench.plan.config import check_unique_keys
+
+    merged = tmp_path / "merge.yaml"
+    # `<<: *anchor` with a key beside it that overrides the merged one is plain YAML
+    merged.write_text("a: &base {x: 1, y: 2}\nb: {<<: *base, y: 3}\n")
+    check_unique_keys([merged])
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("a: &base {x: 1}\nb:\n  <<: *base\n  y: 3\n  y: 4\n")
+    with pytest.raises(ConfigError, match="defined on lines 4 and 5"):
+        check_unique_keys([twice])

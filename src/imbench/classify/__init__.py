@@ -12,6 +12,7 @@ CLASSIFIERS = Registry(
         "cnn": "imbench.classify.cnn:CNNClassifier",
         "cnn_svm": "imbench.classify.cnn_svm:CNNSVMClassifier",
         "resnet18": "imbench.classify.resnet:ResNet18Classifier",
+        "resnet32": "imbench.classify.resnet:ResNet32Classifier",
         "small_cnn": "imbench.classify.small_cnn:SmallCNNClassifier",
         "egan": "imbench.classify.egan:EGANClassifier",
     },

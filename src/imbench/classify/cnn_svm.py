@@ -155,6 +155,8 @@ class CNNSVMClassifier(CNNClassifier):
         super()._check_values(p, key)
         require(p, key, "posthoc_tau", p["posthoc_tau"] == 0,
                 "0 (cnn_svm's predictions come from its SVM, not the CNN's softmax)")
+        require(p, key, "crt_epochs", p["crt_epochs"] == 0,
+                "0 (cnn_svm's SVM reads the features, not a retrained softmax layer)")
 
         def values(name: str) -> list[Any]:
             v = p[name]

@@ -43,7 +43,13 @@ from .applications import APPLICATIONS
 from .losses import DEFAULTS as LOSS_DEFAULTS
 from .params import is_int, is_number, require, require_bool
 from .runtime import configure_runtime
-from .training import KerasClassifier, check_images, class_counts, validation_split
+from .training import (
+    RECIPE_DEFAULTS,
+    KerasClassifier,
+    check_images,
+    class_counts,
+    validation_split,
+)
 
 BACKBONES = ("small", *APPLICATIONS)
 
@@ -164,7 +170,8 @@ class EGANClassifier(KerasClassifier):
     score_kind: ClassVar[str] = "decision"
     default_params: ClassVar[dict[str, Any]] = {
         # eGAN trains its own adversarial objective: the loss-level options do not apply
-        **{k: v for k, v in KerasClassifier.default_params.items() if k not in LOSS_DEFAULTS},
+        **{k: v for k, v in KerasClassifier.default_params.items()
+           if k not in LOSS_DEFAULTS and k not in RECIPE_DEFAULTS},
         "epochs": 100,
         "batch_size": 64,
         "learning_rate": 1e-4,
@@ -214,6 +221,12 @@ class EGANClassifier(KerasClassifier):
         synthetic: np.ndarray | None = None,
     ) -> EGANClassifier:
         import keras
+
+        if keras.backend.backend() != "tensorflow":
+            # its adversarial step is a tf.function with two GradientTapes
+            raise DataError(f"egan trains with TensorFlow; Keras runs on "
+                            f"{keras.backend.backend()!r} here (unset KERAS_BACKEND or set "
+                            "it to tensorflow)")
         import tensorflow as tf
 
         y = np.asarray(y, dtype=np.int64)

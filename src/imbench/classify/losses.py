@@ -178,14 +178,23 @@ def check_params(p: Mapping[str, Any], key: str) -> None:
 
 class Objective:
     """The compiled loss of one fit: ``loss`` (a Keras loss, or Keras' own CE by name),
-    the DRW weight variable and its callback, and what the report records."""
+    the DRW weight variable and its callback, and what the report records.
 
-    def __init__(self, p: Mapping[str, Any], counts: Sequence[int]) -> None:
+    ``mixed``: labels are ``(y_i, y_j, λ)`` rows of a mixup / remix stream
+    (:mod:`.batches`) and the loss is ``λ L(y_i) + (1 - λ) L(y_j)``, each term weighted as
+    an unmixed batch would be. ``fixed_weights`` (per class) multiply the per-sample loss as
+    Keras' ``class_weight`` does (a mean over the batch of ``w l``): a mixed stream cannot use
+    ``class_weight``, whose labels must be class indices.
+    """
+
+    def __init__(self, p: Mapping[str, Any], counts: Sequence[int], *, mixed: bool = False,
+                 fixed_weights: Sequence[float] | None = None) -> None:
         self.params, self.counts = dict(p), [int(c) for c in counts]
         self.drw = p["reweighting"] == "drw"
+        self.mixed = mixed
         entry = LOSSES[p["loss"]]
         self.weights = None
-        if entry.per_sample is None and not self.drw:
+        if entry.per_sample is None and not self.drw and not mixed and fixed_weights is None:
             self.loss: Any = "sparse_categorical_crossentropy"
             return
         import keras
@@ -197,16 +206,27 @@ class Objective:
                                           name="drw_class_weights")
         per_sample = entry.per_sample or (lambda y, z, counts, p: _ce(y, z))
         weights = self.weights
+        fixed = (None if fixed_weights is None
+                 else ops.convert_to_tensor(np.asarray(fixed_weights, np.float32)))
 
-        def loss(y_true: Any, y_pred: Any) -> Any:
-            y = ops.reshape(ops.cast(y_true, "int32"), (-1,))
-            z = ops.log(ops.clip(ops.cast(y_pred, "float32"), EPSILON, 1.0))
+        def term(y: Any, z: Any) -> Any:
             out = per_sample(y, z, self.counts, self.params)
             if weights is not None:
                 w = ops.take(weights, y)
                 # Keras divides by the batch size: scaled so the batch gives Σwl / Σw
                 out = out * w / ops.mean(w)
+            if fixed is not None:
+                out = out * ops.take(fixed, y)
             return out
+
+        def loss(y_true: Any, y_pred: Any) -> Any:
+            z = ops.log(ops.clip(ops.cast(y_pred, "float32"), EPSILON, 1.0))
+            if not mixed:
+                return term(ops.reshape(ops.cast(y_true, "int32"), (-1,)), z)
+            y_true = ops.cast(y_true, "float32")
+            lam = y_true[:, 2]
+            return (lam * term(ops.cast(y_true[:, 0], "int32"), z)
+                    + (1.0 - lam) * term(ops.cast(y_true[:, 1], "int32"), z))
 
         self.loss = loss
 

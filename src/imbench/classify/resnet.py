@@ -147,3 +147,96 @@ class ResNet18Classifier(KerasClassifier):
                                  stem=p["stem"])
             return keras.Model(inp, net(resized), name="resnet18_resized")
         return build_resnet18(input_shape, n_classes, stem=p["stem"])
+
+
+def _channel_pad_layer() -> Any:
+    """The option-A shortcut of He et al.'s CIFAR ResNets as a Keras layer: subsample by 2
+    and zero-pad the channels (no parameters). Registered so a saved model loads again."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="imbench")
+    class ShortcutA(keras.layers.Layer):
+        def __init__(self, pad: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.pad = int(pad)
+
+        def call(self, x: Any) -> Any:
+            x = x[:, ::2, ::2, :]
+            return ops.pad(x, [[0, 0], [0, 0], [0, 0], [self.pad, self.pad]])
+
+        def compute_output_shape(self, shape: Any) -> Any:
+            h = None if shape[1] is None else (shape[1] + 1) // 2
+            w = None if shape[2] is None else (shape[2] + 1) // 2
+            return (shape[0], h, w, shape[3] + 2 * self.pad)
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "pad": self.pad}
+
+    return ShortcutA
+
+
+def build_resnet32(input_shape: Sequence[int], n_classes: int) -> Any:
+    """ResNet-32 for CIFAR (He et al. 2016, §4.2; n = 5): a 3x3 conv of 16, three stages of
+    five basic blocks (16, 32, 64 filters, stride 2 entering stages 2 and 3), global average
+    pooling and a linear softmax layer; option-A shortcuts (subsample and zero-pad the
+    channels), as the long-tail literature's ``resnet32`` (kaidic/LDAM-DRW's ``resnet32``,
+    itself akamaster's). 464,154 trainable parameters for 32x32x3 and 10 classes (0.46 M).
+    Kaiming-normal (``he_normal``) kernels as theirs; Keras' ``he_normal`` is truncated at two
+    standard deviations, PyTorch's ``kaiming_normal_`` is not."""
+    import keras
+    from keras import layers
+
+    from .layers import image_input, softmax_head
+
+    shortcut_a = _channel_pad_layer()
+    init = "he_normal"
+    inp = image_input(input_shape)
+    h = layers.Rescaling(1.0 / 255.0, name="rescale")(inp)
+    h = layers.Conv2D(16, 3, padding="same", use_bias=False, kernel_initializer=init,
+                      name="stem_conv")(h)
+    h = layers.BatchNormalization(epsilon=1e-5, name="stem_bn")(h)
+    h = layers.Activation("relu", name="stem_relu")(h)
+    for s, filters in enumerate((16, 32, 64), start=1):
+        for b in range(1, 6):
+            stride = 2 if (s > 1 and b == 1) else 1
+            name = f"stage{s}_block{b}"
+            y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
+                              kernel_initializer=init, name=f"{name}_conv1")(h)
+            y = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn1")(y)
+            y = layers.Activation("relu", name=f"{name}_relu1")(y)
+            y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                              kernel_initializer=init, name=f"{name}_conv2")(y)
+            y = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn2")(y)
+            shortcut = h
+            if stride != 1 or h.shape[-1] != filters:
+                shortcut = shortcut_a((filters - h.shape[-1]) // 2,
+                                      name=f"{name}_shortcut")(h)
+            h = layers.Activation("relu", name=f"{name}_out")(
+                layers.Add(name=f"{name}_add")([y, shortcut]))
+    h = layers.GlobalAveragePooling2D(name="pool")(h)
+    return keras.Model(inp, softmax_head(h, n_classes), name="resnet32")
+
+
+class ResNet32Classifier(KerasClassifier):
+    """ResNet-32, the CIFAR long-tail backbone (:func:`build_resnet32`), from scratch.
+
+    The standard recipe (Cao et al. 2019, kaidic/LDAM-DRW) is :data:`RESNET32_RECIPE`:
+    set its keys in the config (``configs/cifar10_lt.yaml`` does).
+    """
+
+    name: ClassVar[str] = "resnet32"
+
+    def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
+        return build_resnet32(input_shape, n_classes)
+
+
+#: Cao et al.'s CIFAR recipe (their §4 and kaidic/LDAM-DRW's cifar_train.py): SGD 0.1,
+#: momentum 0.9, weight decay 2e-4, linear warm-up over 5 epochs, ×0.01 after 160 and ×0.0001
+#: after 180, 200 epochs, batch 128, random crop (padding 4) and flip; no validation-based
+#: choice (they report the last epoch's model).
+RESNET32_RECIPE: dict[str, Any] = {
+    "optimizer": "sgd", "learning_rate": 0.1, "momentum": 0.9, "weight_decay": 2e-4,
+    "lr_warmup_epochs": 5, "lr_milestones": [160, 180], "lr_factors": [0.01, 0.0001],
+    "epochs": 200, "batch_size": 128, "augmentation": "crop_flip", "crop_padding": 4,
+}

@@ -14,6 +14,21 @@ Training protocol:
 * threads are capped to ``n_jobs`` (the rule's threads) and, with ``deterministic`` (default),
   the same seed gives the same predictions on CPU (:mod:`.runtime`);
 * on a GPU, ``mixed_precision: auto`` trains in ``mixed_float16`` (softmax kept in float32).
+
+Recipe options (:data:`RECIPE_DEFAULTS`; the defaults leave training as it was):
+
+* ``optimizer``: ``adam`` (AdamW when ``weight_decay`` > 0) or ``sgd`` (``momentum``,
+  Keras' SGD, whose ``weight_decay`` is decoupled: ``w -= lr * wd * w`` each step, where
+  PyTorch's SGD adds ``wd * w`` to the gradient before momentum);
+* the learning rate per epoch (1-based ``e``): ``lr * e / lr_warmup_epochs`` while
+  ``e <= lr_warmup_epochs``, then ``lr * lr_factors[k]`` once ``e > lr_milestones[k]`` (the
+  last milestone passed), else ``lr`` -- kaidic/LDAM-DRW's ``adjust_learning_rate``;
+* ``augmentation``, ``mixing`` (mixup / remix) and their parameters: :mod:`.batches`;
+* ``crt_epochs`` > 0: classifier re-training (Kang et al. 2020): after training, the layer
+  named ``logits`` is re-initialised (to zeros) and trained alone (every other layer
+  frozen, BatchNorm in inference mode) for ``crt_epochs`` with class-balanced sampling and
+  plain cross-entropy, at ``crt_learning_rate`` (null: ``learning_rate``), keeping the last
+  epoch as Kang et al. do (no model choice on the imbalanced validation part).
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ import numpy as np
 
 from ..errors import DataError
 from .base import Classifier
+from .batches import AUGMENTATIONS, MIXING, BatchPlan, train_batches, unmixed_labels
 from .losses import DEFAULTS as LOSS_DEFAULTS
 from .losses import Objective, posthoc_adjust
 from .losses import check_params as check_loss_params
@@ -36,6 +52,64 @@ from .runtime import configure_runtime
 
 CLASS_WEIGHTS = (None, "balanced")
 MIXED_PRECISION = ("auto", True, False)
+OPTIMIZERS = ("adam", "sgd")
+
+#: training-recipe params every single-network Keras classifier takes (see the module doc)
+RECIPE_DEFAULTS: dict[str, Any] = {
+    "optimizer": "adam",
+    "momentum": 0.9,
+    "lr_warmup_epochs": 0,
+    "lr_milestones": [],
+    "lr_factors": [],
+    "augmentation": "none",
+    "crop_padding": 4,
+    "mixing": "none",
+    "mixup_alpha": 1.0,
+    "remix_kappa": 3.0,
+    "remix_tau": 0.5,
+    "crt_epochs": 0,
+    "crt_learning_rate": None,
+}
+
+
+def learning_rate_at(epoch: int, p: Any) -> float:
+    """The learning rate of 0-based ``epoch`` under warm-up and step decay."""
+    e, lr = epoch + 1, float(p["learning_rate"])
+    if e <= p["lr_warmup_epochs"]:
+        return lr * e / p["lr_warmup_epochs"]
+    factor = 1.0
+    for milestone, f in zip(p["lr_milestones"], p["lr_factors"], strict=True):
+        if e > milestone:
+            factor = float(f)
+    return lr * factor
+
+
+def check_recipe(p: dict[str, Any], key: str) -> None:
+    """ConfigError naming ``key.<param>`` for a bad recipe value."""
+    require_choice(p, key, "optimizer", OPTIMIZERS)
+    require(p, key, "momentum", is_number(p["momentum"], strict=False) and p["momentum"] < 1,
+            "a number in [0, 1)")
+    require(p, key, "lr_warmup_epochs", is_int(p["lr_warmup_epochs"]), "an integer >= 0")
+    ms, fs = p["lr_milestones"], p["lr_factors"]
+    require(p, key, "lr_milestones",
+            isinstance(ms, list) and all(is_int(m, 1) for m in ms) and ms == sorted(set(ms)),
+            "a list of increasing epochs >= 1")
+    require(p, key, "lr_factors",
+            isinstance(fs, list) and len(fs) == len(ms) and all(is_number(f) for f in fs),
+            f"a list of {len(ms) if isinstance(ms, list) else 'len(lr_milestones)'} "
+            "numbers > 0, one per milestone")
+    require_choice(p, key, "augmentation", AUGMENTATIONS)
+    require(p, key, "crop_padding", is_int(p["crop_padding"]), "an integer >= 0")
+    require_choice(p, key, "mixing", MIXING)
+    require(p, key, "mixup_alpha", is_number(p["mixup_alpha"], strict=False), "a number >= 0")
+    require(p, key, "remix_kappa", is_number(p["remix_kappa"], 1.0, strict=False),
+            "a number >= 1")
+    require(p, key, "remix_tau", is_number(p["remix_tau"], strict=False)
+            and p["remix_tau"] <= 1, "a number in [0, 1]")
+    require(p, key, "crt_epochs", is_int(p["crt_epochs"]), "an integer >= 0")
+    require(p, key, "crt_learning_rate",
+            p["crt_learning_rate"] is None or is_number(p["crt_learning_rate"]),
+            "a number > 0 or null (learning_rate)")
 
 
 def check_images(x: np.ndarray, y: np.ndarray | None = None) -> None:
@@ -100,6 +174,22 @@ def save_keras_model(model: Any, path: str | os.PathLike[str]) -> None:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
+def leaf_layers(model: Any) -> list[Any]:
+    """Every layer of ``model`` that is not itself a model, nested models included."""
+    out = []
+    for layer in model.layers:
+        out.extend(leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
+
+
+def find_layer(model: Any, name: str) -> Any:
+    """The layer called ``name`` anywhere in ``model`` (a DataError if there is none)."""
+    for layer in leaf_layers(model):
+        if layer.name == name:
+            return layer
+    raise DataError(f"model {model.name!r} has no layer named {name!r}")
+
+
 class KerasClassifier(Classifier):
     """Fit loop shared by the single-network classifiers; subclasses only build the network.
 
@@ -127,6 +217,8 @@ class KerasClassifier(Classifier):
         "verbose": 2,
         # loss-level remedies (imbench.classify.losses)
         **LOSS_DEFAULTS,
+        # optimizer, schedule, augmentation, mixing, cRT (module doc)
+        **RECIPE_DEFAULTS,
     }
 
     @classmethod
@@ -148,6 +240,8 @@ class KerasClassifier(Classifier):
         require_choice(p, key, "verbose", (0, 1, 2))
         if "loss" in p:  # eGAN trains its own objective and leaves these out
             check_loss_params(p, key)
+        if "mixing" in p:
+            check_recipe(p, key)
 
     # -- to override -------------------------------------------------------------------------
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
@@ -155,13 +249,31 @@ class KerasClassifier(Classifier):
         raise NotImplementedError
 
     # -- training ----------------------------------------------------------------------------
-    def _optimizer(self) -> Any:
+    def _optimizer(self, learning_rate: float | None = None) -> Any:
         import keras
 
         p = self.params
+        lr = p["learning_rate"] if learning_rate is None else learning_rate
+        if p.get("optimizer") == "sgd":
+            return keras.optimizers.SGD(lr, momentum=p["momentum"],
+                                        weight_decay=p["weight_decay"] or None)
         if p["weight_decay"] > 0:
-            return keras.optimizers.AdamW(p["learning_rate"], weight_decay=p["weight_decay"])
-        return keras.optimizers.Adam(p["learning_rate"])
+            return keras.optimizers.AdamW(lr, weight_decay=p["weight_decay"])
+        return keras.optimizers.Adam(lr)
+
+    def _stream(self, x: np.ndarray, y: np.ndarray, counts: list[int], *,
+                sampler: str = "instance", mixing: str | None = None, stage: int = 0
+                ) -> BatchPlan | None:
+        """The batch plan when training needs more than shuffled arrays, else None."""
+        p = self.params
+        mixing = p.get("mixing", "none") if mixing is None else mixing
+        if (p.get("augmentation", "none"), mixing, sampler) == ("none", "none", "instance"):
+            return None
+        return BatchPlan(x, y, batch_size=p["batch_size"], seed=self.random_state,
+                         counts=counts, augmentation=p["augmentation"],
+                         crop_padding=p["crop_padding"], mixing=mixing,
+                         mixup_alpha=p["mixup_alpha"], remix_kappa=p["remix_kappa"],
+                         remix_tau=p["remix_tau"], sampler=sampler, stage=stage)
 
     def fit(
         self,
@@ -193,28 +305,45 @@ class KerasClassifier(Classifier):
         self.train_idx_, self.val_idx_ = train_idx, val_idx
         model = self.build_model(tuple(x.shape[1:]), n_classes)
         self.train_counts_ = class_counts(y[train_idx], n_classes)
-        objective = Objective(p, self.train_counts_) if "loss" in p else None
-        model.compile(optimizer=self._optimizer(),
-                      loss=objective.loss if objective else "sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        plan = self._stream(x[train_idx], y[train_idx], self.train_counts_)
+        mixed = plan is not None and plan.mixed
         balanced = "balanced" in (p["class_weight"], p.get("reweighting"))
         weights = balanced_class_weight(y[train_idx]) if balanced else None
+        fixed = None
+        if mixed and weights is not None:  # class_weight needs index labels: in the loss
+            fixed = [weights.get(c, 0.0) for c in range(n_classes)]
+        objective = (Objective(p, self.train_counts_, mixed=mixed, fixed_weights=fixed)
+                     if "loss" in p else None)
+        model.compile(optimizer=self._optimizer(),
+                      loss=objective.loss if objective else "sparse_categorical_crossentropy",
+                      metrics=[] if mixed else ["accuracy"])
         callbacks = objective.callbacks() if objective else []
+        if p.get("lr_warmup_epochs") or p.get("lr_milestones"):
+            callbacks.append(keras.callbacks.LearningRateScheduler(
+                lambda epoch, lr: learning_rate_at(epoch, p)))
         first = objective.first_epoch_for_choice() if objective else 0
         validation = None
         if len(val_idx):
-            validation = (x[val_idx], y[val_idx])
+            y_val = unmixed_labels(y[val_idx]) if mixed else y[val_idx]
+            validation = (x[val_idx], y_val)
             # patience=None: never stop early, but still restore the best validation epoch;
             # with DRW only epochs from drw_epoch on compete (the loss changes there)
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=p["patience"] or p["epochs"],
                 restore_best_weights=True, start_from_epoch=first,
             ))
-        history = model.fit(
-            x[train_idx], y[train_idx], batch_size=p["batch_size"], epochs=p["epochs"],
-            validation_data=validation, class_weight=weights, callbacks=callbacks,
-            shuffle=True, verbose=p["verbose"],
-        ).history
+        if plan is None:
+            history = model.fit(
+                x[train_idx], y[train_idx], batch_size=p["batch_size"], epochs=p["epochs"],
+                validation_data=validation, class_weight=weights, callbacks=callbacks,
+                shuffle=True, verbose=p["verbose"],
+            ).history
+        else:
+            history = model.fit(
+                train_batches(plan), epochs=p["epochs"], validation_data=validation,
+                class_weight=None if mixed else weights, callbacks=callbacks,
+                verbose=p["verbose"],
+            ).history
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.items()}
         best = (first + int(np.argmin(self.history_["val_loss"][first:])) + 1
@@ -235,7 +364,43 @@ class KerasClassifier(Classifier):
             "best_epoch": best,
             "history": self.history_,
         }
+        if p.get("crt_epochs"):
+            self.report_["crt"] = self._retrain_classifier(x[train_idx], y[train_idx],
+                                                           validation)
         return self
+
+    def _retrain_classifier(self, x: np.ndarray, y: np.ndarray,
+                            validation: tuple[np.ndarray, np.ndarray] | None
+                            ) -> dict[str, Any]:
+        """cRT (module doc): re-initialise and retrain the ``logits`` layer alone with
+        class-balanced sampling and plain cross-entropy."""
+        from .layers import describe
+
+        p, model = self.params, self.model_
+        head = find_layer(model, "logits")
+        for layer in leaf_layers(model):
+            layer.trainable = layer is head
+        # zeros, not Keras' Glorot draw: on fixed post-ReLU features a random head starts at
+        # a cross-entropy of ~8 (digits) and 3 epochs did not recover (13% accuracy); from
+        # zeros (uniform predictions, loss log K) the convex problem trains at once
+        head.kernel.assign(np.zeros(head.kernel.shape, np.float32))
+        if head.bias is not None:
+            head.bias.assign(np.zeros(head.bias.shape, np.float32))
+        lr = p["crt_learning_rate"] or p["learning_rate"]
+        model.compile(optimizer=self._optimizer(lr), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        plan = self._stream(x, y, self.train_counts_, sampler="class_balanced", mixing="none",
+                            stage=1)
+        if validation is not None and validation[1].ndim == 2:
+            validation = (validation[0], validation[1][:, 0].astype(np.int64))
+        history = model.fit(train_batches(plan), epochs=p["crt_epochs"],
+                            validation_data=validation, verbose=p["verbose"]).history
+        trained = describe(model)  # while only the head is trainable
+        for layer in leaf_layers(model):
+            layer.trainable = True
+        return {"epochs": p["crt_epochs"], "learning_rate": lr, "sampler": "class_balanced",
+                "loss": "cross_entropy", "model": trained,
+                "history": {k: [float(v) for v in vals] for k, vals in history.items()}}
 
     # -- inference ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:

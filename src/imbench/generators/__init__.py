@@ -64,6 +64,7 @@ GENERATORS = Registry(
         "acgan": GeneratorMethod("conditional", "imbench.generators.methods:Acgan"),
         "cs_acgan": GeneratorMethod("conditional", "imbench.generators.methods:CsAcgan"),
         "bagan": GeneratorMethod("conditional", "imbench.generators.methods:Bagan"),
+        "deepsmote": GeneratorMethod("conditional", "imbench.generators.methods:DeepSmote"),
     },
 )
 
@@ -154,7 +155,7 @@ _CHOICES = {
 _POSITIVE_INT = (
     "epochs", "batch_size", "latent_dim", "width", "n_critic", "min_iters_per_epoch",
     "checkpoint_every", "sample_every", "grid_size", "selection_samples", "hidden",
-    "cs_eval_per_class",
+    "cs_eval_per_class", "k_neighbors",
 )
 
 

@@ -429,3 +429,111 @@ class Bagan(GanMethod):
 def to_float(x: torch.Tensor) -> torch.Tensor:
     """uint8 NCHW -> float32 in [-1, 1] (done per batch, so the data set stays uint8)."""
     return x.float().div_(127.5).sub_(1.0)
+
+
+class DeepSmote(GanMethod):
+    """DeepSMOTE (Dablain et al. 2022): an encoder/decoder trained on the imbalanced training
+    set, SMOTE between a class's codes, decoded to images. No adversary.
+
+    The slots of the training loop: ``D`` is the encoder (the discriminator body with a
+    Linear to ``latent_dim``, as BAGAN's encoder), ``G`` the decoder (the generator network).
+    Each step (``d_step``) minimises the reconstruction MSE of the batch plus their
+    permutation penalty: the images of one class (drawn uniformly among the batch's classes;
+    their code draws one class of the whole set, at most 100 images) are encoded with the
+    encoder detached, the codes and the images put in the same permuted order, and the
+    decoded codes compared with the permuted images by MSE -- which, as in their code
+    (``mse2``), trains the decoder to reconstruct that class from fixed codes. ``g_step``
+    does nothing. Both networks use Adam (``lr_g`` decoder, ``lr_d`` encoder; theirs: 2e-4
+    both). After every epoch the codes of all training images are stored with the model
+    (``extra_state``); sampling class ``c`` draws a code of ``c``, one of its ``k_neighbors``
+    nearest codes of ``c`` (Euclidean; fewer when the class is smaller) and a uniform point
+    on the segment between them, as SMOTE does, and decodes it.
+    """
+
+    name = "deepsmote"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = torch.zeros(0, self.latent_dim)
+        self.code_labels = torch.zeros(0, dtype=torch.int64)
+
+    def build_discriminator(self) -> nn.Module:
+        c = self.cfg
+        return ConvDiscriminator(self.shape, c["width"], self.latent_dim, norm=c["d_norm"])
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.G(z)
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        with self._amp():
+            mse = F.mse_loss(self.G(self.D(x)).float(), x)
+            present = torch.unique(y)
+            c = present[torch.randint(len(present), (1,), device=y.device)]
+            xc = x[y == c]
+            perm = torch.randperm(len(xc), device=x.device)
+            with torch.no_grad():
+                codes = self.D(xc)
+            penalty = F.mse_loss(self.G(codes[perm]).float(), xc[perm])
+        loss = mse + penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.opt_g.step()
+        return {"d_loss": loss.detach(), "reconstruction": mse.detach(),
+                "penalty": penalty.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        return {}
+
+    @torch.no_grad()
+    def end_epoch(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        was_training = self.D.training
+        self.D.eval()
+        try:
+            self.codes = torch.cat([self.D(to_float(x[i:i + 512])).float().cpu()
+                                    for i in range(0, len(x), 512)])
+        finally:
+            self.D.train(was_training)
+        self.code_labels = y.cpu().clone()
+        self._neighbours: dict[int, torch.Tensor] = {}
+        return {}
+
+    def _class_neighbours(self, c: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Codes of class ``c`` and, per code, the indices of its nearest other codes."""
+        cache = self.__dict__.setdefault("_neighbours", {})
+        codes = self.codes[self.code_labels == c]
+        if len(codes) == 0:
+            raise ValueError(f"deepsmote has no training image of class {c} to interpolate")
+        if c not in cache:
+            k = min(int(self.cfg["k_neighbors"]), len(codes) - 1)
+            if k == 0:
+                cache[c] = torch.zeros(len(codes), 1, dtype=torch.int64)  # itself
+            else:
+                d = torch.cdist(codes.double(), codes.double())
+                d.fill_diagonal_(float("inf"))
+                cache[c] = d.topk(k, largest=False).indices
+        return codes, cache[c]
+
+    def sample_latent(self, n: int, y: torch.Tensor | None,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        assert y is not None
+        out = torch.empty(n, self.latent_dim)
+        labels = y.cpu()
+        for c in torch.unique(labels).tolist():
+            rows = torch.nonzero(labels == c).flatten()
+            codes, nbrs = self._class_neighbours(int(c))
+            base = torch.randint(len(codes), (len(rows),), generator=generator)
+            pick = torch.randint(nbrs.shape[1], (len(rows),), generator=generator)
+            gap = torch.rand(len(rows), 1, generator=generator)
+            a, b = codes[base], codes[nbrs[base, pick]]
+            out[rows] = a + gap * (b - a)
+        return out.to(self.device)
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"codes": self.codes.cpu(), "code_labels": self.code_labels.cpu()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.codes = state["codes"].float()
+        self.code_labels = state["code_labels"].long()
+        self._neighbours = {}

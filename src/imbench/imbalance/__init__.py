@@ -20,7 +20,8 @@ Protocols (``n_max`` = the largest original class, ``C`` = number of classes):
   ``floor(n_max * (1 - (1 - 1/rho) * i / (C - 1)))``: ``n_max`` for rank 0 down to
   ``n_max / rho`` for the last.
 * ``exponential`` (CIFAR-10-LT, Cui et al. 2019): ``rho``; rank ``i`` gets
-  ``floor(n_max * rho ** (-i / (C - 1)))``.
+  ``floor(n_max * rho ** (-i / (C - 1)))``. ``selection: cao2019`` keeps the images
+  Cao et al.'s (LDAM-DRW) ``IMBALANCECIFAR10`` keeps instead of imbench's seeded draw.
 * ``counts``: ``counts: {class: n}``; unnamed classes keep all.
 
 For ``linear``/``exponential`` rank ``i`` is class ``i`` unless ``order: [..]`` (a permutation
@@ -31,6 +32,7 @@ the produced ratio can differ slightly from ``rho``; ``info["rho"]`` reports the
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -112,26 +114,20 @@ def imbalance_ratio(counts: Sequence[int]) -> float:
 def select_indices(
     y: np.ndarray, cfg: Mapping[str, Any], seed: int, n_classes: int | None = None
 ) -> np.ndarray:
-    """Sorted indices into ``y`` of the images the protocol keeps.
-
-    Each class draws from its own generator seeded by ``(seed, class)`` and keeps a prefix of
-    a random permutation, so (a) changing one class's target never changes which images
-    another class keeps, and (b) for one seed a harsher protocol keeps a subset of a milder
-    one's images (step rho=40 within rho=20), which keeps comparisons across protocols paired.
-    """
+    """Sorted indices into ``y`` of the images the protocol keeps (its ``select``: by
+    default a seeded draw per class, see :meth:`~imbench.imbalance.base.Protocol.select`)."""
     y = np.asarray(y)
     n = int(n_classes if n_classes is not None else y.max() + 1)
     counts = np.bincount(y.astype(np.int64), minlength=n)
-    targets = target_counts(cfg, counts.tolist())
-    keep = []
-    for c, t in enumerate(targets):
-        idx = np.flatnonzero(y == c)
-        if t < len(idx):
-            rng = np.random.default_rng([int(seed), c])
-            idx = idx[rng.permutation(len(idx))[:t]]
-        keep.append(idx)
-    # sorting keeps the kept images in their original relative order
-    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+    protocol = _validate("imbalance", cfg, counts.tolist(), None)
+    targets = protocol.targets(normalised(cfg), counts.tolist())
+    return protocol.select(normalised(cfg), y, targets, seed)
+
+
+def indices_sha256(indices: np.ndarray) -> str:
+    """Digest of the kept training indices (int64, ascending), recorded in counts.json so a
+    subset can be compared with another tool's."""
+    return hashlib.sha256(np.ascontiguousarray(indices, dtype="<i8").tobytes()).hexdigest()
 
 
 def make_imbalanced(
@@ -145,6 +141,7 @@ def make_imbalanced(
 
     Returns the kept images and labels (original order) and an ``info`` dict:
     ``protocol``, ``original_counts``, ``counts``, ``rho`` (max/min of ``counts``),
+    ``indices_sha256`` (:func:`indices_sha256` of the kept indices),
     ``minority_classes`` (the classes the protocol shrank below the largest class: a
     dataset's natural small differences in class size, as in digits or MNIST, do not make a
     class a minority, so ``none`` has none; this matches ``sampling.protocol_strategy``)
@@ -163,6 +160,7 @@ def make_imbalanced(
         "original_counts": original,
         "counts": produced,
         "rho": imbalance_ratio(produced),
+        "indices_sha256": indices_sha256(keep),
         "minority_classes": [
             c for c, k in enumerate(produced) if k < original[c] and k < max(produced)
         ],

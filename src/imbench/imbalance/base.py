@@ -134,3 +134,23 @@ class Protocol:
         """Per-class target sizes from the original ``counts`` (``cfg`` already checked, its
         class keys ints)."""
         raise NotImplementedError
+
+    def select(self, cfg: Mapping[str, Any], y: np.ndarray, targets: Sequence[int],
+               seed: int) -> np.ndarray:
+        """Sorted indices into ``y`` of the images kept (``targets[c]`` of class ``c``).
+
+        Each class draws from its own generator seeded by ``(seed, class)`` and keeps a prefix
+        of a random permutation, so (a) changing one class's target never changes which images
+        another class keeps, and (b) for one seed a harsher protocol keeps a subset of a milder
+        one's images (step rho=40 within rho=20), which keeps comparisons across protocols
+        paired.
+        """
+        keep = []
+        for c, t in enumerate(targets):
+            idx = np.flatnonzero(y == c)
+            if t < len(idx):
+                rng = np.random.default_rng([int(seed), c])
+                idx = idx[rng.permutation(len(idx))[:t]]
+            keep.append(idx)
+        # sorting keeps the kept images in their original relative order
+        return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)

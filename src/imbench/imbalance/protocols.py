@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..errors import ConfigError
 from .base import (
     Counts,
@@ -198,15 +200,57 @@ class Linear(_Ranked):
         return [1 - (1 - 1 / rho) * i / last for i in range(n_classes)]
 
 
+SELECTIONS = ("imbench", "cao2019")
+
+
 class Exponential(_Ranked):
     """Long-tailed (CIFAR-10-LT, Cui et al. 2019): rank ``i`` gets
-    ``floor(n_max * rho ** (-i / (C - 1)))``."""
+    ``floor(n_max * rho ** (-i / (C - 1)))``.
+
+    ``selection``: ``imbench`` (default) is the seeded per-class draw every protocol uses;
+    ``cao2019`` keeps exactly the images of kaidic/LDAM-DRW's ``IMBALANCECIFAR10``
+    (``imb_factor = 1 / rho``, ``rand_number = 0``): NumPy's legacy generator seeded once with
+    ``cao_seed`` (0), then for each class in ascending order the positions of its images in
+    the training order are shuffled in place and the first ``n_c`` kept. The cell's seed
+    does not enter (the subset is theirs, the same for every seed). Their counts
+    ``int(n_max * imb_factor ** (i / (C - 1)))`` equal the targets above. The subset is theirs
+    only when the training set is in the official order (CIFAR-10's ``data_batch_1..5``, as
+    the ``cifar10`` loader reads the archive): a source that stores the images in another
+    order selects the same positions of other images. ``counts.json`` records
+    ``indices_sha256`` to compare.
+    """
 
     name = "exponential"
     example = {"protocol": "exponential", "rho": 100}
+    keys = _Ranked.keys | {"selection", "cao_seed"}
 
     def fractions(self, rho: float, n_classes: int) -> list[float]:
         last = max(n_classes - 1, 1)
         return [rho ** (-i / last) for i in range(n_classes)]
+
+    def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
+                     n_classes: int | None) -> None:
+        super().check_values(prefix, cfg, counts, n_classes)
+        selection = cfg.get("selection", "imbench")
+        if selection not in SELECTIONS:
+            raise ConfigError(f"{prefix}.selection", selection, list(SELECTIONS))
+        if "cao_seed" in cfg and (not is_int(cfg["cao_seed"]) or cfg["cao_seed"] < 0):
+            raise ConfigError(f"{prefix}.cao_seed", cfg["cao_seed"], "an integer >= 0")
+        if selection == "cao2019" and "order" in cfg:
+            # their class i is rank i
+            raise ConfigError(f"{prefix}.order", cfg["order"],
+                              "no order with selection: cao2019 (rank i is class i there)")
+
+    def select(self, cfg: Mapping[str, Any], y: np.ndarray, targets: Sequence[int],
+               seed: int) -> np.ndarray:
+        if cfg.get("selection", "imbench") != "cao2019":
+            return super().select(cfg, y, targets, seed)
+        rng = np.random.RandomState(int(cfg.get("cao_seed", 0)))  # = np.random.seed(0)
+        keep = []
+        for c, t in enumerate(targets):
+            idx = np.flatnonzero(y == c)  # np.where(targets_np == the_class)[0]
+            rng.shuffle(idx)
+            keep.append(idx[:t])
+        return np.sort(np.concatenate(keep))
 
 

@@ -100,6 +100,8 @@ def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode,
                               deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *anchor`: keys given beside it override the merged ones
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in seen:

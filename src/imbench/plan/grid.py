@@ -345,8 +345,8 @@ class Grid:
     def _excluded_pair(self, axis_a: str, a: str, axis_b: str, b: str) -> bool:
         """True when an exclusion names exactly (and only) these two axes' values."""
         for rule in self.config.get("exclude") or []:
-            if set(rule) <= {axis_a, axis_b} and rule.get(axis_a, a) == a \
-                    and rule.get(axis_b, b) == b:
+            if set(rule) <= {axis_a, axis_b} and _matches(rule.get(axis_a, a), a) \
+                    and _matches(rule.get(axis_b, b), b):
                 return True
         return False
 
@@ -358,17 +358,24 @@ class Grid:
                     raise ConfigError(f"exclude[{i}].{axis}", value, AXES)
                 allowed = (self.config["seeds"] if axis == "seed"
                            else self.names(SECTIONS[axis]))
-                if value not in allowed:
-                    raise ConfigError(f"exclude[{i}].{axis}", value, allowed)
+                for v in (value if isinstance(value, list) else [value]):
+                    if v not in allowed:
+                        raise ConfigError(f"exclude[{i}].{axis}", v, allowed)
         cells = []
         for values in itertools.product(
             self.names("datasets"), self.names("imbalances"), self.names("augmenters"),
             self.names("classifiers"), self.config["seeds"],
         ):
             cell = Cell(*values)
-            if any(all(getattr(cell, k) == v for k, v in rule.items()) for rule in exclude):
+            if any(all(_matches(v, getattr(cell, k)) for k, v in rule.items())
+                   for rule in exclude):
                 continue
             cells.append(cell)
         if not cells:
             raise ConfigError("exclude", exclude, "exclusions that leave at least one cell")
         return sorted(cells)
+
+
+def _matches(rule_value: Any, value: Any) -> bool:
+    """An exclusion's value (one, or a list of them) names ``value``."""
+    return value in rule_value if isinstance(rule_value, list) else value == rule_value

@@ -33,7 +33,11 @@ REPORT_DEFAULTS: dict[str, Any] = {
     "metrics": list(DEFAULT_REPORT_METRICS),
     "alpha": 0.05,
     "quality_metric": "balanced_accuracy",
+    # what the significance tests rank: the augmenters within each classifier, or every
+    # augmenter + classifier pair ("methods"), so data-level and loss-level remedies compete
+    "compare": "augmenters",
 }
+COMPARE = ("augmenters", "methods")
 
 Wildcards = Mapping[str, str]
 
@@ -55,6 +59,8 @@ def report_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     alpha = out["alpha"]
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise ConfigError("report.alpha", alpha, "a number in (0, 1)")
+    if out["compare"] not in COMPARE:
+        raise ConfigError("report.compare", out["compare"], list(COMPARE))
     out["metrics"] = metrics
     return out
 
@@ -206,10 +212,14 @@ class ReportPlan:
                    and self.imbalanced(c.imbalance) for c in self.grid.cells)
 
     def statistics_possible(self) -> bool:
-        augmenters = {c.augmenter for c in self.grid.cells if self.imbalanced(c.imbalance)}
-        blocks = {(c.dataset, c.imbalance, c.classifier, c.seed) for c in self.grid.cells
-                  if self.imbalanced(c.imbalance)}
-        return len(augmenters) >= 2 and len(blocks) >= 2
+        cells = [c for c in self.grid.cells if self.imbalanced(c.imbalance)]
+        if self.settings["compare"] == "methods":
+            arms = {(c.augmenter, c.classifier) for c in cells}
+            blocks = {(c.dataset, c.imbalance, c.seed) for c in cells}
+        else:
+            arms = {c.augmenter for c in cells}
+            blocks = {(c.dataset, c.imbalance, c.classifier, c.seed) for c in cells}
+        return len(arms) >= 2 and len(blocks) >= 2
 
     def datasets(self) -> list[str]:
         return [d for d in self.grid.names("datasets") if self.grid.cells_of_dataset(d)]
@@ -564,6 +574,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                               if plan.statistics_possible() else []),
         inputs=lambda plan, wc: {"summary": layout.SUMMARY},
         params=lambda plan, wc: {"alpha": plan.settings["alpha"],
+                                 "compare": plan.settings["compare"],
                                  "augmenters": plan.grid.names("augmenters"), **plan.roles()},
         constraints=lambda plan: {"metric": "|".join(plan.settings["metrics"])},
     ),

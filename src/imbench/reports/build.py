@@ -199,19 +199,22 @@ def quality_vs_gain(job: ReportJob) -> None:
 def statistics(job: ReportJob) -> dict[str, Any]:
     p, metric = job.params, job.wildcards.metric
     df = read_summary(job.input.summary)
-    matrix, notes = stats.block_matrix(df, metric, p.originals, p.augmenters)
+    matrix, notes = stats.block_matrix(df, metric, p.originals, p.augmenters, by=p.compare)
     if matrix.empty:
         result: dict[str, Any] = {"test": stats.TEST_NAME, "alpha": p.alpha, "k": 0,
                                   "n_blocks": 0, "error": "no complete blocks"}
     else:
         result = stats.compare(matrix, float(p.alpha))
     result["metric"] = metric
+    result["compared"] = p.compare
     result["notes"] = notes
     write_json(job.output.json, result)
     write_text(job.output.markdown, stats.markdown(result, metric))
     stats.plot_critical_difference(
         result, job.output.plot,
-        title=f"Augmenters ranked by {_label(metric)}: Friedman + Nemenyi")
+        title=(f"Augmenter + classifier pairs ranked by {_label(metric)}: Friedman + Nemenyi"
+               if p.compare == "methods"
+               else f"Augmenters ranked by {_label(metric)}: Friedman + Nemenyi"))
     return result
 
 

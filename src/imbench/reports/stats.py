@@ -10,6 +10,10 @@ Tests (named in every output):
 * As a check that does not pool ranks: **paired two-sided Wilcoxon signed-rank tests** for
   every pair of augmenters over the same blocks, **Holm**-corrected for the number of pairs.
 
+With ``report.compare: methods`` the compared arms are the augmenter + classifier pairs
+(``"ros + resnet32"``, ``"none + ldam_drw"``) and a block is one (dataset, imbalance, seed):
+GANs, data-level and loss-level remedies (classifier entries) are ranked together.
+
 A block is one (dataset, imbalance, classifier, seed) for which every compared augmenter has
 a result, on an imbalanced set (imbalances with protocol ``none`` are left out: rebalancing a
 balanced set is not the question). Rank 1 is the best (highest metric). Seeds of the same
@@ -32,6 +36,7 @@ from . import metric_label
 from .plots import new_figure, save
 
 BLOCK = ["dataset", "imbalance", "classifier", "seed"]
+METHOD_BLOCK = ["dataset", "imbalance", "seed"]
 TEST_NAME = ("Friedman test (Iman–Davenport F) with Nemenyi post-hoc critical difference; "
              "paired Wilcoxon signed-rank tests with Holm correction")
 
@@ -41,20 +46,27 @@ def block_matrix(
     metric: str,
     originals: Collection[str],
     augmenters: Sequence[str] | None = None,
+    by: str = "augmenters",
 ) -> tuple[pd.DataFrame, list[str]]:
     """Blocks × augmenters matrix of ``metric`` on the imbalanced sets (every imbalance but
     the ``originals``; complete blocks only) and notes on what was dropped. Augmenters
     missing from every complete block are dropped, the one with the fewest results first,
-    until complete blocks remain."""
+    until complete blocks remain. ``by="methods"``: blocks × (augmenter + classifier)."""
     sub = df[(df["metric"] == metric) & ~df["imbalance"].isin(list(originals))]
     if augmenters is not None:
         sub = sub[sub["augmenter"].isin(list(augmenters))]
     notes: list[str] = []
     if sub.empty:
         return pd.DataFrame(), [f"no {metric} results on imbalanced sets"]
-    wide = sub.pivot_table(index=BLOCK, columns="augmenter", values="value", aggfunc="first")
-    if augmenters is not None:
-        wide = wide[[a for a in augmenters if a in wide.columns]]
+    if by == "methods":
+        sub = sub.assign(method=sub["augmenter"] + " + " + sub["classifier"])
+        wide = sub.pivot_table(index=METHOD_BLOCK, columns="method", values="value",
+                               aggfunc="first")
+    else:
+        wide = sub.pivot_table(index=BLOCK, columns="augmenter", values="value",
+                               aggfunc="first")
+        if augmenters is not None:
+            wide = wide[[a for a in augmenters if a in wide.columns]]
     while wide.shape[1] >= 2:
         complete = wide.dropna()
         if len(complete):
@@ -100,7 +112,8 @@ def compare(matrix: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
     result: dict[str, Any] = {
         "test": TEST_NAME, "alpha": alpha, "n_blocks": int(n), "k": int(k),
         "augmenters": names,
-        "problems": int(matrix.reset_index()[["dataset", "imbalance", "classifier"]]
+        "block": [str(b) for b in matrix.index.names],
+        "problems": int(matrix.reset_index()[[b for b in matrix.index.names if b != "seed"]]
                         .drop_duplicates().shape[0]) if n else 0,
     }
     if n < 2 or k < 2:
@@ -177,7 +190,10 @@ def cliques(avg_ranks: Mapping[str, float], cd: float) -> list[list[str]]:
 
 def markdown(result: Mapping[str, Any], metric: str) -> str:
     """A short report of :func:`compare`'s result."""
-    lines = [f"# Which augmenters differ: {metric_label(metric)}", "",
+    arm = ("augmenter + classifier pair" if result.get("compared") == "methods"
+           else "augmenter")
+    block = result.get("block", BLOCK)
+    lines = [f"# Which {arm}s differ: {metric_label(metric)}", "",
              f"Test: {result['test']}; α = {result['alpha']}.", ""]
     for note in result.get("notes", []):
         lines.append(f"- note: {note}")
@@ -185,9 +201,9 @@ def markdown(result: Mapping[str, Any], metric: str) -> str:
         lines += ["", f"Not tested: {result['error']}."]
         return "\n".join(lines) + "\n"
     lines += [
-        f"{result['n_blocks']} blocks (dataset × imbalance × classifier × seed) from "
-        f"{result['problems']} dataset × imbalance × classifier problem(s), "
-        f"{result['k']} augmenters. Seeds of one problem are repeated measurements: "
+        f"{result['n_blocks']} blocks ({' × '.join(block)}) from "
+        f"{result['problems']} {' × '.join(b for b in block if b != 'seed')} problem(s), "
+        f"{result['k']} {arm}s. Seeds of one problem are repeated measurements: "
         "treat p-values as optimistic when there are few problems.",
         "",
         f"Friedman χ² = {result['friedman_chi2']:.3f}, p = {result['friedman_p']:.3g}; "
@@ -195,7 +211,7 @@ def markdown(result: Mapping[str, Any], metric: str) -> str:
         f"p = {result['iman_davenport_p']:.3g}. "
         f"Nemenyi critical difference CD = {result['critical_difference']:.3f}.",
         "",
-        "| augmenter | average rank (1 = best) | mean (%) |",
+        f"| {arm} | average rank (1 = best) | mean (%) |",
         "|---|---:|---:|",
     ]
     for a, r in sorted(result["average_ranks"].items(), key=lambda kv: kv[1]):
