@@ -37,6 +37,25 @@ def small_digits():
 
 
 @pytest.fixture
+def fit_twice(small_digits):
+    """Fit small_cnn twice on the digits draw with ``params`` (3 quick epochs); returns
+    ``(first predictions, second predictions, first report)``."""
+    from imbench.classify import fit_and_predict
+
+    x, y, xt, yt = small_digits
+
+    def fit(params: dict):
+        tiny = {"epochs": 3, "batch_size": 32, "validation_fraction": 0.2, "verbose": 0,
+                **params}
+        (_, a, report), (_, b, _) = [
+            fit_and_predict("small_cnn", tiny, x, y, xt, yt, n_classes=10, seed=0, n_jobs=1)
+            for _ in range(2)]
+        return a, b, report
+
+    return fit
+
+
+@pytest.fixture
 def tiny_config() -> dict:
     """A fresh copy of .test/config.yaml (tests mutate it)."""
     return copy.deepcopy(yaml.safe_load(TEST_CONFIG.read_text()))

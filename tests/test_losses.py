@@ -150,14 +150,8 @@ def test_every_keras_classifier_but_egan_takes_every_loss():
     {"loss": "ldam", "reweighting": "drw", "drw_epoch": 2, "posthoc_tau": 1.0},
     {"loss": "balanced_softmax"},
 ], ids=["focal", "ldam-drw+posthoc", "balanced_softmax"])
-def test_a_keras_classifier_trains_with_the_loss_deterministically(small_digits, params):
-    from imbench.classify import fit_and_predict
-
-    x, y, xt, yt = small_digits
-    tiny = {"epochs": 3, "batch_size": 32, "validation_fraction": 0.2, "verbose": 0, **params}
-    runs = [fit_and_predict("small_cnn", tiny, x, y, xt, yt, n_classes=10, seed=0, n_jobs=1)
-            for _ in range(2)]
-    (_, a, report), (_, b, _) = runs
+def test_a_keras_classifier_trains_with_the_loss_deterministically(fit_twice, params):
+    a, b, report = fit_twice(params)
     np.testing.assert_array_equal(a["scores"], b["scores"])
     objective = report["objective"]
     assert objective["loss"] == params["loss"] and sum(objective["counts"]) == report["n_train"]

@@ -149,14 +149,8 @@ def test_resnet32_has_the_cifar_resnet32_parameter_count():
      "lr_factors": [0.1], "weight_decay": 1e-4},
     {"crt_epochs": 2, "loss": "focal"},
 ], ids=["remix-drw+crop", "mixup+balanced+sgd-schedule", "crt"])
-def test_a_keras_classifier_trains_with_the_recipe_deterministically(small_digits, params):
-    from imbench.classify import fit_and_predict
-
-    x, y, xt, yt = small_digits
-    tiny = {"epochs": 3, "batch_size": 32, "validation_fraction": 0.2, "verbose": 0, **params}
-    runs = [fit_and_predict("small_cnn", tiny, x, y, xt, yt, n_classes=10, seed=0, n_jobs=1)
-            for _ in range(2)]
-    (_, a, report), (_, b, _) = runs
+def test_a_keras_classifier_trains_with_the_recipe_deterministically(fit_twice, params):
+    a, b, report = fit_twice(params)
     np.testing.assert_array_equal(a["scores"], b["scores"])
     np.testing.assert_allclose(a["scores"].sum(axis=1), 1.0, rtol=1e-5)
     history = report["history"]
