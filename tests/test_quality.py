@@ -25,6 +25,7 @@ from imbench.quality import (  # noqa: E402
     mean_pairwise_ssim,
     nearest_real_ssim,
     real_or_fake_sheets,
+    ssim_pairs,
 )
 
 
@@ -59,6 +60,27 @@ def test_frechet_distance_closed_form() -> None:
     b = rng.normal(size=(4000, 3)) * 2
     assert frechet_distance(a, b) == pytest.approx(3.0, rel=0.1)
     assert frechet_distance(a[:1], b) is None
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 1), (32, 32, 3), (9, 12, 3)])
+def test_ssim_pairs_is_scikit_image_ssim(shape) -> None:
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(1)
+    # 300 pairs: more than one SSIM_CHUNK; half of them related (noisy copies), as real pairs
+    a = rng.integers(0, 256, size=(300, *shape), dtype=np.uint8)
+    b = a.copy()
+    b[150:] = rng.integers(0, 256, size=(150, *shape), dtype=np.uint8)
+    b[:150] = np.clip(a[:150] + rng.normal(0, 20, size=(150, *shape)), 0, 255).astype(np.uint8)
+    win = min(7, shape[0] - (shape[0] % 2 == 0), shape[1] - (shape[1] % 2 == 0))
+    expected = [structural_similarity(p, q, data_range=255, win_size=win, channel_axis=2)
+                for p, q in zip(a, b, strict=True)]
+    got = ssim_pairs(a, b)
+    assert got.shape == (300,)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert got[:150].mean() > got[150:].mean() + 0.3  # the copies score higher
+    with pytest.raises(ValueError, match="one shape"):
+        ssim_pairs(a, b[:, :4])
 
 
 def test_ssim_diversity_and_memorisation(digits) -> None:
