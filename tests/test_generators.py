@@ -3,6 +3,7 @@ closed form, cs_acgan's weight update, resume after SIGKILL, determinism, diverg
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import signal
@@ -34,6 +35,7 @@ from imbench.generators.train import (  # noqa: E402
     DivergenceError,
     UnitFiles,
     check_divergence,
+    epoch_unit,
     train_generator,
 )
 from imbench.plan.layout import unit_files_in  # noqa: E402
@@ -128,7 +130,7 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / "samples").iterdir()) == [
         f"{key}_epoch0002.png", f"{key}_epoch0003.png"]
     losses = (out / "losses.csv").read_text().splitlines()
-    assert len(losses) == 1 + 3 and losses[0].startswith("model,epoch,d_loss")
+    assert len(losses) == 1 + 3 and losses[0].startswith("model,epoch,iterations,passes,d_loss")
 
     images = GeneratorSet({_unit(method): files(out).generator}).sample(3, 50, seed=1)
     assert images.shape == (50, 8, 8, 1) and images.dtype == np.uint8
@@ -142,6 +144,44 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     xr, yr = aug.fit_resample(x, y)
     assert xr.shape == (len(x) + 20, 8, 8, 1) and (yr[len(x):] == 3).all()
     assert aug.synthetic_mask_.sum() == 20 and (xr[: len(x)] == x).all()
+
+
+def test_an_epoch_is_one_pass_and_both_units_are_recorded(digits, tmp_path: Path) -> None:
+    cfg = load_config("wgan_gp")
+    # seed 002's trousers: 1020 left after the hold-out, batch 128, 5 critic steps
+    u = epoch_unit(1020, 128, 5, {**cfg, "epochs": 500})
+    assert (u["iterations_per_epoch"], u["total_iterations"]) == (2, 1000)
+    assert u["images_per_epoch"] == 1280 and u["passes_per_epoch"] == round(1280 / 1020, 4)
+    assert epoch_unit(1020, 64, 1, {**cfg, "epochs": 3})["iterations_per_epoch"] == 16
+    floor = epoch_unit(40, 32, 1, {**cfg, "epochs": 3, "min_iters_per_epoch": 20})
+    assert floor["iterations_per_epoch"] == 20 and floor["passes_per_epoch"] == 16.0
+    assert floor["iterations_per_pass"] == 2
+    assert epoch_unit(1020, 64, 1, {**cfg, "epochs": None, "iterations": 100})["epochs"] == 7
+
+    with pytest.raises(ConfigError, match="exactly one"):
+        load_config("gan", {"iterations": 100})  # the default epochs: 50 is still set
+    with pytest.raises(ConfigError, match="exactly one"):
+        load_config("gan", {"epochs": None})
+    with pytest.raises(ConfigError, match="min_iters_per_epoch"):
+        load_config("gan", {"min_iters_per_epoch": -1})
+    with pytest.raises(ConfigError, match="iterations"):
+        load_config("gan", {"epochs": None, "iterations": 2.5})
+
+    # class 3: 40 images, 6 held out, 34 trained on at batch 32: 2 iterations a pass; a
+    # budget of 5 iterations is ceil(5 / 2) = 3 epochs
+    x, y = digits
+    out = tmp_path / "gan"
+    over = {**_overrides("gan"), "min_iters_per_epoch": 0, "epochs": None, "iterations": 5}
+    sel = train_generator(x, y, method="gan", unit="class3", files=files(out), seed=0,
+                          overrides=over, log=_quiet)
+    info = sel["models"]["class3"]
+    assert info["epoch_unit"]["epochs"] == 3 and info["epoch_unit"]["images"] == 34
+    assert info["epoch_unit"]["iterations_per_epoch"] == 2
+    assert info["chosen_iterations"] == 2 * info["chosen_epoch"]
+    assert info["chosen_passes"] == round(info["chosen_epoch"] * 64 / 34, 4)
+    rows = list(csv.DictReader((out / "losses.csv").read_text().splitlines()))
+    assert [r["iterations"] for r in rows] == ["2", "4", "6"]
+    assert [float(r["passes"]) for r in rows] == [round(e * 64 / 34, 4) for e in (1, 2, 3)]
 
 
 def test_all_unit_trains_each_needed_class(digits, tmp_path: Path) -> None:
@@ -193,6 +233,17 @@ def test_cs_acgan_weight_update(digits) -> None:
     assert torch.allclose(m.class_weights, torch.softmax(err, 0), atol=1e-6)
     assert logged["w_3"] == pytest.approx(m.class_weights[3].item())
     assert m.class_weights.sum().item() == pytest.approx(1.0)
+
+    # normalised: the same weights times K, so the class loss keeps ACGAN's scale
+    torch.manual_seed(0)
+    norm = CsAcgan(load_config("cs_acgan", _overrides("cs_acgan", cs_weights="normalised")),
+                   (8, 8, 1), 10, torch.device("cpu"))
+    assert torch.allclose(norm.class_weights, torch.ones(10))
+    norm.D.load_state_dict(m.D.state_dict())
+    norm.end_epoch(xt, yt)
+    assert torch.allclose(norm.class_weights, 10 * m.class_weights, atol=1e-5)
+    with pytest.raises(ConfigError, match="cs_weights"):
+        load_config("cs_acgan", {"cs_weights": "normalized"})
 
 
 def test_check_divergence_names_epoch_and_loss() -> None:

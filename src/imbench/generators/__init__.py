@@ -151,26 +151,35 @@ _CHOICES = {
     "d_norm": ("batch", "none"),
     "fake_labels": ("uniform", "real"),
     "selection": ("kid", "last"),
+    "cs_weights": ("literal", "normalised"),
 }
 _POSITIVE_INT = (
-    "epochs", "batch_size", "latent_dim", "width", "n_critic", "min_iters_per_epoch",
-    "checkpoint_every", "sample_every", "grid_size", "selection_samples", "hidden",
-    "cs_eval_per_class", "k_neighbors",
+    "batch_size", "latent_dim", "width", "n_critic", "checkpoint_every", "sample_every",
+    "grid_size", "selection_samples", "hidden", "cs_eval_per_class", "k_neighbors",
 )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
     for key, allowed in _CHOICES.items():
-        if cfg.get(key) not in allowed:
+        if key in cfg and cfg[key] not in allowed:
             raise ConfigError(f"{prefix}.{key}", cfg.get(key), allowed)
     for key in _POSITIVE_INT:
         if key in cfg and (not isinstance(cfg[key], int) or cfg[key] < 1):
             raise ConfigError(f"{prefix}.{key}", cfg[key], "an integer >= 1")
-    if cfg["iters_per_epoch"] is not None and (
-        not isinstance(cfg["iters_per_epoch"], int) or cfg["iters_per_epoch"] < 1
-    ):
-        raise ConfigError(f"{prefix}.iters_per_epoch", cfg["iters_per_epoch"],
-                          "null or an integer >= 1")
+    for key in ("epochs", "iterations"):
+        if cfg[key] is not None and (not _is_int(cfg[key]) or cfg[key] < 1):
+            raise ConfigError(f"{prefix}.{key}", cfg[key], "null or an integer >= 1")
+    if (cfg["epochs"] is None) == (cfg["iterations"] is None):
+        # one budget, never two that silently disagree
+        raise ConfigError(f"{prefix}.epochs / iterations", (cfg["epochs"], cfg["iterations"]),
+                          "exactly one of them set (epochs: null to budget in iterations)")
+    if not _is_int(cfg["min_iters_per_epoch"]) or cfg["min_iters_per_epoch"] < 0:
+        raise ConfigError(f"{prefix}.min_iters_per_epoch", cfg["min_iters_per_epoch"],
+                          "an integer >= 0")
     tol = cfg["selection_tolerance"]
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
         raise ConfigError(f"{prefix}.selection_tolerance", tol, "a number >= 0")

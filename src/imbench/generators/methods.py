@@ -282,13 +282,21 @@ class Acgan(GanMethod):
 class CsAcgan(Acgan):
     """CostSensitive-ACGAN (seed 001 Algorithm 1): ``w_c = 1/K`` at first; after each epoch the
     auxiliary classifier's error on each class's real images is measured with the updated
-    discriminator and ``w = softmax(errors)``."""
+    discriminator and ``w = softmax(errors)``.
+
+    ``cs_weights: literal`` is Algorithm 1 as written: the weights sum to 1, so the class loss
+    is about 1/K of ACGAN's and the comparison with ACGAN mixes the cost-sensitive idea with
+    a K times smaller class loss. ``normalised`` multiplies them by K (sum K, 1 each at
+    first), so only the cost-sensitive re-weighting differs from ACGAN.
+    """
 
     name = "cs_acgan"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.class_weights = torch.full((self.n_classes,), 1.0 / self.n_classes,
+        self.weight_scale = float(self.n_classes) if self.cfg["cs_weights"] == "normalised" \
+            else 1.0
+        self.class_weights = torch.full((self.n_classes,), self.weight_scale / self.n_classes,
                                         device=self.device)
 
     @torch.no_grad()
@@ -317,7 +325,7 @@ class CsAcgan(Acgan):
         x, y = x[keep], y[keep]
         errors = self.class_errors(x, y)
         # in place: a CUDA graph of the training step reads this very tensor
-        self.class_weights.copy_(cost_sensitive_weights(errors))
+        self.class_weights.copy_(cost_sensitive_weights(errors) * self.weight_scale)
         out = {f"error_{c}": float(e) for c, e in enumerate(errors.tolist())}
         out.update({f"w_{c}": float(w) for c, w in enumerate(self.class_weights.tolist())})
         return out

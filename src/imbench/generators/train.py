@@ -42,7 +42,7 @@ FORMAT_VERSION = 1
 #: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values)
 _STATE_VERSION = 2
 #: settings that may change between a checkpoint and its resumption
-_RESUMABLE_CHANGES = ("epochs", "device", "divergence_threshold", "cuda_graph",
+_RESUMABLE_CHANGES = ("epochs", "iterations", "device", "divergence_threshold", "cuda_graph",
                       "selection_tolerance")
 Log = Callable[[str], None]
 
@@ -209,6 +209,33 @@ def generate_images(method: GanMethod, labels: torch.Tensor, generator: torch.Ge
         method.G.train(was)
 
 
+def epoch_unit(n_images: int, batch_size: int, n_critic: int,
+               cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """What one epoch is for a model trained on ``n_images``: generator iterations, real
+    images drawn by the discriminator, passes over the images, and how many epochs run.
+
+    One pass is ceil(n / (batch x n_critic)) generator iterations (full batches, so a pass
+    draws slightly more than n images); ``min_iters_per_epoch`` can lengthen an epoch and a
+    budget in ``iterations`` sets the number of epochs.
+    """
+    one_pass = math.ceil(n_images / (batch_size * n_critic))
+    iters = max(one_pass, int(cfg["min_iters_per_epoch"]))
+    epochs = (int(cfg["epochs"]) if cfg["epochs"] is not None
+              else math.ceil(int(cfg["iterations"]) / iters))
+    drawn = iters * batch_size * n_critic
+    return {"epochs": epochs, "images": n_images, "iterations_per_epoch": iters,
+            "iterations_per_pass": one_pass, "images_per_epoch": drawn,
+            "passes_per_epoch": round(drawn / n_images, 4),
+            "total_iterations": epochs * iters,
+            "definition": "an epoch is iterations_per_epoch generator iterations, each with "
+                          "n_critic discriminator steps on batch_size real images; passes = "
+                          "real images drawn / images"}
+
+
+def _passes(epochs: int, unit: Mapping[str, Any]) -> float:
+    return round(epochs * unit["images_per_epoch"] / unit["images"], 4)
+
+
 def train_model(
     x: np.ndarray, y: np.ndarray, *, method: str, cfg: dict[str, Any], key: str,
     classes: list[int], n_classes: int, work_dir: Path, seed: int, log: Log,
@@ -235,8 +262,8 @@ def train_model(
     m: GanMethod = GENERATORS[method].load()(cfg, shape, model_classes, device)
     stream = BatchStream(xt, yt, int(cfg["batch_size"]), seed)
     n_critic = int(cfg["n_critic"])
-    iters = cfg["iters_per_epoch"] or max(
-        math.ceil(len(xt) / (stream.batch * n_critic)), int(cfg["min_iters_per_epoch"]))
+    unit = epoch_unit(len(xt), stream.batch, n_critic, cfg)
+    iters, epochs = unit["iterations_per_epoch"], unit["epochs"]
 
     # held-out real images grouped by the model's label (per-class: label 0)
     sel_labels = classes if conditional else [0]
@@ -268,7 +295,7 @@ def train_model(
                                       if k not in _RESUMABLE_CHANGES))}
     if last.exists():
         state = _load(last)
-        if state.get("fingerprint") != fingerprint or int(state["epoch"]) > int(cfg["epochs"]):
+        if state.get("fingerprint") != fingerprint or int(state["epoch"]) > epochs:
             log(f"{key}: checkpoint in {work_dir} is from other data or settings; "
                 "starting afresh")
             shutil.rmtree(work_dir)
@@ -288,7 +315,6 @@ def train_model(
         m.pretrain(stream, iters * n_critic, xt, yt, log)
 
     iteration = make_iteration(m, stream, n_critic, bool(cfg["cuda_graph"]), log)
-    epochs = int(cfg["epochs"])
     threshold = float(cfg["divergence_threshold"])
     for epoch in range(start + 1, epochs + 1):
         t0 = time.perf_counter()
@@ -296,7 +322,8 @@ def train_model(
             iteration()
         sums, counts = iteration.take()
         # one host sync per epoch, not per step
-        row: dict[str, float] = {"epoch": epoch}
+        row: dict[str, float] = {"epoch": epoch, "iterations": epoch * iters,
+                                 "passes": _passes(epoch, unit)}
         row.update({k: float(v) / counts[k] for k, v in sums.items()})
         row.update(m.end_epoch(xt, yt))
         row["seconds"] = time.perf_counter() - t0
@@ -335,6 +362,10 @@ def train_model(
 
     selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
                         conditional, float(cfg["selection_tolerance"]))
+    chosen = selection["chosen_epoch"]
+    selection["epoch_unit"] = unit
+    selection["chosen_iterations"] = chosen * iters
+    selection["chosen_passes"] = _passes(chosen, unit)
     payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
     return ModelResult(key, payload, selection, history)
 

@@ -228,8 +228,9 @@ def generator_times(
     losses_files: Mapping[tuple[str, str, int], Sequence[str | os.PathLike[str]]],
     selection_files: Mapping[tuple[str, str, int], Sequence[str | os.PathLike[str]]],
 ) -> pd.DataFrame:
-    """One row per (imbalance, augmenter, seed, model): epochs trained, summed epoch
-    ``seconds`` from losses.csv, and the epoch the augmenter used (selection.json)."""
+    """One row per (imbalance, augmenter, seed, model): epochs trained and the generator
+    iterations they were, summed epoch ``seconds`` from losses.csv, and the epoch the
+    augmenter used (selection.json)."""
     rows = []
     for key, paths in losses_files.items():
         imbalance, augmenter, seed = key
@@ -240,9 +241,12 @@ def generator_times(
         for model, g in frame.groupby(frame["model"].astype(str), sort=False):
             rows.append({"imbalance": imbalance, "augmenter": augmenter, "seed": int(seed),
                          "model": model, "epochs": int(g["epoch"].max()),
+                         "iterations": float(g["iterations"].max())
+                         if "iterations" in g else np.nan,
                          "seconds": float(g["seconds"].sum()) if "seconds" in g else np.nan,
                          "chosen_epoch": chosen.get(model, np.nan)})
-    cols = ["imbalance", "augmenter", "seed", "model", "epochs", "seconds", "chosen_epoch"]
+    cols = ["imbalance", "augmenter", "seed", "model", "epochs", "iterations", "seconds",
+            "chosen_epoch"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -417,7 +417,7 @@ def plot_generator_progress(
 # -- curves ----------------------------------------------------------------------------------
 
 #: columns of losses.csv that are not losses
-_NOT_LOSSES = ("model", "epoch", "seconds")
+_NOT_LOSSES = ("model", "epoch", "iterations", "passes", "seconds")
 
 
 def loss_columns(frame: pd.DataFrame) -> list[str]:

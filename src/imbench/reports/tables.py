@@ -394,14 +394,18 @@ def generator_tables(
                 c = int(model[5:])
                 name = f"{model} ({class_names[c]})" if c < len(class_names) else model
             chosen = sorted({int(e) for e in g["chosen_epoch"].dropna()})
+            iters = g["iterations"].dropna()  # none in a losses.csv from before the column
             rows.append([i, a, name, str(g["seed"].nunique()), str(int(g["epochs"].max())),
+                         f"{int(iters.max()):,}" if len(iters) else "–",
                          _mean_std(g["seconds"] / 60.0, 1),
                          ", ".join(str(e) for e in chosen) or "–"])
         lines += ["## Generator training time (seed 000 Tables A1/A2)", "",
-                  "Wall-clock minutes of the training epochs (sum of losses.csv `seconds`; "
-                  "checkpoint scoring and sampling not included), mean ± std over seeds.", "",
-                  *_md_table(["imbalance", "augmenter", "model", "seeds", "epochs", "minutes",
-                              "epoch used"], rows, 3), ""]
+                  "Epochs are passes over the model's training images; iterations are "
+                  "generator steps (losses.csv). Wall-clock minutes of the training epochs "
+                  "(sum of losses.csv `seconds`; checkpoint scoring and sampling not "
+                  "included), mean ± std over seeds.", "",
+                  *_md_table(["imbalance", "augmenter", "model", "seeds", "epochs",
+                              "iterations", "minutes", "epoch used"], rows, 3), ""]
     if len(lines) == 2:
         lines.append("_No generator outputs._")
     return "\n".join(lines) + "\n"
