@@ -149,3 +149,16 @@ def test_quick_small_cnn_settings_learn():
         clf = SmallCNNClassifier(random_state=0, **{**params, "verbose": 0}).fit(x, y, 10)
         accuracy = float((clf.predict(xt) == yt).mean())
         assert accuracy > 0.8, f"{params}: test accuracy {accuracy:.2f}"  # chance is 0.1
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_header_lists_the_deviations_from_the_study(path):
+    header = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    text = "\n".join(header)
+    assert "deviations" in text.lower() and "(none silent)" in text, path.name
+    # a list under it, one item per deviation
+    assert text.count("\n# - ") >= 3, path.name

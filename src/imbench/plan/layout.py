@@ -79,6 +79,9 @@ QUALITY_CSV = report_file("quality", DATASET_CLASSIFIER, ".csv")
 STATISTICS_PLOT = report_file("statistics", "{metric}")
 STATISTICS_TABLE = report_file("statistics", "{metric}", ".md")
 STATISTICS_JSON = report_file("statistics", "{metric}", ".json")
+REPRODUCTION = report_file("reproduction", "{preset}", ".md")
+REPRODUCTION_CSV = report_file("reproduction", "{preset}", ".csv")
+REPRODUCTION_PLOT = report_file("reproduction", "{preset}")
 REAL_OR_FAKE = report_file("real_or_fake", VARIANT, "")
 INDEX = "reports/index.html"
 

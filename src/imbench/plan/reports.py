@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import ConfigError
 from . import layout
 from .grid import Grid
+from .published import published_numbers, published_targets
 
 #: metrics shown in figures, cross-ratio tables and statistics unless ``report.metrics`` says
 #: otherwise (tables list every metric)
@@ -121,7 +122,7 @@ SECTIONS = (
     "Confusion matrices (mean over seeds)", "Generator quality vs classifier gain",
     "More tables", "Class counts", "Real vs added images", "Transform examples",
     "Generator progress over epochs", "GAN loss curves", "Real-or-fake sheets",
-    "Confusion matrices per seed", "Statistics",
+    "Confusion matrices per seed", "Reproduction of the study", "Statistics",
 )
 
 
@@ -132,6 +133,8 @@ class ReportPlan:
         self.grid = grid
         self.settings = report_settings(grid.config)
         self._generative = set(grid.augmenters_needing_generator())
+        # resolved now: a published number naming a cell the grid lacks fails the DAG build
+        self.published = published_numbers(grid)
 
     # -- views of the grid ----------------------------------------------------------------
     def imbalanced(self, imbalance: str) -> bool:
@@ -577,6 +580,29 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                                  "compare": plan.settings["compare"],
                                  "augmenters": plan.grid.names("augmenters"), **plan.roles()},
         constraints=lambda plan: {"metric": "|".join(plan.settings["metrics"])},
+    ),
+    ReportRule(
+        name="reproduction", make=f"{_BUILD}:reproduction", key="{preset}",
+        outputs={
+            "table": Output(layout.REPRODUCTION,
+                            _report("reproduction.rst", "Reproduction", "{preset}",
+                                    preset="{preset}"),
+                            Indexed("Reproduction of the study", "{preset}.md", open=True)),
+            "plot": Output(layout.REPRODUCTION_PLOT,
+                           _report("reproduction.rst", "Reproduction", "{preset} (figure)",
+                                   preset="{preset}"),
+                           Indexed("Reproduction of the study", "{preset}", wide=True)),
+            "csv": Output(layout.REPRODUCTION_CSV,
+                          index=Indexed("Reproduction of the study", "{preset}.csv")),
+        },
+        targets=lambda plan: published_targets(plan.grid),
+        inputs=lambda plan, wc: {"files": sorted({p for n in plan.published
+                                                  for pairs in n["files"].values()
+                                                  for _, p in pairs})},
+        params=lambda plan, wc: {"numbers": plan.published,
+                                 "source": plan.grid.config["published"]["source"],
+                                 "quick": bool(plan.grid.config.get("quick"))},
+        constraints=lambda plan: {"preset": r"[A-Za-z0-9_]+"},
     ),
     ReportRule(
         name="report_index", make=f"{_BUILD}:index", key="index", group=None,

@@ -21,6 +21,7 @@ from ..io import read_json, write_json, write_text
 from ..summary import read_summary
 from . import collect, figures, stats, tables
 from . import metric_label as _label
+from . import reproduction as repro
 from .job import ReportJob
 from .plots import plot_class_counts
 
@@ -265,3 +266,14 @@ __all__ = ["change_bars", "class_counts", "confusion_grid", "gan_losses", "gener
            "generator_tables", "index", "metric_tables", "metric_vs_ratio", "quality_vs_gain",
            "rebalanced_counts", "samples", "statistics", "transforms"]
 
+
+def reproduction(job: ReportJob) -> None:
+    p, out = job.params, job.output
+    frame = repro.reproduction_frame(p.numbers)
+    preset = job.wildcards.preset
+    write_text(out.table, repro.reproduction_markdown(frame, preset=preset, source=p.source,
+                                                      quick=p.quick))
+    tables.write_frame(frame.drop(columns=["seeds"]), out.csv)
+    repro.plot_reproduction(frame, out.plot,
+                            title=f"{preset}{' (quick scale)' if p.quick else ''}: published "
+                                  "numbers (×) and imbench's")
