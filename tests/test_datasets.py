@@ -445,3 +445,31 @@ def test_save_raw_round_trip(tmp_path):
     back = load_raw(tmp_path / "raw" / "d.npz", config)
     assert back.class_names == ("no", "yes")
     np.testing.assert_array_equal(back.x_train, ds.x_train)
+
+
+def test_balanced_test_subset_is_seeded_recorded_and_disjoint_from_training(tmp_path):
+    full = load_dataset("digits", cache_dir=tmp_path)
+    sub = load_dataset("digits", cache_dir=tmp_path, test_per_class=20, test_subset_seed=3)
+    assert np.bincount(sub.y_test).tolist() == [20] * 10
+    # the loader's test images at the recorded positions (a subset of the test split, so no
+    # training image), and the training set untouched
+    np.testing.assert_array_equal(sub.x_test, full.x_test[sub.test_indices])
+    np.testing.assert_array_equal(sub.y_test, full.y_test[sub.test_indices])
+    np.testing.assert_array_equal(sub.x_train, full.x_train)
+    again = load_dataset("digits", cache_dir=tmp_path, test_per_class=20, test_subset_seed=3)
+    np.testing.assert_array_equal(again.test_indices, sub.test_indices)
+    other = load_dataset("digits", cache_dir=tmp_path, test_per_class=20, test_subset_seed=4)
+    assert not np.array_equal(other.test_indices, sub.test_indices)
+    assert full.test_indices is None
+
+    config = {"dataset": {"name": "d", "loader": "digits", "test_per_class": 20}}
+    save_raw(tmp_path / "d.npz", sub, config)
+    np.testing.assert_array_equal(load_raw(tmp_path / "d.npz", config).test_indices,
+                                  sub.test_indices)
+
+    with pytest.raises(DataError, match="test_per_class 50: class 0 has only"):
+        load_dataset("digits", cache_dir=tmp_path, test_per_class=50)
+    with pytest.raises(ConfigError, match="test_per_class"):
+        load_dataset("digits", cache_dir=tmp_path, test_per_class=0)
+    with pytest.raises(ConfigError, match="test_per_class"):
+        get_spec("mnist").check_options({"test_per_class": 6.5})

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import records
 from ..registry import Registry
-from .base import Dataset, DatasetSpec
+from .base import Dataset, DatasetSpec, balanced_test_subset
 
 DATASETS = Registry(
     "dataset",
@@ -46,10 +46,12 @@ def load_dataset(
 
     ``source`` is a local directory, archive or ``.npz`` used instead of downloading;
     ``offline`` forbids network access (the cache or ``source`` must then hold the data).
-    ``options`` are the remaining keys of the config entry (see ``spec.allowed_options``).
+    ``options`` are the remaining keys of the config entry (see ``spec.options``).
     """
     spec = get_spec(loader)
     spec.check_options(options)
+    per_class = options.pop("test_per_class", None)
+    subset_seed = int(options.pop("test_subset_seed", 0))
     # Config paths may start with "~" (the workflow's existence check expands it too).
     if source is not None:
         source = os.path.expanduser(os.fspath(source))
@@ -57,8 +59,12 @@ def load_dataset(
         options["path"] = os.path.expanduser(os.fspath(options["path"]))
     dataset = spec.load_function()(
         spec, cache_dir=cache_dir, source=source, offline=offline, **options
-    )
-    return dataset.validate(loader, spec.image_shape)
+    ).validate(loader, spec.image_shape)
+    if per_class is None:
+        return dataset
+    keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
+    return Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
+                   dataset.y_test[keep], class_names=dataset.class_names, test_indices=keep)
 
 
 def fetch_raw(
@@ -101,6 +107,8 @@ def save_raw(path: str | os.PathLike[str], dataset: Dataset, config: Mapping[str
         x_test=dataset.x_test,
         y_test=dataset.y_test,
         class_names=np.array(dataset.class_names, dtype=str),
+        # which images of the loader's test split a test subset kept (test_per_class)
+        **({"test_indices": dataset.test_indices} if dataset.test_indices is not None else {}),
     )
 
 
@@ -111,6 +119,7 @@ def load_raw(path: str | os.PathLike[str], config: Mapping[str, Any] | None = No
     return Dataset(
         data["x_train"], data["y_train"], data["x_test"], data["y_test"],
         class_names=tuple(str(c) for c in data["class_names"]),
+        test_indices=data["test_indices"] if "test_indices" in data else None,
     )
 
 

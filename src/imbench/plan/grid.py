@@ -259,10 +259,11 @@ class Grid:
             cfg = self.dataset_cfg(name)
             loader = DATASETS.check(cfg["loader"], f"datasets.{name}.loader")
             spec = self.spec(name)
-            allowed = {"loader", *spec.allowed_options}
+            allowed = {"loader", *spec.options}
             for key in cfg:
                 if key not in allowed:
                     raise ConfigError(f"datasets.{name}.{key}", cfg[key], sorted(allowed))
+            spec.check_options({k: v for k, v in cfg.items() if k != "loader"})
             for key in ("source", "path"):
                 if cfg.get(key) is not None and not Path(str(cfg[key])).expanduser().exists():
                     raise ConfigError(f"datasets.{name}.{key}", cfg[key],
