@@ -473,3 +473,25 @@ def test_balanced_test_subset_is_seeded_recorded_and_disjoint_from_training(tmp_
         load_dataset("digits", cache_dir=tmp_path, test_per_class=0)
     with pytest.raises(ConfigError, match="test_per_class"):
         get_spec("mnist").check_options({"test_per_class": 6.5})
+
+
+def test_one_vs_rest_task_labels_names_and_plan_counts(tmp_path):
+    full = load_dataset("digits", cache_dir=tmp_path)
+    task = load_dataset("digits", cache_dir=tmp_path, one_vs_rest=3)
+    assert task.class_names == ("not 3", "3")
+    np.testing.assert_array_equal(task.y_train, (full.y_train == 3).astype(np.int64))
+    np.testing.assert_array_equal(task.y_test, (full.y_test == 3).astype(np.int64))
+    np.testing.assert_array_equal(task.x_train, full.x_train)
+    # what the DAG knows before loading agrees with the loaded task
+    spec = get_spec("digits").with_options({"one_vs_rest": 3})
+    assert spec.class_names == ("not 3", "3")
+    assert spec.train_counts({"one_vs_rest": 3}) == task.train_counts()
+    mnist = get_spec("mnist").with_options({"one_vs_rest": 1})
+    assert mnist.train_counts() == (60000 - 6742, 6742)
+    # a balanced test subset is drawn over the loader's classes, then made binary
+    both = load_dataset("digits", cache_dir=tmp_path, one_vs_rest=3, test_per_class=20)
+    assert np.bincount(both.y_test).tolist() == [180, 20]
+    with pytest.raises(ConfigError, match="one_vs_rest"):
+        get_spec("mnist").with_options({"one_vs_rest": 10})
+    with pytest.raises(ConfigError, match="one_vs_rest"):
+        load_dataset("digits", cache_dir=tmp_path, one_vs_rest=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import records
 from ..registry import Registry
-from .base import Dataset, DatasetSpec, balanced_test_subset
+from .base import Dataset, DatasetSpec, balanced_test_subset, one_vs_rest
 
 DATASETS = Registry(
     "dataset",
@@ -52,6 +52,7 @@ def load_dataset(
     spec.check_options(options)
     per_class = options.pop("test_per_class", None)
     subset_seed = int(options.pop("test_subset_seed", 0))
+    positive = options.pop("one_vs_rest", None)
     # Config paths may start with "~" (the workflow's existence check expands it too).
     if source is not None:
         source = os.path.expanduser(os.fspath(source))
@@ -60,11 +61,12 @@ def load_dataset(
     dataset = spec.load_function()(
         spec, cache_dir=cache_dir, source=source, offline=offline, **options
     ).validate(loader, spec.image_shape)
-    if per_class is None:
-        return dataset
-    keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
-    return Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
-                   dataset.y_test[keep], class_names=dataset.class_names, test_indices=keep)
+    if per_class is not None:  # balanced over the loader's classes, before any binary task
+        keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
+        dataset = Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
+                          dataset.y_test[keep], class_names=dataset.class_names,
+                          test_indices=keep)
+    return dataset if positive is None else one_vs_rest(dataset, positive)
 
 
 def fetch_raw(

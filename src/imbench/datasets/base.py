@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -14,9 +14,10 @@ from ..errors import ConfigError, DataError
 
 #: Options every built-in (downloadable) loader accepts.
 BUILTIN_OPTIONS = frozenset({"source", "verify"})
-#: options every loader takes: a balanced subset of the test set (seed 000 §4.4 scores on
-#: 650 test images per class), fixed by its seed and stored in the raw file
-TEST_SUBSET_OPTIONS = frozenset({"test_per_class", "test_subset_seed"})
+#: options every loader takes: a balanced subset of the test split (seed 000 §4.4 scores on
+#: 650 test images per class), fixed by its seed and stored in the raw file; and a binary
+#: task, one class against the rest (seed 002 §4), whose label 1 is that class
+COMMON_OPTIONS = frozenset({"test_per_class", "test_subset_seed", "one_vs_rest"})
 
 
 @dataclass
@@ -74,6 +75,14 @@ class Dataset:
         return self
 
 
+def one_vs_rest(dataset: Dataset, positive: int) -> Dataset:
+    """The binary task ``positive`` (label 1) against every other class (label 0)."""
+    name = dataset.class_names[positive]
+    return Dataset(dataset.x_train, (dataset.y_train == positive).astype(np.int64),
+                   dataset.x_test, (dataset.y_test == positive).astype(np.int64),
+                   class_names=(f"not {name}", name), test_indices=dataset.test_indices)
+
+
 def balanced_test_subset(y_test: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     """Sorted positions of ``per_class`` test images of every class, drawn with ``seed``.
     A subset of the test split, so it never meets the training images."""
@@ -108,6 +117,8 @@ class DatasetSpec:
     counts: tuple[int, ...] | None = None
     # For datasets whose counts depend on options (digits: split; folder: the directory).
     counts_fn: CountsFn | None = field(default=None, repr=False, compare=False)
+    #: the loader's classes, where ``one_vs_rest`` made this spec a binary task
+    loader_classes: tuple[str, ...] = ()
 
     @property
     def n_classes(self) -> int | None:
@@ -128,8 +139,8 @@ class DatasetSpec:
 
     @property
     def options(self) -> frozenset[str]:
-        """Every option key this loader takes (its own and the test subset's)."""
-        return self.allowed_options | TEST_SUBSET_OPTIONS
+        """Every option key this loader takes (its own and :data:`COMMON_OPTIONS`)."""
+        return self.allowed_options | COMMON_OPTIONS
 
     def check_options(self, options: Mapping[str, Any]) -> None:
         """Raise :class:`ConfigError` naming an option key this loader does not know."""
@@ -143,6 +154,32 @@ class DatasetSpec:
             raise ConfigError("test_per_class", per_class, "null or an integer >= 1")
         if "test_subset_seed" in options:
             option_int(options, "test_subset_seed", 0)
+        positive = options.get("one_vs_rest")
+        n = len(self.loader_classes or self.class_names) or None
+        if positive is not None and (isinstance(positive, bool) or not isinstance(positive, int)
+                                     or not 0 <= positive < (n or positive + 1)):
+            raise ConfigError("one_vs_rest", positive,
+                              f"null or a class index in [0, {n})" if n
+                              else "null or a class index >= 0")
+
+    def with_options(self, options: Mapping[str, Any]) -> DatasetSpec:
+        """This spec as the config entry's options make it: ``one_vs_rest: c`` gives two
+        classes, ``not <c>`` (label 0) and ``<c>`` (label 1), and their counts."""
+        positive = options.get("one_vs_rest")
+        if positive is None:
+            return self
+        self.check_options(options)
+        counts_fn = self.counts_fn
+
+        def binary(counts: tuple[int, ...] | None) -> tuple[int, ...] | None:
+            return None if counts is None else (sum(counts) - counts[positive], counts[positive])
+
+        names = ((f"not {self.class_names[positive]}", self.class_names[positive])
+                 if self.class_names else ())
+        return replace(self, class_names=names, counts=binary(self.counts),
+                       loader_classes=self.class_names,
+                       counts_fn=None if counts_fn is None
+                       else (lambda o: binary(counts_fn(o))))
 
     def load_function(self) -> Callable[..., Dataset]:
         module_name, attr = self.loader.split(":")

@@ -72,8 +72,8 @@ class Grid:
         self.baselines = frozenset(a for a in self.names("augmenters")
                                    if self.augmenter_class(a).baseline)
         #: imbalances that stand for the original set: a protocol that keeps everything, or
-        #: one that leaves every class the same size on every dataset it runs on (a balanced
-        #: subsample, as in the quick presets)
+        #: one that leaves every class the same size or keeps the same fraction of every
+        #: class on every dataset it runs on (a subsample, as in the quick presets)
         self.originals = frozenset(i for i in self.names("imbalances") if self._is_original(i))
 
     # -- per-section lookups used as rule params -------------------------------------------
@@ -160,7 +160,9 @@ class Grid:
     def spec(self, dataset: str) -> Any:
         from ..datasets import get_spec
 
-        return get_spec(self.dataset_cfg(dataset)["loader"])
+        cfg = self.dataset_cfg(dataset)
+        return get_spec(cfg["loader"]).with_options(
+            {k: v for k, v in cfg.items() if k != "loader"})
 
     def original_counts(self, dataset: str) -> list[int] | None:
         """Per-class training counts known before loading (None when only loading can tell)."""
@@ -247,18 +249,29 @@ class Grid:
     def _is_original(self, imbalance: str) -> bool:
         if self.protocol(imbalance).original:
             return True
-        datasets = {c.dataset for c in self.cells if c.imbalance == imbalance}
-        counts = [self.expected_counts(d, imbalance) for d in sorted(datasets)]
-        return bool(datasets) and all(c is not None and len(set(c)) == 1 for c in counts)
+        datasets = sorted({c.dataset for c in self.cells if c.imbalance == imbalance})
+
+        def unchanged(dataset: str) -> bool:
+            counts = self.expected_counts(dataset, imbalance)
+            if counts is None:
+                return False
+            if len(set(counts)) == 1:
+                return True
+            fractions = [k / n for k, n in zip(counts, self.original_counts(dataset) or [],
+                                               strict=True) if n]
+            # the class proportions kept (to rounding): the original distribution, smaller
+            return bool(fractions) and max(fractions) <= 1.01 * min(fractions)
+
+        return bool(datasets) and all(unchanged(d) for d in datasets)
 
     # -- checks ----------------------------------------------------------------------------
     def _check_datasets(self) -> None:
-        from ..datasets import DATASETS
+        from ..datasets import DATASETS, get_spec
 
         for name in self.names("datasets"):
             cfg = self.dataset_cfg(name)
             loader = DATASETS.check(cfg["loader"], f"datasets.{name}.loader")
-            spec = self.spec(name)
+            spec = get_spec(loader)  # the loader's own spec: keys and values before any task
             allowed = {"loader", *spec.options}
             for key in cfg:
                 if key not in allowed:
