@@ -140,3 +140,23 @@ def test_real_or_fake_sheets(digits, tmp_path: Path) -> None:
         "answers"]
     again = real_or_fake_sheets(train, {"x": imb_x, "y": imb_y}, tmp_path / "b", seed=3)
     assert again["answers"] == key["answers"]  # seeded order
+
+
+def test_resnet18_judge_trains_saves_and_gives_512_d_features(digits, tmp_path) -> None:
+    from imbench.errors import ConfigError
+    from imbench.generators.reference import features
+
+    x, y = digits
+    payload = train_reference(x[:200], y[:200], seed=0,
+                              params={"epochs": 1, "arch": "resnet18", "batch_size": 50},
+                              log=lambda s: None)
+    assert payload["arch"] == "resnet18" and payload["feature_dim"] == 512
+    save_reference(payload, tmp_path / "r.pt")
+    model, back = load_reference(tmp_path / "r.pt")
+    assert type(model).__name__ == "ReferenceResNet18" and back["arch"] == "resnet18"
+    assert features(model, x[:7]).shape == (7, 512)
+    # eval mode: batch norm uses its running statistics, so a prediction does not depend on
+    # the batch it is in
+    np.testing.assert_array_equal(predict(model, x[:5]), predict(model, x[:300])[:5])
+    with pytest.raises(ConfigError, match="arch"):
+        train_reference(x[:20], y[:20], params={"arch": "vgg"}, log=lambda s: None)

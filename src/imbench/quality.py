@@ -163,7 +163,8 @@ def generator_quality(
                                 "generated images of the class in the feature space below",
         },
         "feature_space": f"penultimate layer ({ref['feature_dim']}-d, after ReLU) of the "
-                         f"reference CNN {Path(reference_path).as_posix()}, trained on the "
+                         f"reference {ref.get('arch', 'cnn')} "
+                         f"{Path(reference_path).as_posix()}, trained on the "
                          f"real balanced training set (validation accuracy "
                          f"{ref['val_accuracy']})",
         "reference_val_accuracy": ref["val_accuracy"],

@@ -1,4 +1,5 @@
-"""The reference classifier of generator quality: a small torch CNN trained once per data set
+"""The reference classifier of generator quality: a small torch CNN (or, ``arch: resnet18``,
+seed 001's ResNet-18 judge) trained once per data set
 on the real, balanced training images (``x_train``/``y_train`` of ``data/raw/{dataset}.npz``;
 never the test set). It judges generated images (seed 001 Table 5: accuracy on generated
 images) and gives the feature space of the Fréchet distance (its penultimate layer)."""
@@ -16,7 +17,9 @@ from ..io import atomic_path
 from .methods import to_float
 
 DEFAULTS: dict[str, Any] = {"epochs": 5, "batch_size": 128, "lr": 1e-3, "feature_dim": 128,
-                            "val_fraction": 0.1}
+                            "val_fraction": 0.1, "arch": "cnn"}
+#: ``arch``: the 3-conv CNN below, or a ResNet-18 (seed 001's judge, Table 5)
+ARCHS = ("cnn", "resnet18")
 
 
 class ReferenceCNN(nn.Module):
@@ -41,6 +44,54 @@ class ReferenceCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class _Block(nn.Module):
+    """ResNet basic block: two 3x3 convs with batch norm, projection shortcut on a change."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False),
+                                          nn.BatchNorm2d(c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
+
+
+class ReferenceResNet18(nn.Module):
+    """ResNet-18 (He et al.; [2, 2, 2, 2] basic blocks of 64-512 channels) with the small-
+    image stem (one 3x3 conv, no max pool), as is usual for 28-32 px images; its features
+    are the 512-d global average pool."""
+
+    def __init__(self, channels: int, n_classes: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(channels, 64, 3, 1, 1, bias=False),
+                                   nn.BatchNorm2d(64), nn.ReLU()]
+        c_in = 64
+        for i, c_out in enumerate((64, 128, 256, 512)):
+            layers += [_Block(c_in, c_out, 1 if i == 0 else 2), _Block(c_out, c_out, 1)]
+            c_in = c_out
+        self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Linear(512, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def build_reference(arch: str, channels: int, n_classes: int, feature_dim: int) -> nn.Module:
+    if arch == "resnet18":
+        return ReferenceResNet18(channels, n_classes)
+    return ReferenceCNN(channels, n_classes, feature_dim)
+
+
 def _nchw(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
 
@@ -57,6 +108,8 @@ def train_reference(x: np.ndarray, y: np.ndarray, *, seed: int = 0,
         if k not in p:
             raise ConfigError(f"reference.{k}", v, sorted(p))
         p[k] = v
+    if p["arch"] not in ARCHS:
+        raise ConfigError("reference_classifier.arch", p["arch"], list(ARCHS))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     y = y.astype(np.int64)
@@ -65,7 +118,7 @@ def train_reference(x: np.ndarray, y: np.ndarray, *, seed: int = 0,
     n_val = int(round(p["val_fraction"] * len(y)))
     val, tr = perm[:n_val], perm[n_val:]
     xt, yt = _nchw(x[tr]), torch.from_numpy(y[tr])
-    model = ReferenceCNN(x.shape[3], n_classes, int(p["feature_dim"]))
+    model = build_reference(p["arch"], x.shape[3], n_classes, int(p["feature_dim"]))
     opt = torch.optim.Adam(model.parameters(), lr=float(p["lr"]))
     bs = int(p["batch_size"])
     for epoch in range(1, int(p["epochs"]) + 1):
@@ -83,7 +136,8 @@ def train_reference(x: np.ndarray, y: np.ndarray, *, seed: int = 0,
     val_acc = float((predict(model, x[val]) == y[val]).mean()) if n_val else None
     log(f"reference validation accuracy {val_acc}")
     return {"state": model.state_dict(), "channels": int(x.shape[3]), "n_classes": n_classes,
-            "shape": list(x.shape[1:]), "feature_dim": int(p["feature_dim"]), "params": p,
+            "shape": list(x.shape[1:]), "arch": p["arch"],
+            "feature_dim": 512 if p["arch"] == "resnet18" else int(p["feature_dim"]), "params": p,
             "val_accuracy": val_acc, "n_train": int(len(tr)), "n_val": int(n_val)}
 
 
@@ -92,15 +146,16 @@ def save_reference(payload: dict[str, Any], path: str | os.PathLike[str]) -> Non
         torch.save(payload, tmp)
 
 
-def load_reference(path: str | os.PathLike[str]) -> tuple[ReferenceCNN, dict[str, Any]]:
+def load_reference(path: str | os.PathLike[str]) -> tuple[nn.Module, dict[str, Any]]:
     payload = torch.load(path, map_location="cpu", weights_only=True)
-    model = ReferenceCNN(payload["channels"], payload["n_classes"], payload["feature_dim"])
+    model = build_reference(payload.get("arch", "cnn"), payload["channels"],
+                            payload["n_classes"], payload["feature_dim"])
     model.load_state_dict(payload["state"])
     return model.eval(), payload
 
 
 @torch.no_grad()
-def predict(model: ReferenceCNN, x: np.ndarray) -> np.ndarray:
+def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     model.eval()
     t = _nchw(x)
     return torch.cat([model(to_float(t[i:i + 512])).argmax(1)
@@ -108,11 +163,11 @@ def predict(model: ReferenceCNN, x: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def features(model: ReferenceCNN, x: np.ndarray) -> np.ndarray:
+def features(model: nn.Module, x: np.ndarray) -> np.ndarray:
     """Penultimate-layer activations (the Fréchet distance's feature space), float64."""
     model.eval()
     t = _nchw(x)
     if len(t) == 0:
-        return np.zeros((0, model.head.in_features))
+        return np.zeros((0, model.head.in_features))  # type: ignore[union-attr]
     return torch.cat([model.features(to_float(t[i:i + 512]))
                       for i in range(0, len(t), 512)]).double().numpy()
