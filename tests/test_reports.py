@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from imbench import records
 from imbench.errors import ConfigError
@@ -441,3 +443,38 @@ def test_apply_data_sources(tmp_path):
                                "quick_overrides": {"datasets": {"x": None, "mnist": {}}},
                                "data_sources": {"mnist": "/m.npz"}})
     assert prepared["datasets"] == {"mnist": {"source": "/m.npz"}}
+
+
+def test_learning_curves_of_every_neural_cell(tmp_path) -> None:
+    history = {"loss": [2.0, 1.5, 1.2], "val_loss": [2.1, 1.7, 1.6],
+               "accuracy": [0.2, 0.4, 0.5], "val_accuracy": [0.2, 0.35, 0.45],
+               "d_loss": [0.7, 0.6, 0.6]}
+    assert figures.learning_curve_panels(history) == {
+        "loss": {"training": "loss", "validation": "val_loss"},
+        "accuracy": {"training": "accuracy", "validation": "val_accuracy"},
+        "d_loss": {"training": "d_loss"}}
+    write_json(tmp_path / "train_report.json", {"history": history, "best_epoch": 3})
+    out = tmp_path / "curves.png"
+    build.learning_curves(ReportJob.of(
+        input={"report": str(tmp_path / "train_report.json")}, output={"plot": str(out)},
+        wildcards={"dataset": "d", "imbalance": "i", "augmenter": "a", "classifier": "c",
+                   "seed": 0}))
+    assert out.stat().st_size > 5000
+    with pytest.raises(ValueError, match="empty"):
+        figures.plot_learning_curves({}, tmp_path / "x.png")
+
+    # the plan: one figure per neural cell (first seed), none for the SVM
+    repo = Path(__file__).resolve().parents[1]
+    cfg = yaml.safe_load((repo / "configs" / "cifar10_lt.yaml").read_text())
+    cfg["quick"] = True
+    plan = ReportPlan(Grid(prepare_config(cfg)))
+    paths = plan.paths("plot_learning_curves")
+    assert len(paths) == len({(c.imbalance, c.augmenter, c.classifier) for c in plan.grid.cells})
+    cfg = yaml.safe_load((repo / "configs" / "seed000.yaml").read_text())
+    cfg["quick"] = True
+    plan = ReportPlan(Grid(prepare_config(cfg)))
+    rule = next(r for r in plan.rules if r.name == "plot_learning_curves")
+    wc = rule.targets(plan)[0]
+    assert rule.inputs(plan, wc)["report"].startswith("models/")  # cnn_svm: its CNN's report
+    default = yaml.safe_load((repo / "config.yaml").read_text())
+    assert ReportPlan(Grid(prepare_config(default))).paths("plot_learning_curves") == []

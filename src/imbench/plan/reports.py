@@ -121,7 +121,8 @@ SECTIONS = (
     "Metric table", "Metric vs imbalance ratio", "Change against the imbalanced baseline",
     "Confusion matrices (mean over seeds)", "Generator quality vs classifier gain",
     "More tables", "Class counts", "Real vs added images", "Transform examples",
-    "Generator progress over epochs", "GAN loss curves", "Real-or-fake sheets",
+    "Generator progress over epochs", "GAN loss curves", "Classifier learning curves",
+    "Real-or-fake sheets",
     "Confusion matrices per seed", "Reproduction of the study", "Statistics",
 )
 
@@ -209,6 +210,12 @@ class ReportPlan:
                 files = self.loss_inputs(d, i, a, s)
                 out[(i, a, s)] = {"losses": files["losses"], "selection": files["selection"]}
         return out
+
+    def classifier_history(self, classifier: str) -> str | None:
+        """The pattern of the file with the classifier's per-epoch history (None: none)."""
+        from .stages import CLASSIFIER_STAGES
+
+        return CLASSIFIER_STAGES[self.grid.classifier_class(classifier).stage].history
 
     def has_generative(self, dataset: str) -> bool:
         return any(c.dataset == dataset and c.augmenter in self._generative
@@ -359,6 +366,19 @@ def _progress_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 def _losses_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     return [_wc(d, i, a, s) for d, i, a, s in plan.first_seeds()
             if plan.imbalanced(i) and plan.grid.generator_models(d, i, a)]
+
+
+def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
+    """The first configured seed of every cell whose classifier trains in epochs."""
+    seeds = list(plan.grid.config["seeds"])
+    first: dict[tuple[str, str, str, str], int] = {}
+    for c in plan.grid.cells:
+        if plan.classifier_history(c.classifier) is None:
+            continue
+        key = (c.dataset, c.imbalance, c.augmenter, c.classifier)
+        if key not in first or seeds.index(c.seed) < seeds.index(first[key]):
+            first[key] = c.seed
+    return [_wc(d, i, a, s, classifier=k) for (d, i, a, k), s in sorted(first.items())]
 
 
 def _ratio_targets(plan: ReportPlan) -> list[dict[str, Any]]:
@@ -528,6 +548,20 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                                                  wc["augmenter"], wc["seed"]),
         params=_method,
         constraints=_generative_constraint,
+    ),
+    ReportRule(
+        name="plot_learning_curves", make=f"{_BUILD}:learning_curves", key=layout.CELL,
+        group="variant_{augmenter}", small=True,
+        outputs={"plot": Output(
+            layout.LEARNING_CURVES,
+            _report("learning_curves.rst", "Classifier learning curves",
+                    imbalance="{imbalance}", augmenter="{augmenter}",
+                    classifier="{classifier}", seed="{seed}"),
+            Indexed("Classifier learning curves",
+                    "{imbalance}/{augmenter}/{classifier}/seed{seed}"))},
+        targets=_learning_curve_targets,
+        inputs=lambda plan, wc: {"report": layout.path(
+            plan.classifier_history(wc["classifier"]) or layout.TRAIN_REPORT, wc)},
     ),
     ReportRule(
         name="plot_metric_vs_ratio", make=f"{_BUILD}:metric_vs_ratio", key=_CS,

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import layout
+
 
 @dataclass(frozen=True)
 class Stage:
-    """The rules that turn a rebalanced training set into ``predictions.npz``."""
+    """The rules that turn a rebalanced training set into ``predictions.npz``, and the file
+    holding the per-epoch training history (None: the stage has no epochs)."""
 
     rules: tuple[str, ...]
     gpu_rules: tuple[str, ...] = ()
+    history: str | None = None
 
 
 #: classifier stage -> its rules. "cpu": scikit-learn on the CPU; "neural": one Keras job that
 #: fits and predicts; "two_stage": cnn_svm's CNN on a GPU, then its SVM on a CPU.
 CLASSIFIER_STAGES: dict[str, Stage] = {
     "cpu": Stage(("train_classifier",)),
-    "neural": Stage(("train_neural",), gpu_rules=("train_neural",)),
-    "two_stage": Stage(("train_cnn", "fit_svm"), gpu_rules=("train_cnn",)),
+    "neural": Stage(("train_neural",), gpu_rules=("train_neural",),
+                    history=layout.TRAIN_REPORT),
+    "two_stage": Stage(("train_cnn", "fit_svm"), gpu_rules=("train_cnn",),
+                       history=layout.CNN_REPORT),
 }
 
 #: the rules of generative augmenters that train networks (the generators and the

@@ -277,3 +277,12 @@ def reproduction(job: ReportJob) -> None:
     repro.plot_reproduction(frame, out.plot,
                             title=f"{preset}{' (quick scale)' if p.quick else ''}: published "
                                   "numbers (×) and imbench's")
+
+
+def learning_curves(job: ReportJob) -> None:
+    report = read_json(job.input.report)
+    wc = job.wildcards
+    figures.plot_learning_curves(
+        report["history"], job.output.plot, best_epoch=report.get("best_epoch"),
+        title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} / {wc.classifier} (seed "
+              f"{wc.seed}): training and validation per epoch")

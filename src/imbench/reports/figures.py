@@ -427,6 +427,58 @@ def loss_columns(frame: pd.DataFrame) -> list[str]:
             and not c.startswith(("error_", "w_")) and frame[c].notna().any()]
 
 
+def learning_curve_panels(history: Mapping[str, Sequence[float]]) -> dict[str, dict[str, str]]:
+    """Panel -> {"training": key, "validation": key} of a Keras-style history: ``loss`` and
+    ``val_loss`` share a panel; a key with only one of the two gets its own."""
+    panels: dict[str, dict[str, str]] = {}
+    for key in history:
+        base = key[4:] if key.startswith("val_") else key
+        panels.setdefault(base, {})["validation" if key.startswith("val_") else "training"] = key
+    return panels
+
+
+def plot_learning_curves(
+    history: Mapping[str, Sequence[float]],
+    path: str | os.PathLike[str],
+    *,
+    best_epoch: int | None = None,
+    title: str | None = None,
+) -> None:
+    """Per-epoch training and validation curves of one classifier (seed 004 Figs 6-9,
+    seed 002 Fig 7): one panel per quantity, the epoch kept marked by a dashed line."""
+    import matplotlib.style
+    from matplotlib.ticker import MaxNLocator
+
+    panels = learning_curve_panels(history)
+    if not panels:
+        raise ValueError("empty training history")
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    with matplotlib.style.context("default"):
+        fig = new_figure((4.0 * cols, 3.0 * rows + (0.5 if title else 0.1)))
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for ax in axes.flat[len(panels):]:
+            ax.axis("off")
+        for ax, (name, keys) in zip(axes.flat, panels.items(), strict=False):
+            for role, style in (("training", "-"), ("validation", "--")):
+                if role in keys:
+                    values = list(history[keys[role]])
+                    epochs = range(1, len(values) + 1)
+                    ax.plot(epochs, values, style, lw=1.3, label=role,
+                            marker="o" if len(values) <= 15 else None, ms=3)
+            if best_epoch is not None:
+                ax.axvline(best_epoch, color="0.3", ls=":", lw=1, label="epoch kept")
+            ax.set_title(name.replace("_", " "), fontsize=10)
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+        if title:
+            fig.suptitle(title, fontsize=11)
+        fig.tight_layout()
+        save(fig, path)
+
+
 def plot_gan_losses(
     losses: pd.DataFrame,
     path: str | os.PathLike[str],
