@@ -43,7 +43,10 @@ rule train_neural:
         classifier=NEURAL_CLASSIFIERS,
     conda:
         "../envs/nn.yaml"
-    threads: 2
+    # one thread: the small CNNs fit faster on one than on two (a 4,796-image cifar10_lt
+    # quick cell: 54 s vs 67 s on 2 cores), two cells then run side by side, and the
+    # numbers do not change with --cores (--set-threads or profiles/gpu raise it)
+    threads: 1
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),
@@ -69,7 +72,7 @@ rule train_cnn:
         classifier=TWO_STAGE_CLASSIFIERS,
     conda:
         "../envs/nn.yaml"
-    threads: 2
+    threads: 1  # as train_neural
     params:
         classifier=lambda wc: GRID.classifier_cfg(wc.classifier),
         seed=lambda wc: int(wc.seed),

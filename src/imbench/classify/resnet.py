@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -13,13 +14,27 @@ from .training import KerasClassifier
 STEMS = ("auto", "cifar", "imagenet")
 
 
-def _basic_block(h: Any, filters: int, stride: int, name: str) -> Any:
+def _strided(h: Any, layer: Any, pad: int, torch_padding: bool, name: str) -> Any:
+    """Apply a strided conv / pool. Keras' "same" pads a stride-2 layer asymmetrically
+    (nothing before, one after); torchvision pads ``pad`` on every side, which pretrained
+    weights expect, so that layout gets explicit symmetric padding."""
+    from keras import layers
+
+    if not torch_padding:
+        return layer(h)
+    return layer(layers.ZeroPadding2D(pad, name=f"{name}_pad")(h))
+
+
+def _basic_block(h: Any, filters: int, stride: int, name: str,
+                 torch_padding: bool = False) -> Any:
     from keras import layers
 
     shortcut = h
     # conv layers carry no bias: the BatchNorm that follows has its own shift
-    y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
-                      name=f"{name}_conv1")(h)
+    pad = "valid" if (torch_padding and stride > 1) else "same"
+    y = _strided(h, layers.Conv2D(filters, 3, strides=stride, padding=pad, use_bias=False,
+                                  name=f"{name}_conv1"), 1, torch_padding and stride > 1,
+                 f"{name}_conv1")
     y = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
@@ -32,7 +47,8 @@ def _basic_block(h: Any, filters: int, stride: int, name: str) -> Any:
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
-def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "auto") -> Any:
+def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "auto",
+                   imagenet_input: bool = False) -> Any:
     """ResNet-18 (He et al. 2016; torchvision layout), randomly initialised.
 
     ``stem="imagenet"`` is the 7x7/2 conv + 3x3/2 max pool of the paper; ``"cifar"`` is the
@@ -40,6 +56,10 @@ def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "a
     28x28 image to 7x7 before the first block. ``"auto"`` picks ``cifar`` below 64 px. With the
     ImageNet stem at 224x224x3 and 1000 classes the trainable parameter count equals
     torchvision's 11,689,512.
+
+    ``imagenet_input``: the input pipeline and padding torchvision's ImageNet weights expect
+    (grey repeated to RGB, ImageNet mean/std normalisation, symmetric padding of the strided
+    layers), for :mod:`imbench.classify.resnet_weights`.
     """
     import keras
     from keras import layers
@@ -50,11 +70,22 @@ def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "a
         stem = "cifar" if min(input_shape[0], input_shape[1]) < 64 else "imagenet"
     inp = image_input(input_shape)
     h = layers.Rescaling(1.0 / 255.0, name="rescale")(inp)
+    tp = imagenet_input
+    if imagenet_input:
+        from .resnet_weights import IMAGENET_MEAN, IMAGENET_STD
+
+        if input_shape[-1] == 1:
+            h = layers.Concatenate(name="rgb")([h, h, h])
+        h = layers.Normalization(mean=list(IMAGENET_MEAN),
+                                 variance=[v * v for v in IMAGENET_STD], name="imagenet_norm")(h)
     if stem == "imagenet":
-        h = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False, name="stem_conv")(h)
+        h = _strided(h, layers.Conv2D(64, 7, strides=2, padding="valid" if tp else "same",
+                                      use_bias=False, name="stem_conv"), 3, tp, "stem_conv")
         h = layers.BatchNormalization(epsilon=1e-5, name="stem_bn")(h)
         h = layers.Activation("relu", name="stem_relu")(h)
-        h = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(h)
+        # after a ReLU, zero padding is the same as torch's -inf padding of the max pool
+        h = _strided(h, layers.MaxPooling2D(3, strides=2, padding="valid" if tp else "same",
+                                            name="stem_pool"), 1, tp, "stem_pool")
     elif stem == "cifar":
         h = layers.Conv2D(64, 3, padding="same", use_bias=False, name="stem_conv")(h)
         h = layers.BatchNormalization(epsilon=1e-5, name="stem_bn")(h)
@@ -64,7 +95,7 @@ def build_resnet18(input_shape: Sequence[int], n_classes: int, *, stem: str = "a
     for s, filters in enumerate((64, 128, 256, 512), start=1):
         for b in (1, 2):
             stride = 2 if (s > 1 and b == 1) else 1
-            h = _basic_block(h, filters, stride, name=f"stage{s}_block{b}")
+            h = _basic_block(h, filters, stride, name=f"stage{s}_block{b}", torch_padding=tp)
     h = layers.GlobalAveragePooling2D(name="pool")(h)
     return keras.Model(inp, softmax_head(h, n_classes), name="resnet18")
 
@@ -94,14 +125,47 @@ def build_pretrained_classifier(
     return keras.Model(inp, softmax_head(h, n_classes), name=f"pretrained_{backbone}")
 
 
+def build_torchvision_resnet18(
+    input_shape: Sequence[int], n_classes: int, weights_file: str, *,
+    sha256: str | None = None, image_size: int | None = None,
+    trainable_layers: int | None = 0,
+) -> Any:
+    """Seed 002's transfer protocol with a real ResNet-18: torchvision's ImageNet weights in
+    :func:`build_resnet18` (ImageNet stem and input), frozen except the last
+    ``trainable_layers`` weight layers (None: all trainable), under a new softmax head."""
+    import keras
+
+    from .resnet_weights import keras_weights, load_into, read_torchvision_weights
+
+    shape = tuple(input_shape)
+    if image_size is not None:
+        shape = (image_size, image_size, shape[-1])
+    net = build_resnet18(shape, n_classes, stem="imagenet", imagenet_input=True)
+    load_into(net, keras_weights(read_torchvision_weights(weights_file, sha256)))
+    body = [layer for layer in net.layers if layer.weights and layer.name != "logits"]
+    if trainable_layers is not None:
+        for i, layer in enumerate(body):
+            layer.trainable = i >= len(body) - trainable_layers
+    if image_size is None:
+        return net
+    from .layers import image_input
+
+    inp = image_input(input_shape)
+    resized = keras.layers.Resizing(image_size, image_size, name="resize")(inp)
+    return keras.Model(inp, net(resized), name="resnet18_imagenet")
+
+
 class ResNet18Classifier(KerasClassifier):
     """ResNet-18 from scratch (seeds 001/002), or seed 002's transfer protocol.
 
     ``pretrained: false`` (default) builds ResNet-18 in Keras (``stem``: auto/cifar/imagenet).
     keras.applications has no ResNet-18 and so no ImageNet weights for it; ``pretrained:
-    true`` therefore uses the ``backbone`` named here (default resnet50, any of
-    ``applications.APPLICATIONS``) with ImageNet weights, frozen except its last
-    ``trainable_layers`` layers, under a new softmax head -- the report records the backbone.
+    true`` with ``weights_file`` (torchvision's ``resnet18-f37072fd.pth``, checked by sha256:
+    :mod:`imbench.classify.resnet_weights`) loads them into this ResNet-18 with the ImageNet
+    stem and input normalisation; without it, ``pretrained: true`` uses the ``backbone``
+    named here (default resnet50, any of ``applications.APPLICATIONS``) with Keras' ImageNet
+    weights. Either is frozen except its last ``trainable_layers`` weight layers, under a new
+    softmax head -- the report records the model.
     Images are resized to ``image_size`` (null = native, at least 32) and grey ones repeated
     to RGB. Offline, a DataError says which weights file to provide. Seed 002 trains the head
     with learning_rate 1e-4 and weight_decay 1e-5: set those in the config for that protocol.
@@ -115,6 +179,8 @@ class ResNet18Classifier(KerasClassifier):
         "backbone": "resnet50",
         "image_size": None,
         "trainable_layers": 0,
+        "weights_file": None,
+        "weights_sha256": None,
     }
 
     @classmethod
@@ -128,9 +194,20 @@ class ResNet18Classifier(KerasClassifier):
         require(p, key, "trainable_layers",
                 p["trainable_layers"] is None or is_int(p["trainable_layers"]),
                 "an integer >= 0 or null (all)")
+        require(p, key, "weights_file", p["weights_file"] is None
+                or (isinstance(p["weights_file"], str) and p["pretrained"] is True),
+                "null, or the path of torchvision's resnet18-f37072fd.pth with pretrained: true")
+        require(p, key, "weights_sha256", p["weights_sha256"] is None
+                or (isinstance(p["weights_sha256"], str)
+                    and re.fullmatch(r"[0-9a-fA-F]{8,64}", p["weights_sha256"]) is not None),
+                "null or a sha256 (hex, at least its first 8 digits)")
 
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
         p = self.params
+        if p["pretrained"] and p["weights_file"] is not None:
+            return build_torchvision_resnet18(
+                input_shape, n_classes, p["weights_file"], sha256=p["weights_sha256"],
+                image_size=p["image_size"], trainable_layers=p["trainable_layers"])
         if p["pretrained"]:
             return build_pretrained_classifier(
                 input_shape, n_classes, backbone=p["backbone"], image_size=p["image_size"],

@@ -262,10 +262,6 @@ def generator_tables(job: ReportJob) -> None:
     tables.write_frame(times, out.times)
 
 
-__all__ = ["change_bars", "class_counts", "confusion_grid", "gan_losses", "generator_progress",
-           "generator_tables", "index", "metric_tables", "metric_vs_ratio", "quality_vs_gain",
-           "rebalanced_counts", "samples", "statistics", "transforms"]
-
 
 def reproduction(job: ReportJob) -> None:
     p, out = job.params, job.output
@@ -286,3 +282,9 @@ def learning_curves(job: ReportJob) -> None:
         report["history"], job.output.plot, best_epoch=report.get("best_epoch"),
         title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} / {wc.classifier} (seed "
               f"{wc.seed}): training and validation per epoch")
+
+
+__all__ = ["change_bars", "class_counts", "confusion_grid", "gan_losses", "generator_progress",
+           "generator_tables", "index", "learning_curves", "metric_tables", "metric_vs_ratio",
+           "quality_vs_gain", "rebalanced_counts", "reproduction", "samples", "statistics",
+           "transforms"]

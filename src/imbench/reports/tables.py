@@ -400,8 +400,9 @@ def generator_tables(
                          _mean_std(g["seconds"] / 60.0, 1),
                          ", ".join(str(e) for e in chosen) or "–"])
         lines += ["## Generator training time (seed 000 Tables A1/A2)", "",
-                  "Epochs are passes over the model's training images; iterations are "
-                  "generator steps (losses.csv). Wall-clock minutes of the training epochs "
+                  "An epoch is a pass over the model's training images unless "
+                  "min_iters_per_epoch lengthens it; iterations are generator steps "
+                  "(losses.csv). Wall-clock minutes of the training epochs "
                   "(sum of losses.csv `seconds`; checkpoint scoring and sampling not "
                   "included), mean ± std over seeds.", "",
                   *_md_table(["imbalance", "augmenter", "model", "seeds", "epochs",
