@@ -23,6 +23,9 @@ test: $(BIN)/snakemake
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 	$(BIN)/python -m pytest -q
+	# the Keras classifier tests again on the torch backend (what a PyTorch-only GPU
+	# machine runs); eGAN's tests are TensorFlow-only and skip, saying so
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -m neural -p no:cacheprovider
 
 lint: $(BIN)/snakemake
 	$(BIN)/ruff check .

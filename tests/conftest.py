@@ -12,6 +12,20 @@ REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / ".test" / "config.yaml"
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """`tensorflow_only` tests skip, saying why, when KERAS_BACKEND names another backend
+    (make test reruns the `neural` tests under torch)."""
+    import os
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"needs Keras' TensorFlow backend; KERAS_BACKEND={backend}")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO

@@ -17,6 +17,8 @@ from imbench.classify.losses import (
 )
 from imbench.errors import ConfigError
 
+pytestmark = pytest.mark.neural
+
 keras = pytest.importorskip("keras")
 
 COUNTS = [100, 10, 1]

@@ -430,6 +430,21 @@ def test_apply_quick():
         apply_quick({"quick": "maybe"})
 
 
+def test_a_scale_is_an_overrides_block_and_an_unknown_one_is_refused():
+    cfg = {"seeds": [0, 1, 2], "quick_overrides": {"seeds": [0]},
+           "medium_overrides": {"seeds": [0, 1, 2], "epochs": 5}}
+    m = apply_quick({**copy.deepcopy(cfg), "scale": "medium"})
+    assert (m["scale"], m["quick"], m["epochs"]) == ("medium", False, 5)
+    assert apply_quick(copy.deepcopy(cfg))["scale"] == "real"
+    assert apply_quick({**copy.deepcopy(cfg), "quick": "true"})["scale"] == "quick"
+    with pytest.raises(ConfigError, match="large.*real, medium, quick"):
+        apply_quick({**copy.deepcopy(cfg), "scale": "large"})
+    with pytest.raises(ConfigError, match="scale"):  # two scales at once
+        apply_quick({**copy.deepcopy(cfg), "scale": "medium", "quick": True})
+    with pytest.raises(ConfigError, match="quick"):  # no quick block: not silently real
+        apply_quick({"seeds": [0], "quick": True})
+
+
 def test_apply_data_sources(tmp_path):
     cfg = {"datasets": {"fm": {"loader": "fashion_mnist"}, "mnist": {},
                         "mine": {"loader": "fashion_mnist", "source": "/own"}},

@@ -27,9 +27,9 @@ PRESETS = ["seed000", "seed001", "seed002", "cifar10_lt"]
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
-def _plan(name: str, quick: bool, edit=None) -> ReportPlan:
+def _plan(name: str, scale: str, edit=None) -> ReportPlan:
     cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
-    cfg["quick"] = quick
+    cfg["scale"] = scale
     if edit is not None:
         edit(cfg)
     prepare_config(cfg)
@@ -102,17 +102,22 @@ def _add_fake_result(path: Path, metric: str, value: float) -> None:
     write_json(path, data)
 
 
-@pytest.mark.parametrize("quick", [False, True], ids=["real", "quick"])
-@pytest.mark.parametrize("name", PRESETS)
-def test_each_preset_has_published_numbers_in_its_report(name, quick, tmp_path) -> None:
-    plan = _plan(name, quick)
+def _scales(name: str) -> list[str]:
+    cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    return ["real", *sorted(k.removesuffix("_overrides") for k in cfg
+                            if k.endswith("_overrides"))]
+
+
+@pytest.mark.parametrize(("name", "scale"), [(n, s) for n in PRESETS for s in _scales(n)])
+def test_each_preset_has_published_numbers_in_its_report(name, scale, tmp_path) -> None:
+    plan = _plan(name, scale)
     numbers = plan.published
     assert numbers, f"{name}: no published numbers"
     for n in numbers:  # well-formed: where it stands in the paper, and a finite value
         assert n["where"].strip() and math.isfinite(n["value"])
         assert n["files"]["cell"] and all(len(pair) == 2 for pair in n["files"]["cell"])
     (target,) = plan.paths("reproduction")[:1]
-    assert target == f"reports/reproduction/{name}{'_quick' if quick else ''}.md"
+    assert target == f"reports/reproduction/{name}{'' if scale == 'real' else '_' + scale}.md"
     # the rule reads exactly the cells' result files
     rule = next(r for r in plan.rules if r.name == "reproduction")
     inputs = rule.inputs(plan, {"preset": ""})["files"]
@@ -140,26 +145,26 @@ def test_each_preset_has_published_numbers_in_its_report(name, quick, tmp_path) 
     for n in numbers:
         assert f"| {n['name']} |" in md, n["name"]
     assert Path(out["plot"]).stat().st_size > 1000
-    assert md.splitlines()[0].endswith("(quick scale)") == quick
+    assert md.splitlines()[0].endswith(f"({scale} scale)") == (scale != "real")
 
 
 def test_a_published_number_naming_no_cell_fails_the_dag_build() -> None:
     def typo(cfg):
         cfg["published"]["numbers"][0]["cell"]["augmenter"] = "wgan"
     with pytest.raises(ConfigError, match=r"published\.numbers\[0\].*cell"):
-        _plan("seed000", False, typo)
+        _plan("seed000", "real", typo)
 
     def metric(cfg):
         cfg["published"]["numbers"][0]["metric"] = "accuracy_macro"
     with pytest.raises(ConfigError, match="accuracy_macro"):
-        _plan("seed000", False, metric)
+        _plan("seed000", "real", metric)
 
     def quality_of_baseline(cfg):
         cfg["published"]["numbers"][0]["metric"] = "quality:classes.0.diversity_ssim"
         cfg["published"]["numbers"][0].pop("versus")
         cfg["published"]["numbers"][0]["cell"]["imbalance"] = "none"
     with pytest.raises(ConfigError, match="quality.json"):
-        _plan("seed000", False, quality_of_baseline)
+        _plan("seed000", "real", quality_of_baseline)
 
 
 def _normalise(text: str) -> str:

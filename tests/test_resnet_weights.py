@@ -14,6 +14,8 @@ from torch import nn
 
 from imbench.errors import ConfigError, DataError
 
+pytestmark = pytest.mark.neural
+
 torch.set_num_threads(1)
 
 

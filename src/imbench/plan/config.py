@@ -50,24 +50,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_WORDS = {"true": True, "yes": True, "on": True, "1": True,
+          "false": False, "no": False, "off": False, "0": False}
+
+
 def apply_quick(config: dict[str, Any]) -> dict[str, Any]:
-    """With ``quick: true``, merge the preset's ``quick_overrides`` block into ``config``
-    (in place; see :func:`merge_overrides`) so one preset file holds both scales:
-    ``snakemake --configfile configs/seed000.yaml --config quick=true``."""
+    """Merge the overrides of the preset's chosen scale into ``config`` (in place; see
+    :func:`merge_overrides`) so one preset file holds every scale. ``scale: S`` merges the
+    block ``S_overrides`` (``--config scale=medium``); ``quick: true`` is short for
+    ``scale: quick``. Without either the config is the real scale, as written."""
     quick = config.get("quick", False)
     if isinstance(quick, str):
         # `--config quick=true` arrives as the string "true" (Snakemake parses only
         # "True"/"False" as booleans)
-        words = {"true": True, "yes": True, "on": True, "1": True,
-                 "false": False, "no": False, "off": False, "0": False}
-        if quick.strip().lower() not in words:
+        if quick.strip().lower() not in _WORDS:
             raise ConfigError("quick", quick, "true or false")
-        config["quick"] = words[quick.strip().lower()]
-    overrides = config.get("quick_overrides")
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise ConfigError("quick_overrides", overrides, "a mapping of config overrides")
-    if config.get("quick") and overrides:
-        merge_overrides(config, overrides)
+        config["quick"] = quick = _WORDS[quick.strip().lower()]
+    blocks = {k.removesuffix("_overrides"): v for k, v in config.items()
+              if isinstance(k, str) and k.endswith("_overrides")}
+    for name, block in blocks.items():
+        if block is not None and not isinstance(block, Mapping):
+            raise ConfigError(f"{name}_overrides", block, "a mapping of config overrides")
+    scale = config.get("scale")
+    if scale is None:
+        scale = "quick" if quick else "real"
+    elif quick and scale != "quick":
+        raise ConfigError("scale", scale, "quick (quick: true asks for it) or leave quick "
+                                          "out")
+    allowed = ["real", *sorted(n for n, b in blocks.items() if b)]
+    if scale not in allowed:
+        # a scale the preset does not define would otherwise run the real scale silently
+        raise ConfigError("scale", scale, "one of " + ", ".join(allowed)
+                          + " (a scale is a <name>_overrides block of the preset)")
+    config["scale"] = scale
+    config["quick"] = scale == "quick"
+    if scale != "real" and blocks.get(scale):
+        merge_overrides(config, blocks[scale])
     return config
 
 

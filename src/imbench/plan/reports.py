@@ -635,7 +635,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                                                   for _, p in pairs})},
         params=lambda plan, wc: {"numbers": plan.published,
                                  "source": plan.grid.config["published"]["source"],
-                                 "quick": bool(plan.grid.config.get("quick"))},
+                                 "scale": plan.grid.config.get("scale", "real")},
         constraints=lambda plan: {"preset": r"[A-Za-z0-9_]+"},
     ),
     ReportRule(

@@ -268,10 +268,10 @@ def reproduction(job: ReportJob) -> None:
     frame = repro.reproduction_frame(p.numbers)
     preset = job.wildcards.preset
     write_text(out.table, repro.reproduction_markdown(frame, preset=preset, source=p.source,
-                                                      quick=p.quick))
+                                                      scale=p.scale))
     tables.write_frame(frame.drop(columns=["seeds"]), out.csv)
     repro.plot_reproduction(frame, out.plot,
-                            title=f"{preset}{' (quick scale)' if p.quick else ''}: published "
+                            title=f"{preset}{repro.scale_words(p.scale)}: published "
                                   "numbers (×) and imbench's")
 
 

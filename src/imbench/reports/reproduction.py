@@ -106,21 +106,26 @@ def _fmt(v: float, digits: int = 3) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{v:.{digits}g}"
 
 
-def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str, quick: bool
-                          ) -> str:
+def scale_words(scale: str) -> str:
+    """The words a title adds for a scale: " (quick scale)"; nothing at real scale."""
+    return "" if scale == "real" else f" ({scale} scale)"
+
+
+def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
+                          scale: str = "real") -> str:
     inside = frame["inside"].dropna()
     lines = [
-        f"# Reproduction: {preset}" + (" (quick scale)" if quick else ""), "",
+        f"# Reproduction: {preset}{scale_words(scale)}", "",
         f"Compared with: {source}.", "",
         "imbench: mean ± std over seeds, and the 95 % prediction interval for one more run "
         "(mean ± t · sd · √(1 + 1/n)); a paper reports one run, so its number should fall "
         "inside that interval if both measure the same thing. A change is the cell minus "
         "its baseline cell, paired by seed. Values are in the paper's unit.", "",
     ]
-    if quick:
-        lines += ["**Quick scale**: fewer images, epochs and seeds than the study. The "
-                  "absolute numbers are not expected to match; the sign of each change is "
-                  "the first thing to compare.", ""]
+    if scale != "real":
+        lines += [f"**{scale.capitalize()} scale**: fewer images, epochs and seeds than the "
+                  "study. The absolute numbers are not expected to match; the sign of each "
+                  "change is the first thing to compare.", ""]
     lines += [f"{int(inside.sum())} of {len(inside)} published numbers fall inside imbench's "
               "interval" if len(inside) else "One seed: no interval (run more seeds).", ""]
     changes = frame[frame["same_sign"].notna()]
