@@ -60,6 +60,13 @@ def sampling_strategy(wildcards):
     )
 
 
+def selection_reference(wildcards):
+    """The reference classifier, for a generator whose epoch choice scores in its space."""
+    if GRID.selection_needs_reference(wildcards.augmenter):
+        return layout.path(layout.REFERENCE, wildcards)
+    return []
+
+
 def flip_safe(wildcards):
     return GRID.spec(wildcards.dataset).flip_safe
 

@@ -8,6 +8,7 @@ rule train_generator:
     input:
         imbalanced=layout.IMBALANCED,
         counts=layout.IMBALANCED_COUNTS,
+        reference=selection_reference,
     output:
         generator=layout.GENERATOR,
         losses=layout.GENERATOR_LOSSES,
@@ -56,6 +57,8 @@ rule generator_quality:
         train=layout.TRAIN,
         imbalanced=layout.IMBALANCED,
         reference=layout.REFERENCE,
+        # GAN-train scores a classifier on the real test set (never chooses anything)
+        raw=layout.RAW,
     output:
         quality=layout.QUALITY,
         sheets=directory(layout.REAL_OR_FAKE),

@@ -16,8 +16,11 @@ cell = snakemake.params.cell
 train = records.load(snakemake.input.train, "train", cell)
 imbalanced = records.load(snakemake.input.imbalanced, "imbalanced", cell)
 records.check_made_from(train.record, "imbalanced", imbalanced.record, snakemake.input.train)
+raw = records.load(snakemake.input.raw, "raw", cell)
+records.check_made_from(imbalanced.record, "raw", raw.record, snakemake.input.imbalanced)
 seed = snakemake.params.seed
-result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed)
+result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed,
+                           test=(raw["x_test"], raw["y_test"]))
 result["provenance"] = provenance({"wildcards": dict(snakemake.wildcards)}, seed)
 write_json(snakemake.output.quality, result)
 real_or_fake_sheets(train, imbalanced, snakemake.output.sheets, seed=seed)

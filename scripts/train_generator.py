@@ -40,4 +40,5 @@ train_generator(
     record=records.file_record(
         "generator", out.generator, cell, made_from={"imbalanced": data.record}
     ),
+    reference=snakemake.input.get("reference") or None,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from imbench.generators.reference import (  # noqa: E402
     save_reference,
     train_reference,
 )
+from imbench.generators.selection import kid  # noqa: E402
 from imbench.quality import (  # noqa: E402
-    frechet_distance,
+    feature_metrics,
     generator_quality,
+    inception_score,
     mean_pairwise_ssim,
     nearest_real_ssim,
     real_or_fake_sheets,
@@ -50,16 +53,79 @@ def _rebalanced(x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, label: int)
             "synthetic": np.arange(len(y) + len(synthetic)) >= len(y)}
 
 
-def test_frechet_distance_closed_form() -> None:
+class _Flat(torch.nn.Module):
+    """Features given as (n, 1, 1, d) "images": the extractor only flattens them, so the
+    library's numbers can be set beside closed forms."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.num_features = d
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(len(x), -1)
+
+
+def _scipy_frechet(a: np.ndarray, b: np.ndarray) -> float:
+    """The formula imbench used before torchmetrics (scipy's sqrtm), as the oracle."""
+    from scipy import linalg
+
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean = np.real(linalg.sqrtm(s_a @ s_b))
+    return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s_a + s_b - 2 * covmean))
+
+
+def _metrics(a: np.ndarray, b: np.ndarray, **kw) -> dict:
+    return feature_metrics(a[:, None, None, :], b[:, None, None, :], _Flat(a.shape[1]),
+                           seed=0, **kw)
+
+
+def test_fid_and_kid_by_torchmetrics_equal_the_closed_forms() -> None:
     rng = np.random.default_rng(0)
     a = rng.normal(size=(4000, 3))
-    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    same = _metrics(a, a)
+    assert same["fid"] == pytest.approx(0.0, abs=1e-6)
     # same covariance, shifted mean: the distance is the squared shift
-    assert frechet_distance(a, a + np.array([1.0, 2.0, 0.0])) == pytest.approx(5.0, rel=1e-6)
-    # N(0, I) vs N(0, 4I) in d dims: tr(I + 4I - 2*2I) = d
-    b = rng.normal(size=(4000, 3)) * 2
-    assert frechet_distance(a, b) == pytest.approx(3.0, rel=0.1)
-    assert frechet_distance(a[:1], b) is None
+    assert _metrics(a, a + np.array([1.0, 2.0, 0.0]))["fid"] == pytest.approx(5.0, rel=1e-6)
+    # the value imbench computed by hand before, on a fixed example
+    x, y = rng.normal(size=(300, 8)), rng.normal(0.3, 1.5, size=(250, 8))
+    m = _metrics(x, y)
+    assert m["fid"] == pytest.approx(_scipy_frechet(x, y), rel=1e-6)
+    assert (m["n_real"], m["n_fake"], m["kid_subset_size"]) == (300, 250, 250)
+    # KID over subsets of every image equals the epoch choice's unbiased MMD^2 (n = m)
+    x2 = x[:250]
+    k = _metrics(x2, y)
+    assert k["kid_mean"] == pytest.approx(kid(torch.from_numpy(x2), torch.from_numpy(y)),
+                                          rel=1e-9)
+    assert k["kid_std"] == pytest.approx(0.0, abs=1e-12)
+    assert _metrics(x, y)["kid_mean"] == _metrics(x, y)["kid_mean"]  # seeded subsets
+    assert _metrics(a[:1], a)["fid"] is None
+
+
+def test_precision_recall_density_coverage_by_prdc() -> None:
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(400, 4))
+    same = _metrics(real, real)
+    assert same["precision"] == same["recall"] == same["coverage"] == 1.0
+    far = _metrics(real, real + 50.0)
+    assert far["precision"] == far["recall"] == far["coverage"] == far["density"] == 0.0
+    # a collapsed generator: every fake near one real image -> precise, no recall
+    collapsed = _metrics(real, real[:1] + rng.normal(0, 1e-3, size=(400, 4)))
+    assert collapsed["precision"] == 1.0 and collapsed["recall"] < 0.05
+    assert collapsed["coverage"] < 0.05
+    assert same["prdc_k"] == 5
+    assert _metrics(real, real[:5])["precision"] is None  # k = 5 needs more than 5 images
+
+
+def test_inception_score_by_torchmetrics() -> None:
+    # logits: confident and spread evenly over 4 classes -> IS = 4; uniform -> 1
+    sharp = np.repeat(np.eye(4) * 50.0, 50, axis=0)[:, None, None, :]
+    one = inception_score(sharp, _Flat(4), seed=0, splits=1)
+    assert one["mean"] == pytest.approx(4.0, rel=1e-3) and one["std"] is None
+    ten = inception_score(sharp, _Flat(4), seed=0)  # 20-image splits: not exactly even
+    assert 3.0 < ten["mean"] < 4.0 and ten["std"] > 0
+    flat = np.zeros((200, 1, 1, 4))
+    out = inception_score(flat, _Flat(4), seed=0)
+    assert out["mean"] == pytest.approx(1.0) and out["splits"] == 10
 
 
 @pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 1), (32, 32, 3), (9, 12, 3)])
@@ -106,8 +172,9 @@ def test_reference_classifier_and_quality(digits, reference: Path) -> None:
     imb_x, imb_y = x[:1000], y[:1000]
     # "generated" class-3 images that are copies of real ones: perfect memorisation
     copies = imb_x[imb_y == 3][:30]
+    test = (x[1000:], y[1000:])  # images neither the reference nor the "generator" saw
     q = generator_quality(_rebalanced(imb_x, imb_y, copies, 3), {"x": imb_x, "y": imb_y},
-                          reference, seed=0)
+                          reference, seed=0, test=test)
     c3 = q["classes"]["3"]
     assert c3["n_generated"] == 30
     assert c3["memorisation_ssim_mean"] == pytest.approx(1.0)
@@ -118,10 +185,24 @@ def test_reference_classifier_and_quality(digits, reference: Path) -> None:
 
     # uniform noise labelled 3: far in feature space, rarely recognised as a 3
     noise = np.random.default_rng(1).integers(0, 256, (30, 8, 8, 1), dtype=np.uint8)
-    qn = generator_quality(_rebalanced(imb_x, imb_y, noise, 3), {"x": imb_x, "y": imb_y},
-                           reference, seed=0)["classes"]["3"]
-    assert qn["frechet_distance"] > 5 * c3["frechet_distance"]
+    qall = generator_quality(_rebalanced(imb_x, imb_y, noise, 3), {"x": imb_x, "y": imb_y},
+                             reference, seed=0, test=test)
+    qn = qall["classes"]["3"]
+    assert qn["fid"] > 5 * c3["fid"] and qn["kid_mean"] > 5 * c3["kid_mean"]
     assert qn["memorisation_ssim_mean"] < 0.5
+    # copies sit on the real manifold, noise off it
+    assert c3["precision"] == 1.0 and qn["precision"] < 0.2
+    assert c3["n_real"] == int((imb_y == 3).sum()) and c3["kid_subset_size"] == 30
+    assert q["feature_extractor"]["sha256"] == hashlib.sha256(reference.read_bytes()).hexdigest()
+    assert q["class_means"]["fid"] == pytest.approx(c3["fid"])
+    assert q["inception_score"]["n"] == 30
+    # GAN-train: trained on the "generated" 3s (its real 3s left out) and the real other
+    # classes, scored on the real test set: copies teach the class, noise does not
+    g, gn = q["gan_train"], qall["gan_train"]
+    assert g["generated_classes"] == [3] and g["n_test"] == len(test[1])
+    assert g["n_train"] == int((imb_y != 3).sum()) + 30
+    assert g["recall"]["3"] > 0.5 > gn["recall"]["3"]
+    assert g["real_bound_recall"]["3"] > 0.8
 
 
 def test_real_or_fake_sheets(digits, tmp_path: Path) -> None:

@@ -124,6 +124,7 @@ def test_rho_from_counts():
 def test_holm():
     assert stats.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
     assert stats.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert stats.holm([]) == []
 
 
 def test_critical_difference_matches_demsar_table():
@@ -167,6 +168,47 @@ def test_compare_scipy_friedman_agrees_without_ties():
     ref = friedmanchisquare(*values.T)
     assert r["friedman_chi2"] == pytest.approx(ref.statistic)
     assert r["friedman_p"] == pytest.approx(ref.pvalue)
+
+
+def _hand_friedman_and_nemenyi(values: np.ndarray) -> tuple[float, np.ndarray]:
+    """The formulas stats.compare computed by hand before scipy / scikit-posthocs."""
+    from scipy.stats import rankdata, studentized_range
+
+    n, k = values.shape
+    ranks = rankdata(-values, axis=1)
+    avg = ranks.mean(axis=0)
+    chi = 12.0 * n / (k * (k + 1)) * float(((avg - (k + 1) / 2.0) ** 2).sum())
+    ties = sum(float((c**3 - c).sum()) for c in
+               (np.unique(r, return_counts=True)[1] for r in ranks))
+    chi /= 1.0 - ties / (n * k * (k * k - 1))
+    se = math.sqrt(k * (k + 1) / (6.0 * n))
+    p = np.array([[studentized_range.sf(abs(avg[i] - avg[j]) / se * math.sqrt(2.0), k, np.inf)
+                   if i != j else 1.0 for j in range(k)] for i in range(k)])
+    return chi, np.minimum(p, 1.0)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_statistics_from_libraries_equal_the_hand_written_formulas(k):
+    rng = np.random.default_rng(k)
+    values = np.round(rng.uniform(size=(15, k)), 1)  # rounded: many ties
+    matrix = pd.DataFrame(values, columns=[f"a{i}" for i in range(k)],
+                          index=pd.MultiIndex.from_tuples(
+                              [("d", "i", "c", s) for s in range(15)], names=stats.BLOCK))
+    r = stats.compare(matrix)
+    chi, nemenyi = _hand_friedman_and_nemenyi(values)
+    assert r["friedman_chi2"] == pytest.approx(chi, rel=1e-12)
+    names = list(matrix.columns)
+    for pair in r["pairs"]:
+        i, j = names.index(pair["a"]), names.index(pair["b"])
+        assert pair["nemenyi_p"] == pytest.approx(nemenyi[i, j], rel=1e-9)
+    # Holm by statsmodels, against the step-down rule written out
+    raw = [pair["wilcoxon_p"] for pair in r["pairs"]]
+    order = np.argsort(raw, kind="mergesort")
+    expected, running = np.empty(len(raw)), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(raw) - rank) * raw[i]))
+        expected[i] = running
+    assert [pair["wilcoxon_holm_p"] for pair in r["pairs"]] == pytest.approx(expected)
 
 
 def test_block_matrix_drops_incomplete_blocks_and_balanced_sets(summary):
@@ -254,11 +296,16 @@ def test_figures_write_pngs(tmp_path):
                                  original={"accuracy": (0.95, 0.01)}, title="t")
     pts = pd.DataFrame({"augmenter": ["ros", "ros"], "imbalance": ["a", "b"], "seed": [0, 0],
                         "gain": [0.01, 0.02], "diversity_ssim": [0.3, 0.4],
-                        "real_diversity_ssim": [0.35, 0.35], "frechet_distance": [1.0, 2.0],
+                        "real_diversity_ssim": [0.35, 0.35], "kid_mean": [1.0, 2.0],
+                        "precision": [0.9, None], "recall": [0.2, None],
                         "reference_accuracy": [0.9, 0.8]})
     figures.plot_quality_vs_gain(pts, tmp_path / "q.png", colours=colours,
                                  metric="balanced_accuracy", title="t")
-    for name in ("cg", "rc", "s", "tr", "gp", "gl", "mr", "q"):
+    figures.plot_precision_recall(pts, tmp_path / "pr.png", colours=colours, title="t")
+    # classes too small for prdc: the figure says so instead of failing the report
+    figures.plot_precision_recall(pts.assign(precision=None, recall=None),
+                                  tmp_path / "pr0.png", colours=colours)
+    for name in ("cg", "rc", "s", "tr", "gp", "gl", "mr", "q", "pr", "pr0"):
         assert (tmp_path / f"{name}.png").read_bytes().startswith(PNG), name
 
 
@@ -324,10 +371,10 @@ def test_sample_frames_selection_and_quality(tmp_path):
     assert collect.chosen_epochs([tmp_path / "sel.json"]) == {"class3": 4}
     assert collect.model_label("class3", ["a", "b", "c", "Dress"]) == "class 3 (Dress)"
     write_json(tmp_path / "q.json", {"classes": {
-        "3": {"diversity_ssim": 0.2, "frechet_distance": 4.0, "reference_accuracy": 1.0},
-        "4": {"diversity_ssim": 0.4, "frechet_distance": None, "reference_accuracy": 0.5}}})
+        "3": {"diversity_ssim": 0.2, "fid": 4.0, "reference_accuracy": 1.0},
+        "4": {"diversity_ssim": 0.4, "fid": None, "reference_accuracy": 0.5}}})
     q = collect.quality_summary(read_json(tmp_path / "q.json"))
-    assert q["diversity_ssim"] == pytest.approx(0.3) and q["frechet_distance"] == 4.0
+    assert q["diversity_ssim"] == pytest.approx(0.3) and q["fid"] == 4.0
     summ = tidy([("s", "none", 0, "accuracy", 0.8), ("s", "wgan", 0, "accuracy", 0.85)])
     pts = collect.quality_points({("s", "wgan", 0): tmp_path / "q.json"}, summ, dataset="d",
                                  classifier="svm", metric="accuracy",

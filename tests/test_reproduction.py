@@ -39,15 +39,15 @@ def _plan(name: str, scale: str, edit=None) -> ReportPlan:
 def test_lookup_reads_nested_and_per_class_values(tmp_path) -> None:
     data = {"accuracy": 0.5, "auc_per_class": {"1": 0.9},
             "per_class": [{"class": 0, "recall": 0.1}, {"class": 4, "recall": 0.4}],
-            "classes": {"0": {"diversity_ssim": 0.3, "frechet_distance": None}}}
+            "classes": {"0": {"diversity_ssim": 0.3, "fid": None}}}
     assert lookup(data, "accuracy") == 0.5
     assert lookup(data, "per_class.4.recall") == 0.4
     assert lookup(data, "auc_per_class.1") == 0.9
     assert lookup(data, "classes.0.diversity_ssim") == 0.3
     with pytest.raises(DataError, match=r"per_class\.7\.recall.*'7'"):
         lookup(data, "per_class.7.recall", "m.json")
-    with pytest.raises(DataError, match="frechet_distance"):
-        lookup(data, "classes.0.frechet_distance")
+    with pytest.raises(DataError, match="fid"):
+        lookup(data, "classes.0.fid")
     with pytest.raises(DataError, match="not a number"):
         lookup(data, "per_class")
 

@@ -75,3 +75,51 @@ def test_selection_tolerance_must_be_a_non_negative_number() -> None:
     for bad in (-1, "one", True, float("inf")):
         with pytest.raises(ConfigError, match="selection_tolerance"):
             load_config("dcgan", {"selection_tolerance": bad})
+
+
+def test_epoch_choice_in_the_reference_space_reads_the_reference(tmp_path) -> None:
+    # selection_features: reference scores checkpoints with the reference classifier's
+    # features (what quality.json's KID uses) and says so; without the file it is an error
+    from sklearn.datasets import load_digits
+
+    from imbench.generators import needs_reference
+    from imbench.generators.reference import save_reference, train_reference
+    from imbench.generators.train import UnitFiles, train_generator
+    from imbench.plan.layout import unit_files_in
+
+    d = load_digits()
+    x = np.round(d.images * (255 / 16)).astype(np.uint8)[..., None]
+    y = d.target.astype(np.int64)
+    ref = tmp_path / "classifier.pt"
+    save_reference(train_reference(x, y, seed=0, params={"epochs": 1}, log=lambda s: None), ref)
+    keep = (y == 0) | (y == 1)
+    params = {"epochs": 2, "width": 8, "latent_dim": 16, "batch_size": 32,
+              "min_iters_per_epoch": 1, "checkpoint_every": 1, "sample_every": 2,
+              "selection_samples": 16, "grid_size": 2, "selection_features": "reference"}
+    assert needs_reference("wgan_gp", params) and not needs_reference("wgan_gp", {})
+    assert not needs_reference("wgan_gp", {**params, "selection": "last"})
+    out = train_generator(x[keep], y[keep], method="wgan_gp", unit="class1",
+                          files=UnitFiles(**unit_files_in(tmp_path / "u")), seed=0,
+                          overrides=params, sampling_strategy={1: 200}, log=lambda s: None,
+                          reference=ref)
+    sel = out["models"]["class1"]
+    assert sel["feature_space"].startswith("reference-cnn") and str(ref) in sel["feature_space"]
+    assert set(sel["scores"]) == {"1", "2"}
+    with pytest.raises(ConfigError, match="selection_features"):
+        train_generator(x[keep], y[keep], method="wgan_gp", unit="class1",
+                        files=UnitFiles(**unit_files_in(tmp_path / "v")), seed=0,
+                        overrides=params, sampling_strategy={1: 200}, log=lambda s: None)
+    with pytest.raises(ConfigError, match="selection_features"):
+        load_config("wgan_gp", {"selection_features": "inception"})
+
+
+def test_the_generator_job_reads_the_reference_only_when_its_choice_needs_it(tiny_config):
+    from imbench.plan import Grid, prepare_config
+
+    tiny_config["augmenters"]["ref"] = {"method": "wgan_gp",
+                                        "params": {"selection_features": "reference"}}
+    tiny_config["augmenters"]["rand"] = {"method": "wgan_gp"}
+    grid = Grid(prepare_config(tiny_config))
+    assert grid.selection_needs_reference("ref")
+    assert not grid.selection_needs_reference("rand")
+    assert not grid.selection_needs_reference("ros")

@@ -3,19 +3,22 @@
 
 Inputs are the rebalanced training set (its ``synthetic`` mask marks generated images), the
 imbalanced training set (the real images of each class) and the reference classifier. The
-test set is never read here.
+test set is read only to score the GAN-train classifier (:func:`gan_train`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import linalg
+import torch
 from scipy.ndimage import uniform_filter
+from torch import nn
 
 from .io import save_figure, write_json
 
@@ -94,32 +97,135 @@ def nearest_real_ssim(generated: np.ndarray, real: np.ndarray,
     return scores.reshape(len(generated), k).max(axis=1)
 
 
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float | None:
-    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between two feature sets."""
-    if len(a) < 2 or len(b) < 2:
-        return None
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+#: KID: subsets drawn, and the largest subset size (smaller classes use every image they
+#: have, n = min(this, n_real, n_fake), recorded per class)
+KID_SUBSETS = 100
+KID_MAX_SUBSET = 1000
+#: k of the k-NN balls of precision / recall (Kynkäänniemi et al. 2019) and density /
+#: coverage (Naeem et al. 2020); 5 is Naeem et al.'s recommendation
+PRDC_K = 5
+#: Inception Score splits (Salimans et al. 2016); fewer when there are few images
+IS_SPLITS = 10
+
+
+class ReferenceExtractor(nn.Module):
+    """The reference classifier as a torchmetrics feature extractor: uint8 NCHW images in,
+    its penultimate features (``output="features"``) or its logits out."""
+
+    def __init__(self, model: nn.Module, output: str = "features") -> None:
+        super().__init__()
+        self.model, self.output = model.eval(), output
+        head = model.head  # type: ignore[union-attr]
+        self.num_features = head.in_features if output == "features" else head.out_features
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        from .generators.methods import to_float
+
+        h = to_float(x)
+        return self.model.features(h) if self.output == "features" else self.model(h)
+
+
+@contextlib.contextmanager
+def _buffer_warning_off() -> Iterator[None]:
+    """KID and IS warn that they keep every feature: expected, a class is small."""
     with warnings.catch_warnings():
-        # fewer images than feature dimensions make the covariances singular (expected for
-        # small minority classes; the estimate is then biased upwards, and n is reported)
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        covmean = linalg.sqrtm(s_a @ s_b)
-        if not np.isfinite(covmean).all():  # the usual FID epsilon fix
-            eps = 1e-6 * np.eye(len(s_a))
-            covmean = linalg.sqrtm((s_a + eps) @ (s_b + eps))
-    covmean = np.real(covmean)
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a + s_b - 2 * covmean))
+        warnings.filterwarnings("ignore", message=".*will save all extracted features")
+        yield
+
+
+def _batches(images: np.ndarray, size: int = 512) -> list[torch.Tensor]:
+    t = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
+    return [t[i:i + size] for i in range(0, len(t), size)]
+
+
+def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *, seed: int,
+                    prdc_k: int = PRDC_K) -> dict[str, Any]:
+    """FID, KID (mean and std over subsets) by torchmetrics, and precision / recall /
+    density / coverage by ``prdc``, of ``fake`` against ``real`` images in ``extractor``'s
+    feature space. A measure the class is too small for is None (FID: 2 images each; KID: 2;
+    PRDC: more than k), and every sample count and size is in the record."""
+    from prdc import compute_prdc
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+
+    n_real, n_fake = len(real), len(fake)
+    subset = min(KID_MAX_SUBSET, n_real, n_fake)
+    out: dict[str, Any] = {"n_real": n_real, "n_fake": n_fake, "kid_subset_size": subset,
+                           "kid_subsets": KID_SUBSETS, "prdc_k": prdc_k,
+                           "fid": None, "kid_mean": None, "kid_std": None, "precision": None,
+                           "recall": None, "density": None, "coverage": None}
+    if min(n_real, n_fake) < 2:
+        return out
+    with _buffer_warning_off():
+        fid = FrechetInceptionDistance(feature=extractor, reset_real_features=True)
+        kid = KernelInceptionDistance(feature=extractor, subsets=KID_SUBSETS,
+                                      subset_size=subset)
+    feats = {}
+    for name, images in (("real", real), ("fake", fake)):
+        parts = []
+        for batch in _batches(images):
+            fid.update(batch, real=name == "real")
+            kid.update(batch, real=name == "real")
+            parts.append(extractor(batch).double().numpy())
+        feats[name] = np.concatenate(parts)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # KID's subsets come from torch's global generator
+        kid_mean, kid_std = kid.compute()
+    out.update(fid=float(fid.compute()), kid_mean=float(kid_mean), kid_std=float(kid_std))
+    if min(n_real, n_fake) > prdc_k:
+        out.update({k: float(v) for k, v in
+                    compute_prdc(feats["real"], feats["fake"], nearest_k=prdc_k).items()})
+    return out
+
+
+def inception_score(images: np.ndarray, extractor: nn.Module, *, seed: int,
+                    splits: int = IS_SPLITS) -> dict[str, Any]:
+    """Inception Score (torchmetrics) with ``extractor``'s logits as the class posterior:
+    exp(E KL(p(y|x) || p(y))), mean and std over ``splits`` (at most one per 10 images)."""
+    from torchmetrics.image.inception import InceptionScore
+
+
+    splits = max(1, min(splits, len(images) // 10))
+    out: dict[str, Any] = {"n": int(len(images)), "splits": splits, "mean": None, "std": None}
+    if len(images) < 2:
+        return out
+    with _buffer_warning_off():
+        metric = InceptionScore(feature=extractor, splits=splits)
+    for batch in _batches(images):
+        metric.update(batch)
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the std of one split
+        torch.manual_seed(seed)  # the split assignment is a torch permutation
+        mean, std = metric.compute()
+    out.update(mean=float(mean), std=float(std) if splits > 1 else None)
+    return out
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def generator_quality(
     train: dict[str, np.ndarray], imbalanced: dict[str, np.ndarray],
     reference_path: str | os.PathLike[str], *, seed: int = 0,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Per-class quality of the synthetic images of a rebalanced set."""
-    from .generators.reference import features, load_reference, predict
+    """Per-class quality of the synthetic images of a rebalanced set, and their means over
+    the classes that received images (intra-class FID, KID, ...). With ``test`` (the real
+    test images and labels), GAN-train as well (:func:`gan_train`); the test set is used
+    only there, to score a classifier, never to choose anything."""
+    from .generators.reference import load_reference, predict
 
     model, ref = load_reference(reference_path)
+    features = ReferenceExtractor(model, "features")
     xs, ys = train["x"][train["synthetic"]], train["y"][train["synthetic"]]
     xr, yr = imbalanced["x"], imbalanced["y"].astype(np.int64)
     per_class: dict[str, Any] = {}
@@ -128,7 +234,6 @@ def generator_quality(
         gen, real = xs[ys == c], xr[yr == c]
         mem_idx = rng.permutation(len(gen))[:MAX_MEMORISATION_IMAGES]
         nearest = nearest_real_ssim(gen[mem_idx], real)
-        acc_gen = float((predict(model, gen) == c).mean())
         per_class[str(c)] = {
             "n_generated": int(len(gen)),
             "n_real": int(len(real)),
@@ -138,13 +243,37 @@ def generator_quality(
             "memorisation_ssim_max": float(nearest.max()) if len(nearest) else None,
             "near_copy_fraction": float((nearest >= NEAR_COPY_SSIM).mean())
             if len(nearest) else None,
-            "reference_accuracy": acc_gen,
+            "reference_accuracy": float((predict(model, gen) == c).mean()),
             "reference_accuracy_real": float((predict(model, real) == c).mean())
             if len(real) else None,
-            "frechet_distance": frechet_distance(features(model, real), features(model, gen)),
+            **feature_metrics(real, gen, features, seed=seed + c),
         }
+    measures = ("fid", "kid_mean", "precision", "recall", "density", "coverage",
+                "reference_accuracy", "diversity_ssim")
+    means = {}
+    for key in measures:
+        values = [v[key] for v in per_class.values() if v.get(key) is not None]
+        means[key] = float(np.mean(values)) if values else None
+    extractor = {
+        "name": f"reference {ref.get('arch', 'cnn')}, penultimate layer "
+                f"({ref['feature_dim']}-d, after ReLU)",
+        "file": Path(reference_path).as_posix(),
+        "sha256": file_digest(reference_path),
+        "trained_on": "the real balanced training set of the dataset (never the test set)",
+        "val_accuracy": ref["val_accuracy"],
+    }
     return {
         "classes": per_class,
+        "class_means": means,
+        "inception_score": inception_score(xs, ReferenceExtractor(model, "logits"), seed=seed),
+        "gan_train": gan_train(train, test, model, ref["params"], seed=seed)
+        if test is not None else None,
+        "real_split": "the imbalanced training images of the class: the generator's "
+                      "training images and its hold-out (held-out-only numbers are in the "
+                      "generator's selection.json)",
+        "feature_extractor": extractor,
+        "libraries": {"fid, kid, inception_score": f"torchmetrics {_version('torchmetrics')}",
+                      "precision, recall, density, coverage": f"prdc {_version('prdc')}"},
         "definitions": {
             "diversity_ssim": f"mean SSIM over up to {MAX_PAIRS} random pairs of generated "
                               "images of the class (lower = more diverse)",
@@ -155,20 +284,80 @@ def generator_quality(
                 "nearest in pixel L2)",
             "near_copy_fraction": f"fraction of those with nearest-real SSIM >= "
                                   f"{NEAR_COPY_SSIM}",
-            "reference_accuracy": "accuracy of the reference classifier on the generated "
-                                  "images of the class (discriminability, seed 001 Table 5)",
+            "reference_accuracy": "GAN-test (Shmelkov et al. 2018): accuracy of the reference "
+                                  "classifier on the generated images of the class "
+                                  "(discriminability, seed 001 Table 5)",
             "reference_accuracy_real": "the same on the real imbalanced training images of the "
                                        "class (optimistic: the reference saw them in training)",
-            "frechet_distance": "Fréchet distance between real (imbalanced training set) and "
-                                "generated images of the class in the feature space below",
+            "fid": "Fréchet distance (torchmetrics FrechetInceptionDistance with the feature "
+                   "extractor below) between the real and the generated images of the class; "
+                   "biased upwards for small n, so compare at equal n",
+            "kid_mean": f"kernel inception distance (torchmetrics; cubic polynomial kernel), "
+                        f"mean over {KID_SUBSETS} subsets of kid_subset_size images each "
+                        "(min(1000, n_real, n_fake)); kid_std their std",
+            "precision": f"improved precision (Kynkäänniemi et al. 2019; prdc, k = "
+                         f"{PRDC_K}): fraction of generated images inside the real k-NN "
+                         "manifold; recall the converse",
+            "density": f"density and coverage (Naeem et al. 2020; prdc, k = {PRDC_K})",
+            "gan_train": "GAN-train (Shmelkov et al. 2018): accuracy and per-class recall on "
+                         "the real test set of the reference architecture trained on the "
+                         "generated images of these classes plus the real images of the "
+                         "others; real_bound_* is the reference classifier (real balanced "
+                         "training set) on the same test set",
+            "inception_score": "Inception Score (torchmetrics) of every generated image with "
+                               "the reference classifier's softmax as p(y|x); high = "
+                               "confident and spread over the classes that received images",
         },
-        "feature_space": f"penultimate layer ({ref['feature_dim']}-d, after ReLU) of the "
-                         f"reference {ref.get('arch', 'cnn')} "
-                         f"{Path(reference_path).as_posix()}, trained on the "
-                         f"real balanced training set (validation accuracy "
+        "feature_space": f"{extractor['name']} of {extractor['file']} (validation accuracy "
                          f"{ref['val_accuracy']})",
         "reference_val_accuracy": ref["val_accuracy"],
     }
+
+
+def gan_train(train: dict[str, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+              reference: Any, params: dict[str, Any], *, seed: int) -> dict[str, Any]:
+    """GAN-train (Shmelkov et al. 2018): the reference classifier's architecture and recipe
+    (``params``) trained on the *generated* images of the classes that received them plus
+    the real images of the other classes, then scored on the real test set. Beside it, the
+    reference classifier itself (trained on the real balanced set) on the same test set: the
+    real-data bound. Per class: the recall of each generated class."""
+    from .generators.reference import build_reference, predict, train_reference
+
+    x, y, syn = train["x"], train["y"].astype(np.int64), train["synthetic"]
+    generated = sorted(np.unique(y[syn]).tolist())
+    if not generated:
+        return {"generated_classes": [], "accuracy": None}
+    keep = syn | ~np.isin(y, generated)
+    payload = train_reference(x[keep], y[keep], seed=seed, params=params,
+                              log=lambda _: None)
+    model = build_reference(payload["arch"], payload["channels"], payload["n_classes"],
+                            payload["feature_dim"])
+    model.load_state_dict(payload["state"])
+    xt, yt = test
+    yt = yt.astype(np.int64)
+    pred_gan, pred_real = predict(model.eval(), xt), predict(reference, xt)
+
+    def recalls(pred: np.ndarray) -> dict[str, float | None]:
+        return {str(c): float((pred[yt == c] == c).mean()) if (yt == c).any() else None
+                for c in generated}
+
+    return {
+        "generated_classes": generated,
+        "n_train": int(keep.sum()),
+        "n_generated": int(syn.sum()),
+        "n_test": int(len(yt)),
+        "accuracy": float((pred_gan == yt).mean()),
+        "recall": recalls(pred_gan),
+        "real_bound_accuracy": float((pred_real == yt).mean()),
+        "real_bound_recall": recalls(pred_real),
+        "recipe": dict(payload["params"]),
+    }
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
 
 
 def real_or_fake_sheets(

@@ -151,12 +151,20 @@ _CHOICES = {
     "d_norm": ("batch", "none"),
     "fake_labels": ("uniform", "real"),
     "selection": ("kid", "last"),
+    "selection_features": ("random", "reference"),
     "cs_weights": ("literal", "normalised"),
 }
 _POSITIVE_INT = (
     "batch_size", "latent_dim", "width", "n_critic", "checkpoint_every", "sample_every",
     "grid_size", "selection_samples", "hidden", "cs_eval_per_class", "k_neighbors",
 )
+
+
+def needs_reference(method: str, overrides: Mapping[str, Any] | None = None) -> bool:
+    """Whether the method's epoch choice scores checkpoints in the reference classifier's
+    feature space (the training job then takes the reference classifier as an input)."""
+    cfg = load_config(method, overrides)
+    return cfg["selection"] == "kid" and cfg["selection_features"] == "reference"
 
 
 def _is_int(value: Any) -> bool:

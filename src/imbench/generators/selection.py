@@ -64,6 +64,20 @@ class RandomFeatures(nn.Module):
         return torch.cat([self.net(x[i:i + 256].float()) for i in range(0, len(x), 256)])
 
 
+class ReferenceFeatures(nn.Module):
+    """The reference classifier's penultimate layer as the epoch choice's feature space
+    (``selection_features: reference``); takes the float images in [-1, 1] it scores."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model.eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.model.features(x[i:i + 256].float())
+                          for i in range(0, len(x), 256)])
+
+
 @dataclass(frozen=True)
 class KidScore:
     """A KID value and its leave-one-out values (for the jackknife in ``choose_epoch``).
@@ -154,9 +168,13 @@ def choose_epoch(scores: Mapping[int, Mapping[str, Mapping[str, Any]]], toleranc
 class CheckpointScorer:
     """Scores a generator against fixed held-out real images, one group per class."""
 
-    def __init__(self, holdout: dict[int, torch.Tensor], channels: int, device: torch.device):
-        """``holdout``: class -> float images in [-1, 1], NCHW (at least 2 per class)."""
-        self.features = RandomFeatures(channels).to(device)
+    def __init__(self, holdout: dict[int, torch.Tensor], channels: int, device: torch.device,
+                 features: nn.Module | None = None):
+        """``holdout``: class -> float images in [-1, 1], NCHW (at least 2 per class).
+        ``features``: the feature space (float images in, features out); default the frozen
+        random conv net."""
+        self.features = (features if features is not None else RandomFeatures(channels)).to(
+            device)
         self.real = {c: self.features(x.to(device)) for c, x in holdout.items() if len(x) >= 2}
 
     @property

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -29,14 +30,15 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
-from ..errors import DataError, ImbenchError
+from ..errors import ConfigError, DataError, ImbenchError
 from ..io import array_digest, atomic_path, write_json, write_text
 from ..sampling import class_counts, resolve_sampling_strategy
 from . import GENERATORS, load_config, parse_unit
 from .graphs import make_iteration
 from .methods import GanMethod, to_float
-from .selection import FEATURE_SPACE, CheckpointScorer, choose_epoch
+from .selection import FEATURE_SPACE, CheckpointScorer, ReferenceFeatures, choose_epoch
 
 FORMAT_VERSION = 1
 #: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values)
@@ -240,11 +242,13 @@ def train_model(
     x: np.ndarray, y: np.ndarray, *, method: str, cfg: dict[str, Any], key: str,
     classes: list[int], n_classes: int, work_dir: Path, seed: int, log: Log,
     device: torch.device, on_epoch_end: Callable[[int], None] | None = None,
+    selection_space: tuple[nn.Module, str] | None = None,
 ) -> ModelResult:
     """Train one model on ``x, y`` (per-class: labels all equal; conditional: every class).
 
     ``classes``: the classes whose images matter for epoch selection (per-class: the one
-    class; conditional: the classes that will receive images).
+    class; conditional: the classes that will receive images). ``selection_space``: the
+    epoch choice's feature extractor and its description (default: the random conv net).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     shape = tuple(int(s) for s in x.shape[1:])
@@ -270,7 +274,9 @@ def train_model(
     holdout = {c: to_float(torch.from_numpy(np.ascontiguousarray(
         x[hold_idx][y_model[hold_idx] == c].transpose(0, 3, 1, 2))))
         for c in sel_labels}
-    scorer = CheckpointScorer(holdout, shape[2], device) if cfg["selection"] == "kid" else None
+    features, space = selection_space or (None, FEATURE_SPACE)
+    scorer = (CheckpointScorer(holdout, shape[2], device, features)
+              if cfg["selection"] == "kid" else None)
     if scorer is not None and not scorer.usable:
         log(f"{key}: too few images to hold any out; choosing the last epoch")
         scorer = None
@@ -361,7 +367,7 @@ def train_model(
             on_epoch_end(epoch)
 
     selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
-                        conditional, float(cfg["selection_tolerance"]))
+                        conditional, float(cfg["selection_tolerance"]), space)
     chosen = selection["chosen_epoch"]
     selection["epoch_unit"] = unit
     selection["chosen_iterations"] = chosen * iters
@@ -379,7 +385,7 @@ def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict
 
 def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
             n_train: int, n_hold: int, classes: list[int], conditional: bool,
-            tolerance: float) -> dict[str, Any]:
+            tolerance: float, space: str = FEATURE_SPACE) -> dict[str, Any]:
     base = {"n_train": n_train, "n_holdout": n_hold}
     if not scores:
         return {**base, "chosen_epoch": epochs, "metric": None,
@@ -399,7 +405,7 @@ def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
         reason += f"; no later epoch within {tolerance:g} jackknife SE of it"
     return {
         **base, "chosen_epoch": best, "lowest_epoch": lowest, "metric": "kid",
-        "tolerance_se": tolerance, "feature_space": FEATURE_SPACE,
+        "tolerance_se": tolerance, "feature_space": space,
         "scores": {str(e): v for e, v in sorted(mean.items())},
         "per_class_scores": {str(e): {c: s["kid"] for c, s in by_class.items()}
                              for e, by_class in sorted(scores.items())},
@@ -426,8 +432,12 @@ def train_generator(
     log: Log = print, on_epoch_end: Callable[[int], None] | None = None,
     provenance_config: dict[str, Any] | None = None,
     record: Mapping[str, Any] | None = None,
+    reference: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Train a unit and write its outputs to ``files``; returns the selection record.
+
+    ``reference``: the dataset's reference classifier, needed (only) when the epoch choice
+    scores in its feature space (``selection_features: reference``).
 
     ``record``: what made the unit (:func:`imbench.records.file_record`), stored in
     ``generator.pt`` for the augment job to check.
@@ -461,6 +471,19 @@ def train_generator(
     else:
         jobs = [("conditional", todo or list(range(n_classes)))]
     log(f"training {method} unit {unit} on {device}: models {[k for k, _ in jobs]}")
+    selection_space = None
+    if cfg["selection"] == "kid" and cfg["selection_features"] == "reference":
+        if reference is None:
+            raise ConfigError(f"{method}.params.selection_features", "reference",
+                              "random, or pass the reference classifier (the workflow does)")
+        from ..quality import file_digest
+        from .reference import load_reference
+
+        ref_model, ref = load_reference(reference)
+        selection_space = (ReferenceFeatures(ref_model),
+                           f"reference-{ref.get('arch', 'cnn')}: penultimate layer "
+                           f"({ref['feature_dim']}-d) of {Path(reference).as_posix()} "
+                           f"(sha256 {file_digest(reference)[:16]})")
 
     results = []
     for key, classes in jobs:
@@ -472,7 +495,7 @@ def train_generator(
         results.append(train_model(
             xs, ys, method=method, cfg=cfg, key=key, classes=classes, n_classes=n_classes,
             work_dir=work / key, seed=_seed_for(seed, key), log=log, device=device,
-            on_epoch_end=on_epoch_end))
+            on_epoch_end=on_epoch_end, selection_space=selection_space))
 
     # outputs only now: a job that fails above leaves no generator behind
     samples = files.samples

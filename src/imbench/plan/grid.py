@@ -98,6 +98,14 @@ class Grid:
         cfg["params"] = dict(cfg.get("params") or {})
         return canonical(cfg)
 
+    def selection_needs_reference(self, augmenter: str) -> bool:
+        """Whether the augmenter's generators choose their epoch in the reference
+        classifier's feature space (their training jobs then read it)."""
+        from ..generators import GENERATORS, needs_reference
+
+        cfg = self.augmenter_cfg(augmenter)
+        return cfg["method"] in GENERATORS and needs_reference(cfg["method"], cfg["params"])
+
     def classifier_cfg(self, name: str) -> dict[str, Any]:
         cfg = dict(self.config["classifiers"][name])
         cfg["params"] = dict(cfg.get("params") or {})

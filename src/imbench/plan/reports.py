@@ -586,6 +586,12 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
             "csv": Output(layout.QUALITY_CSV,
                           index=Indexed("Generator quality vs classifier gain",
                                         "{classifier}")),
+            "precision_recall": Output(
+                layout.PRECISION_RECALL,
+                _report("precision_recall.rst", "Generator quality vs classifier gain",
+                        dataset="{dataset}", classifier="{classifier}"),
+                Indexed("Generator quality vs classifier gain",
+                        "precision and recall of the added images")),
         },
         targets=lambda plan: _by_dataset_classifier(plan, lambda d, c: plan.has_generative(d)),
         inputs=lambda plan, wc: {"summary": layout.SUMMARY,

@@ -195,6 +195,10 @@ def quality_vs_gain(job: ReportJob) -> None:
         points, job.output.plot, colours=_colours(job), metric=p.metric,
         title=f"{wc.dataset}, classifier {wc.classifier}: generator quality vs gain in "
               f"{_label(p.metric)} (one point per imbalance × seed)")
+    figures.plot_precision_recall(
+        points, job.output.precision_recall, colours=_colours(job),
+        title=f"{wc.dataset}: precision and recall of the added images (prdc, k = 5, "
+              "reference features; one point per imbalance × seed, classes averaged)")
 
 
 def statistics(job: ReportJob) -> dict[str, Any]:

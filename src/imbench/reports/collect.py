@@ -179,8 +179,9 @@ def quality_summary(quality: Mapping[str, Any]) -> dict[str, float | None]:
     class weighs the same)."""
     per_class = list((quality.get("classes") or {}).values())
     out: dict[str, float | None] = {}
-    for key in ("diversity_ssim", "real_diversity_ssim", "frechet_distance",
-                "reference_accuracy", "memorisation_ssim_mean", "near_copy_fraction"):
+    for key in ("diversity_ssim", "real_diversity_ssim", "fid", "kid_mean", "precision",
+                "recall", "density", "coverage", "reference_accuracy",
+                "memorisation_ssim_mean", "near_copy_fraction"):
         values = [float(c[key]) for c in per_class if c.get(key) is not None]
         out[key] = float(np.mean(values)) if values else None
     return out

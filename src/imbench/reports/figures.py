@@ -634,8 +634,9 @@ def plot_metric_vs_ratio(
 #: quality columns plotted against the gain, with axis labels and which way is better
 QUALITY_AXES: tuple[tuple[str, str], ...] = (
     ("diversity_ssim", "diversity: mean pairwise SSIM of added images\n(lower = more diverse)"),
-    ("frechet_distance", "Fréchet distance to real images\n(reference-CNN features; lower = "
-                         "closer)"),
+    ("kid_mean", "KID to real images\n(reference features, torchmetrics; lower = closer)"),
+    ("precision", "precision (prdc, k = 5)\n(higher = added images look real)"),
+    ("recall", "recall (prdc, k = 5)\n(higher = real variety covered)"),
     ("reference_accuracy", "discriminability: reference-CNN accuracy\non added images "
                            "(higher = more recognisable)"),
 )
@@ -651,8 +652,8 @@ def plot_quality_vs_gain(
 ) -> None:
     """Generator quality vs classifier gain: one point per (imbalance, seed) cell, colour =
     augmenter, marker = imbalance; y = change of ``metric`` against the imbalanced baseline
-    in percentage points; x = one quality measure per panel (diversity SSIM, Fréchet
-    distance, discriminability). The real images' own pairwise SSIM is a dotted line."""
+    in percentage points; x = one quality measure per panel (:data:`QUALITY_AXES`). The real
+    images' own pairwise SSIM is a dotted line."""
     import matplotlib.style
 
     if points.empty:
@@ -703,6 +704,52 @@ def plot_quality_vs_gain(
         if title:
             fig.suptitle(title, fontsize=11)
         fig.tight_layout(rect=(0, 0, 1 - 1.9 / width, 1))
+    save(fig, path, tight=True)
+
+
+def plot_precision_recall(
+    points: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    colours: Mapping[str, Any],
+    title: str | None = None,
+) -> None:
+    """Improved precision (fidelity) against recall (diversity) of the added images, one
+    point per (imbalance, seed) of each augmenter, colour = augmenter, marker = imbalance;
+    the top right corner is a generator whose images look real and cover the real ones."""
+    import matplotlib.style
+
+    have = {"precision", "recall"} <= set(points) and not points.empty
+    if have:
+        points = points[points["precision"].notna() & points["recall"].notna()]
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    imbalances = list(dict.fromkeys(points["imbalance"]))
+    with matplotlib.style.context("default"):
+        fig = new_figure((6.4, 4.6 + (0.4 if title else 0)))
+        ax = fig.subplots()
+        for a in dict.fromkeys(points["augmenter"]) if have else ():
+            for m, imb in enumerate(imbalances):
+                s = points[(points["augmenter"] == a) & (points["imbalance"] == imb)]
+                if s.empty:
+                    continue
+                ax.scatter(s["recall"], s["precision"], color=colours.get(a, "0.5"),
+                           marker=markers[m % len(markers)], s=40, alpha=0.85,
+                           edgecolors="black", linewidths=0.4,
+                           label=a if len(imbalances) == 1 else f"{a}, {imb}")
+        if not have or points.empty:
+            # a report figure is never missing: say why it is empty
+            ax.text(0.5, 0.5, "no precision / recall: every class that received images\n"
+                    "has at most k = 5 real or added images", ha="center", va="center")
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("recall: real images inside the added images' manifold (diversity)")
+        ax.set_ylabel("precision: added images inside the\nreal images' manifold (fidelity)")
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=8, loc="best")
+        if title:
+            ax.set_title(title, fontsize=9.5)
+        fig.tight_layout()
     save(fig, path, tight=True)
 
 

@@ -10,6 +10,12 @@ Tests (named in every output):
 * As a check that does not pool ranks: **paired two-sided Wilcoxon signed-rank tests** for
   every pair of augmenters over the same blocks, **Holm**-corrected for the number of pairs.
 
+Libraries compute what they can: Friedman's chi-square (scipy; by hand only for k = 2, which
+scipy refuses), Nemenyi p-values (scikit-posthocs), Wilcoxon (scipy), Holm (statsmodels).
+Kept here, since none of them has it in this form: the Iman–Davenport F and the critical
+difference with its cliques (tests/test_reports.py compares the library values with the
+formulas written out).
+
 With ``report.compare: methods`` the compared arms are the augmenter + classifier pairs
 (``"ros + resnet32"``, ``"none + ldam_drw"``) and a block is one (dataset, imbalance, seed):
 GANs, data-level and loss-level remedies (classifier entries) are ranked together.
@@ -81,16 +87,31 @@ def block_matrix(
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm–Bonferroni adjusted p-values (monotone, capped at 1), in the input order."""
-    p = np.asarray(pvalues, dtype=np.float64)
-    m = len(p)
-    order = np.argsort(p, kind="mergesort")
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        adjusted[i] = running
-    return adjusted.tolist()
+    """Holm–Bonferroni adjusted p-values, in the input order (statsmodels' multipletests)."""
+    from statsmodels.stats.multitest import multipletests
+
+    if len(pvalues) == 0:
+        return []
+    return [float(p) for p in multipletests(np.asarray(pvalues, dtype=np.float64),
+                                            method="holm")[1]]
+
+
+def friedman_chi2(values: np.ndarray) -> float:
+    """Friedman's chi-square with the tie correction, blocks × groups: scipy's
+    ``friedmanchisquare`` for k >= 3; for k = 2, which scipy refuses, the same formula from
+    the rank sums (Demšar 2006, eq. in §3.2.2)."""
+    from scipy.stats import friedmanchisquare, rankdata
+
+    n, k = values.shape
+    if k >= 3:
+        return float(friedmanchisquare(*values.T).statistic)
+    ranks = rankdata(values, axis=1)
+    avg = ranks.mean(axis=0)
+    chi = 12.0 * n / (k * (k + 1)) * float(((avg - (k + 1) / 2.0) ** 2).sum())
+    ties = sum(float((c**3 - c).sum()) for c in
+               (np.unique(row, return_counts=True)[1] for row in ranks))
+    denom = 1.0 - ties / (n * k * (k * k - 1))
+    return chi / denom if denom > 0 else 0.0
 
 
 def critical_difference(k: int, n_blocks: int, alpha: float = 0.05) -> float:
@@ -104,7 +125,8 @@ def critical_difference(k: int, n_blocks: int, alpha: float = 0.05) -> float:
 def compare(matrix: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
     """Friedman + Nemenyi and Holm-corrected Wilcoxon on a blocks × augmenters matrix
     (higher is better). Returns a JSON-ready dict."""
-    from scipy.stats import chi2, f, rankdata, studentized_range, wilcoxon
+    import scikit_posthocs
+    from scipy.stats import chi2, f, rankdata, wilcoxon
 
     names = [str(c) for c in matrix.columns]
     values = matrix.to_numpy(dtype=np.float64)
@@ -123,15 +145,7 @@ def compare(matrix: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
     avg = ranks.mean(axis=0)
     result["average_ranks"] = {a: float(r) for a, r in zip(names, avg, strict=True)}
     result["mean"] = {a: float(v) for a, v in zip(names, values.mean(axis=0), strict=True)}
-    # Friedman statistic from the rank sums (ties handled by the average ranks; the usual
-    # tie correction divides by 1 - sum(t^3 - t) / (n k (k^2 - 1)))
-    chi = 12.0 * n / (k * (k + 1)) * float(((avg - (k + 1) / 2.0) ** 2).sum())
-    ties = 0.0
-    for row in ranks:
-        _, counts = np.unique(row, return_counts=True)
-        ties += float((counts**3 - counts).sum())
-    denom = 1.0 - ties / (n * k * (k * k - 1))
-    chi = chi / denom if denom > 0 else 0.0
+    chi = friedman_chi2(values)
     result["friedman_chi2"] = chi
     result["friedman_p"] = float(chi2.sf(chi, k - 1))
     ff_den = n * (k - 1) - chi
@@ -144,13 +158,14 @@ def compare(matrix: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
         result["iman_davenport_p"] = 0.0
     cd = critical_difference(k, n, alpha)
     result["critical_difference"] = cd
-    se = math.sqrt(k * (k + 1) / (6.0 * n))
+    # Nemenyi p-values from the rank differences (scikit-posthocs; average ranks for ties)
+    nemenyi = scikit_posthocs.posthoc_nemenyi_friedman(values).to_numpy()
     pairs = []
     raw_w = []
     for i in range(k):
         for j in range(i + 1, k):
             diff = abs(float(avg[i] - avg[j]))
-            p_nem = float(studentized_range.sf(diff / se * math.sqrt(2.0), k, np.inf))
+            p_nem = float(nemenyi[i, j])
             d = values[:, i] - values[:, j]
             if np.all(d == 0):
                 p_w, stat = 1.0, 0.0

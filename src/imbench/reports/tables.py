@@ -327,8 +327,14 @@ QUALITY_MEASURES: tuple[tuple[str, str], ...] = (
                        "diverse; seed 001 Table 4)"),
     ("reference_accuracy", "Discriminability: accuracy of the reference CNN on added images "
                            "(seed 001 Table 5)"),
-    ("frechet_distance", "Fréchet distance between real and added images in the reference "
-                         "CNN's feature space (lower = closer)"),
+    ("fid", "FID between real and added images of the class in the reference classifier's "
+            "feature space (torchmetrics; lower = closer)"),
+    ("kid_mean", "KID, the same feature space (torchmetrics, mean over subsets; lower = "
+                 "closer, unbiased at small n)"),
+    ("precision", "Precision: fraction of added images inside the real images' k-NN "
+                  "manifold (prdc, k = 5; fidelity)"),
+    ("recall", "Recall: fraction of real images inside the added images' manifold (prdc; "
+               "diversity)"),
     ("near_copy_fraction", "Memorisation: fraction of added images with SSIM ≥ 0.95 to their "
                            "nearest real training image"),
 )
