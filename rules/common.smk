@@ -76,7 +76,8 @@ def generator_files(wildcards):
     units = GRID.generator_units(
         wildcards.dataset, wildcards.imbalance, wildcards.augmenter
     )
-    return {u: layout.path(layout.GENERATOR, wildcards, unit=u) for u in units}
+    where = GRID.generator_wildcards(wildcards)  # shared by +N variants
+    return {u: layout.path(layout.GENERATOR, where, unit=u) for u in units}
 
 
 def augment_inputs(wildcards):

@@ -218,3 +218,42 @@ def test_neural_classifiers_through_snakemake(tmp_path):
     original = load_dataset("digits", cache_dir=tmp_path / ".cache")
     assert egan["test_sha256"] == array_digest(original.x_test, original.y_test)
     assert egan["n_test"] < len(original.y_test)
+
+
+def test_plus_n_variants_share_one_generator_end_to_end(tmp_path):
+    """Two wgan_gp augmenters that differ only in how many images they add: one trained
+    generator per class, both augment jobs accept its record, and each quality.json holds
+    the library metrics and GAN-train."""
+    tiny = {"epochs": 1, "width": 8, "latent_dim": 16, "batch_size": 16,
+            "min_iters_per_epoch": 1, "checkpoint_every": 1, "sample_every": 1,
+            "selection_samples": 16, "grid_size": 2}
+    config = {
+        "datasets": {"digits": {}},
+        "imbalances": {"step": {"protocol": "step", "mu": 0.2, "rho": 8}},
+        "augmenters": {"none": {"method": "none"},
+                       "w_small": {"method": "wgan_gp", "sampling_strategy": {8: 60, 9: 60},
+                                   "params": tiny},
+                       "w_big": {"method": "wgan_gp", "sampling_strategy": {8: 120, 9: 120},
+                                 "params": tiny}},
+        "classifiers": {"svm": {"method": "svm"}},
+        "reference_classifier": {"epochs": 1},
+        "seeds": [0],
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    workdir = tmp_path / "run"
+    cells = [f"results/digits/step/{a}/seed0/quality.json" for a in ("w_small", "w_big")]
+    snakemake(workdir, *cells, config=path)
+    trained = sorted(p.parent.relative_to(workdir / "models/digits/step").as_posix()
+                     for p in (workdir / "models/digits/step").rglob("generator.pt"))
+    assert trained == ["w_small/seed0/class8", "w_small/seed0/class9"]
+    counts = {a: json.loads((workdir / f"data/digits/step/{a}/seed0/counts.json").read_text())
+              for a in ("w_small", "w_big")}
+    assert [counts[a]["counts"][8] for a in ("w_small", "w_big")] == [60, 120]
+    q = json.loads((workdir / cells[1]).read_text())
+    c8 = q["classes"]["8"]
+    assert c8["n_fake"] == c8["n_generated"] > 0 and c8["fid"] is not None
+    assert {"kid_mean", "kid_subset_size", "precision", "recall", "density",
+            "coverage"} <= set(c8)
+    assert q["gan_train"]["generated_classes"] == [8, 9] and q["gan_train"]["accuracy"] > 0
+    assert len(q["feature_extractor"]["sha256"]) == 64

@@ -42,7 +42,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     "raw": ("dataset",),
     "imbalanced": ("dataset", "imbalance"),
     "train": ("dataset", "imbalance", "augmenter"),
-    "generator": ("dataset", "imbalance", "augmenter"),
+    # what trains a generator (Grid.generator_training): augmenters that differ only in
+    # how many images they draw share one
+    "generator": ("dataset", "imbalance", "generator"),
     "features": ("dataset", "imbalance", "augmenter", "classifier"),
     "predictions": ("dataset", "imbalance", "augmenter", "classifier"),
 }

@@ -141,7 +141,19 @@ class Grid:
         from ..records import KINDS
 
         values = dict(wildcards.items())
-        return {axis: self.section(axis, str(values[axis])) for axis in KINDS[kind]}
+
+        def part(axis: str) -> dict[str, Any]:
+            if axis == "generator":  # a projection of the augmenter entry, not an entry
+                return self.generator_training(str(values["dataset"]),
+                                               str(values["imbalance"]),
+                                               str(values["augmenter"]))
+            return self.section(axis, str(values[axis]))
+
+        out = {axis: part(axis) for axis in KINDS[kind]}
+        if kind == "train" and self.needs_generator(str(values["augmenter"])):
+            # the augment job also checks the generator files it samples against this
+            out["generator"] = part("generator")
+        return out
 
     def cell_config(self, cell: Cell) -> dict[str, Any]:
         """Everything in the config that a cell's numbers depend on."""
@@ -250,6 +262,51 @@ class Grid:
     def needs_generator(self, augmenter: str) -> bool:
         """Whether this augmenter samples a trained generator (its class says so)."""
         return self.augmenter_class(augmenter).generator is not None
+
+    def generator_training(self, dataset: str, imbalance: str, augmenter: str
+                           ) -> dict[str, Any]:
+        """What training a generative augmenter's generators depends on, and nothing else:
+        its method, params and job split, and, when one job trains for several classes
+        (``conditional``, ``all``), which classes receive images (epoch choice scores those).
+        How many images are drawn does not change training, so augmenters that differ only
+        in that share their generators (:meth:`generator_key`)."""
+        from ..sampling import resolve_sampling_strategy
+
+        cfg = self.augmenter_cfg(augmenter)
+        out = {"method": cfg["method"], "params": cfg["params"],
+               "training_jobs": cfg.get("training_jobs", "per_class")}
+        units = self.generator_units(dataset, imbalance, augmenter)
+        if any(not u.startswith("class") for u in units):
+            strategy = self.sampling_strategy(dataset, imbalance, augmenter)
+            counts = self.expected_counts(dataset, imbalance)
+            if counts is None or isinstance(strategy, str) and strategy == "protocol":
+                out["sampling_strategy"] = strategy  # classes unknown yet: no sharing
+            else:
+                have = {c: n for c, n in enumerate(counts) if n > 0}
+                out["classes"] = sorted(c for c, n in resolve_sampling_strategy(
+                    strategy, have, "over").items() if n > 0)
+        return canonical(out)
+
+    def generator_key(self, dataset: str, imbalance: str, augmenter: str) -> str:
+        """The augmenter whose name a generator's files are stored under: the first one
+        (in config order) with the same :meth:`generator_training`, so the +N variants of
+        one generator train it once."""
+        def first() -> str:
+            mine = self.generator_training(dataset, imbalance, augmenter)
+            for name in self.names("augmenters"):
+                if self.needs_generator(name) and self.generator_training(
+                        dataset, imbalance, name) == mine:
+                    return name
+            return augmenter
+
+        return self._memo("generator_key", f"{dataset}\0{imbalance}\0{augmenter}", first)
+
+    def generator_wildcards(self, wildcards: Mapping[str, Any]) -> dict[str, Any]:
+        """``wildcards`` with the augmenter replaced by its :meth:`generator_key`: where the
+        generator files an augment job or a figure reads are."""
+        wc = dict(wildcards.items())
+        wc["augmenter"] = self.generator_key(wc["dataset"], wc["imbalance"], wc["augmenter"])
+        return wc
 
     def augmenters_needing_generator(self) -> list[str]:
         return [n for n in self.names("augmenters") if self.needs_generator(n)]

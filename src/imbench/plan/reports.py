@@ -187,8 +187,9 @@ class ReportPlan:
                     ) -> dict[str, Any]:
         wc = {"dataset": dataset, "imbalance": imbalance, "augmenter": augmenter, "seed": seed}
         units = self.grid.generator_units(dataset, imbalance, augmenter)
-        return {"losses": [layout.path(layout.GENERATOR_LOSSES, wc, unit=u) for u in units],
-                "selection": [layout.path(layout.GENERATOR_SELECTION, wc, unit=u)
+        where = self.grid.generator_wildcards(wc)
+        return {"losses": [layout.path(layout.GENERATOR_LOSSES, where, unit=u) for u in units],
+                "selection": [layout.path(layout.GENERATOR_SELECTION, where, unit=u)
                               for u in units],
                 "counts": layout.path(layout.IMBALANCED_COUNTS, wc)}
 
@@ -400,8 +401,9 @@ def _changes_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 
 def _generator_unit_inputs(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
     unit = plan.unit_of_model(wc["dataset"], wc["imbalance"], wc["augmenter"], wc["model"])
-    return {"samples": layout.path(layout.GENERATOR_SAMPLES, wc, unit=unit),
-            "selection": layout.path(layout.GENERATOR_SELECTION, wc, unit=unit),
+    where = plan.grid.generator_wildcards(wc)
+    return {"samples": layout.path(layout.GENERATOR_SAMPLES, where, unit=unit),
+            "selection": layout.path(layout.GENERATOR_SELECTION, where, unit=unit),
             "counts": layout.path(layout.IMBALANCED_COUNTS, wc)}
 
 

@@ -1,0 +1,61 @@
+"""Augmenters that differ only in how many images they draw (+250 / +500 / +1000, seed 004)
+share one trained generator: the training target depends only on what changes training."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+from imbench.plan import Grid, prepare_config
+
+
+def _config(tiny_config: dict, method: str, targets: list[int]) -> dict:
+    cfg = tiny_config
+    cfg["augmenters"] = {"none": {"method": "none"}}
+    for n in targets:
+        cfg["augmenters"][f"{method}_{n}"] = {
+            "method": method, "sampling_strategy": {3: n, 4: n},
+            "params": {"epochs": 2, "width": 8}}
+    cfg["augmenters"][f"{method}_wide"] = {  # other params: its own generator
+        "method": method, "sampling_strategy": {3: 250, 4: 250},
+        "params": {"epochs": 2, "width": 16}}
+    cfg["exclude"] = [{"imbalance": "none", "augmenter": a} for a in cfg["augmenters"]
+                      if a != "none"]
+    return cfg
+
+
+def test_plus_n_variants_of_one_generator_train_it_once(tiny_config, dry_run) -> None:
+    for method, units in (("wgan_gp", {"class3", "class4"}), ("cgan", {"conditional"})):
+        cfg = _config(copy.deepcopy(tiny_config), method, [250, 500, 1000])
+        jobs = dry_run(cfg)
+        trained = Counter((wc["augmenter"], wc["unit"]) for rule, wc, _ in jobs
+                          if rule == "train_generator")
+        # one training per unit for the three +N variants (stored under the first of them
+        # in config order; the test's dump sorts the keys), one for the wider model
+        plus_n = {f"{method}_{n}" for n in (250, 500, 1000)}
+        owners = {a for a, _ in trained} - {f"{method}_wide"}
+        assert len(owners) == 1 and owners <= plus_n, trained
+        assert set(trained) == {(a, u) for a in (*owners, f"{method}_wide") for u in units}
+        assert set(trained.values()) == {1}
+        augment = {wc["augmenter"] for rule, wc, _ in jobs if rule == "augment"}
+        assert plus_n <= augment
+
+
+def test_the_generator_record_is_the_training_projection(tiny_config) -> None:
+    grid = Grid(prepare_config(_config(tiny_config, "cgan", [250, 500])))
+    wc = {"dataset": "digits", "imbalance": "step", "seed": 0}
+    a = grid.job_config({**wc, "augmenter": "cgan_250"}, "generator")
+    b = grid.job_config({**wc, "augmenter": "cgan_500"}, "generator")
+    assert a == b and "sampling_strategy" not in a["generator"]
+    assert a["generator"]["classes"] == [3, 4]  # the conditional model's epoch choice
+    assert grid.generator_key("digits", "step", "cgan_500") == "cgan_250"
+    assert grid.generator_key("digits", "step", "cgan_wide") == "cgan_wide"
+    # the augment job's cell carries it, to check the generator files it samples
+    assert grid.job_config({**wc, "augmenter": "cgan_500"}, "train")["generator"] == \
+        a["generator"]
+    # another class set changes a conditional model's epoch choice: not shared
+    cfg = _config(tiny_config, "cgan", [250])
+    cfg["augmenters"]["cgan_one"] = {"method": "cgan", "sampling_strategy": {3: 250},
+                                     "params": {"epochs": 2, "width": 8}}
+    grid = Grid(prepare_config(cfg))
+    assert grid.generator_key("digits", "step", "cgan_one") == "cgan_one"
