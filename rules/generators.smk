@@ -72,5 +72,6 @@ rule generator_quality:
     params:
         seed=lambda wc: int(wc.seed),
         cell=job_config("train"),
+        settings=config.get("generator_quality") or {},
     script:
         "../scripts/generator_quality.py"

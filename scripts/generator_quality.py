@@ -19,8 +19,14 @@ records.check_made_from(train.record, "imbalanced", imbalanced.record, snakemake
 raw = records.load(snakemake.input.raw, "raw", cell)
 records.check_made_from(imbalanced.record, "raw", raw.record, snakemake.input.imbalanced)
 seed = snakemake.params.seed
+settings = snakemake.params.settings
+inception = None
+if settings.get("inception_weights"):
+    from imbench.inception import InceptionFeatures
+
+    inception = InceptionFeatures(settings["inception_weights"], settings.get("inception_sha256"))
 result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed,
-                           test=(raw["x_test"], raw["y_test"]))
+                           test=(raw["x_test"], raw["y_test"]), inception=inception)
 result["provenance"] = provenance({"wildcards": dict(snakemake.wildcards)}, seed)
 write_json(snakemake.output.quality, result)
 real_or_fake_sheets(train, imbalanced, snakemake.output.sheets, seed=seed)

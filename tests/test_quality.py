@@ -81,7 +81,7 @@ def _metrics(a: np.ndarray, b: np.ndarray, **kw) -> dict:
 
 def test_fid_and_kid_by_torchmetrics_equal_the_closed_forms() -> None:
     rng = np.random.default_rng(0)
-    a = rng.normal(size=(4000, 3))
+    a = rng.normal(size=(1000, 3))
     same = _metrics(a, a)
     assert same["fid"] == pytest.approx(0.0, abs=1e-6)
     # same covariance, shifted mean: the distance is the squared shift
@@ -241,3 +241,61 @@ def test_resnet18_judge_trains_saves_and_gives_512_d_features(digits, tmp_path) 
     np.testing.assert_array_equal(predict(model, x[:5]), predict(model, x[:300])[:5])
     with pytest.raises(ConfigError, match="arch"):
         train_reference(x[:20], y[:20], params={"arch": "vgg"}, log=lambda s: None)
+
+
+@pytest.fixture(scope="module")
+def inception_weights(tmp_path_factory) -> Path:
+    """A weights file of the Inception-v3 FID network with random weights (float16, ~45 MB),
+    named as torch-fidelity names its file: <name>-<sha256 prefix>.pth."""
+    from imbench.inception import inception_class
+
+    cls = inception_class()
+    real_load = cls.load_state_dict
+    cls.load_state_dict = lambda self, state: None  # build it without a file
+    try:
+        original = torch.load
+        torch.load = lambda *a, **k: {}
+        try:
+            torch.manual_seed(0)
+            net = cls("inception-v3-compat", ["2048"], feature_extractor_weights_path="x")
+        finally:
+            torch.load = original
+    finally:
+        cls.load_state_dict = real_load
+    folder = tmp_path_factory.mktemp("inception")
+    tmp = folder / "tmp.pth"
+    torch.save({k: v.half() if v.is_floating_point() else v
+                for k, v in net.state_dict().items()}, tmp)
+    path = folder / f"weights-inception-test-{hashlib.sha256(tmp.read_bytes()).hexdigest()[:8]}.pth"
+    tmp.rename(path)
+    return path
+
+
+def test_inception_features_from_a_checked_local_file(inception_weights, tmp_path) -> None:
+    from imbench.errors import DataError
+    from imbench.inception import InceptionFeatures, applies_to
+
+    net = InceptionFeatures(inception_weights)
+    rng = np.random.default_rng(0)
+    real = rng.integers(0, 256, (12, 16, 16, 3), dtype=np.uint8)
+    copies = feature_metrics(real, real.copy(), net, seed=0)
+    noise = feature_metrics(real, np.zeros_like(real), net, seed=0)
+    # random weights shrink the features (FID ~1e-12), so compare against the copies' zero
+    assert copies["precision"] == 1.0 and noise["precision"] == 0.0
+    assert noise["fid"] > 1e6 * abs(copies["fid"])
+    assert net(torch.zeros(2, 3, 8, 8, dtype=torch.uint8)).shape == (2, 2048)
+    # grey images get a reason, not a number
+    assert "grey" in applies_to((28, 28, 1)) and applies_to((32, 32, 3)) is None
+    with pytest.raises(DataError, match=r"torch-fidelity/releases.*inception_weights"):
+        InceptionFeatures(tmp_path / "weights-inception-2015-12-05-6726825d.pth")
+    with pytest.raises(DataError, match="does not match"):
+        InceptionFeatures(inception_weights, sha256="0000000000")
+
+
+def test_a_missing_inception_file_fails_the_dag_build(tiny_config, tmp_path) -> None:
+    from imbench.errors import ConfigError
+    from imbench.plan import Grid, prepare_config
+
+    tiny_config["generator_quality"] = {"inception_weights": str(tmp_path / "absent.pth")}
+    with pytest.raises(ConfigError, match="inception_weights.*download"):
+        Grid(prepare_config(tiny_config))

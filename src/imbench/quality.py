@@ -134,6 +134,17 @@ def _buffer_warning_off() -> Iterator[None]:
         yield
 
 
+class _Given(nn.Module):
+    """Features already extracted, passed to torchmetrics as its "feature extractor"."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
 def _batches(images: np.ndarray, size: int = 512) -> list[torch.Tensor]:
     t = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
     return [t[i:i + size] for i in range(0, len(t), size)]
@@ -146,6 +157,10 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
     feature space. A measure the class is too small for is None (FID: 2 images each; KID: 2;
     PRDC: more than k), and every sample count and size is in the record."""
     from prdc import compute_prdc
+
+    from .inception import prepare_torch_fidelity
+
+    prepare_torch_fidelity()  # torchmetrics imports it when installed
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
@@ -158,25 +173,23 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
                            "recall": None, "density": None, "coverage": None}
     if min(n_real, n_fake) < 2:
         return out
+    # features once per image; the metrics then get them through an identity "extractor"
+    feats = {name: torch.cat([extractor(b) for b in _batches(images)]).double()
+             for name, images in (("real", real), ("fake", fake))}
+    given = _Given(int(feats["real"].shape[1]))
     with _buffer_warning_off():
-        fid = FrechetInceptionDistance(feature=extractor, reset_real_features=True)
-        kid = KernelInceptionDistance(feature=extractor, subsets=KID_SUBSETS,
-                                      subset_size=subset)
-    feats = {}
-    for name, images in (("real", real), ("fake", fake)):
-        parts = []
-        for batch in _batches(images):
-            fid.update(batch, real=name == "real")
-            kid.update(batch, real=name == "real")
-            parts.append(extractor(batch).double().numpy())
-        feats[name] = np.concatenate(parts)
+        fid = FrechetInceptionDistance(feature=given, reset_real_features=True)
+        kid = KernelInceptionDistance(feature=given, subsets=KID_SUBSETS, subset_size=subset)
+    for name, f in feats.items():
+        fid.update(f, real=name == "real")
+        kid.update(f, real=name == "real")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # KID's subsets come from torch's global generator
         kid_mean, kid_std = kid.compute()
     out.update(fid=float(fid.compute()), kid_mean=float(kid_mean), kid_std=float(kid_std))
     if min(n_real, n_fake) > prdc_k:
-        out.update({k: float(v) for k, v in
-                    compute_prdc(feats["real"], feats["fake"], nearest_k=prdc_k).items()})
+        out.update({k: float(v) for k, v in compute_prdc(
+            feats["real"].numpy(), feats["fake"].numpy(), nearest_k=prdc_k).items()})
     return out
 
 
@@ -184,6 +197,9 @@ def inception_score(images: np.ndarray, extractor: nn.Module, *, seed: int,
                     splits: int = IS_SPLITS) -> dict[str, Any]:
     """Inception Score (torchmetrics) with ``extractor``'s logits as the class posterior:
     exp(E KL(p(y|x) || p(y))), mean and std over ``splits`` (at most one per 10 images)."""
+    from .inception import prepare_torch_fidelity
+
+    prepare_torch_fidelity()
     from torchmetrics.image.inception import InceptionScore
 
 
@@ -217,12 +233,16 @@ def generator_quality(
     train: dict[str, np.ndarray], imbalanced: dict[str, np.ndarray],
     reference_path: str | os.PathLike[str], *, seed: int = 0,
     test: tuple[np.ndarray, np.ndarray] | None = None,
+    inception: nn.Module | None = None,
 ) -> dict[str, Any]:
     """Per-class quality of the synthetic images of a rebalanced set, and their means over
     the classes that received images (intra-class FID, KID, ...). With ``test`` (the real
     test images and labels), GAN-train as well (:func:`gan_train`); the test set is used
-    only there, to score a classifier, never to choose anything."""
+    only there, to score a classifier, never to choose anything. With ``inception``
+    (:class:`imbench.inception.InceptionFeatures`), the feature-space metrics again in
+    Inception-v3's pool features, for RGB images."""
     from .generators.reference import load_reference, predict
+    from .inception import applies_to
 
     model, ref = load_reference(reference_path)
     features = ReferenceExtractor(model, "features")
@@ -248,12 +268,30 @@ def generator_quality(
             if len(real) else None,
             **feature_metrics(real, gen, features, seed=seed + c),
         }
+        if inception is not None and applies_to(tuple(xs.shape[1:])) is None:
+            per_class[str(c)]["inception"] = feature_metrics(real, gen, inception,
+                                                             seed=seed + c)
     measures = ("fid", "kid_mean", "precision", "recall", "density", "coverage",
                 "reference_accuracy", "diversity_ssim")
     means = {}
     for key in measures:
         values = [v[key] for v in per_class.values() if v.get(key) is not None]
         means[key] = float(np.mean(values)) if values else None
+    if inception is None:
+        inception_note: Any = ("not computed: no generator_quality.inception_weights "
+                               "given")
+    elif (why := applies_to(tuple(xs.shape[1:]))) is not None:
+        inception_note = why
+    else:
+        inception_note = {
+            "name": "Inception-v3 pool3 (2048-d), torch-fidelity's FeatureExtractorInceptionV3 "
+                    "(images resized to 299 x 299 by its TensorFlow-compatible bilinear "
+                    "resize)",
+            "file": Path(inception.file).as_posix(),  # type: ignore[attr-defined]
+            "sha256": file_digest(inception.file),  # type: ignore[attr-defined]
+            "class_means": {k: _mean(per_class, k, "inception") for k in
+                            ("fid", "kid_mean", "precision", "recall", "density", "coverage")},
+        }
     extractor = {
         "name": f"reference {ref.get('arch', 'cnn')}, penultimate layer "
                 f"({ref['feature_dim']}-d, after ReLU)",
@@ -272,6 +310,7 @@ def generator_quality(
                       "training images and its hold-out (held-out-only numbers are in the "
                       "generator's selection.json)",
         "feature_extractor": extractor,
+        "inception": inception_note,
         "libraries": {"fid, kid, inception_score": f"torchmetrics {_version('torchmetrics')}",
                       "precision, recall, density, coverage": f"prdc {_version('prdc')}"},
         "definitions": {
@@ -352,6 +391,12 @@ def gan_train(train: dict[str, np.ndarray], test: tuple[np.ndarray, np.ndarray],
         "real_bound_recall": recalls(pred_real),
         "recipe": dict(payload["params"]),
     }
+
+
+def _mean(per_class: dict[str, Any], key: str, space: str) -> float | None:
+    values = [v[space][key] for v in per_class.values()
+              if isinstance(v.get(space), dict) and v[space].get(key) is not None]
+    return float(np.mean(values)) if values else None
 
 
 def _version(package: str) -> str:

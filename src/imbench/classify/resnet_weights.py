@@ -10,56 +10,29 @@ torchvision does, against the hash prefix in its file name.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
+from ..weights import checked_weights_file
 
 TORCHVISION_RESNET18_URL = "https://download.pytorch.org/models/resnet18-f37072fd.pth"
 #: torchvision's ImageNet input normalisation (on images scaled to [0, 1])
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-_HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,64})\.pth?$")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_torchvision_weights(path: str | os.PathLike[str], sha256: str | None = None
                              ) -> dict[str, np.ndarray]:
     """The state dict of a torchvision ResNet-18 weights file, after checking its sha256
     (``sha256``, or the prefix torchvision puts in the file name)."""
     import torch
 
-    file = Path(os.path.expanduser(os.fspath(path)))
-    if not file.is_file():
-        raise DataError(
-            f"ResNet-18 ImageNet weights file {file} not found. Download "
-            f"{TORCHVISION_RESNET18_URL} (torchvision's ResNet18_Weights.IMAGENET1K_V1) on a "
-            "machine with network access, copy it here and give its path as the classifier's "
-            "weights_file (imbench does not download it)")
-    expected = sha256
-    if expected is None:
-        match = _HASH_IN_NAME.search(file.name)
-        if match is None:
-            raise DataError(f"{file}: cannot check it: give weights_sha256, or keep "
-                            "torchvision's file name (resnet18-<sha256 prefix>.pth)")
-        expected = match.group(1)
-    got = _sha256(file)
-    if not got.startswith(expected.lower()):
-        raise DataError(f"{file}: sha256 {got} does not match the expected {expected} "
-                        "(a different or damaged file)")
+    file = checked_weights_file(
+        path, what="ResNet-18 ImageNet", sha256=sha256,
+        url=f"{TORCHVISION_RESNET18_URL} (torchvision's ResNet18_Weights.IMAGENET1K_V1)",
+        config_key="the classifier's weights_file", sha256_key="weights_sha256")
     state = torch.load(file, map_location="cpu", weights_only=True)
     return {k: v.detach().cpu().numpy() for k, v in state.items()}
 

@@ -9,6 +9,7 @@ themselves; the baseline augmenters and the original imbalances are sets compute
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -391,6 +392,14 @@ class Grid:
         seeds = self.config["seeds"]
         if len(set(seeds)) != len(seeds):
             raise ConfigError("seeds", seeds, "distinct integers")
+        weights = (self.config.get("generator_quality") or {}).get("inception_weights")
+        if weights is not None and not Path(os.path.expanduser(str(weights))).is_file():
+            from ..inception import INCEPTION_URL
+
+            # before any job: the quality jobs would otherwise fail one by one
+            raise ConfigError("generator_quality.inception_weights", weights,
+                              f"an existing file (download {INCEPTION_URL} on a machine with "
+                              "network access and copy it here), or null")
 
     def _check_augmenter(self, name: str) -> None:
         cfg, cls = self.augmenter_cfg(name), self.augmenter_class(name)
