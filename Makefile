@@ -11,6 +11,9 @@ $(BIN)/snakemake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[workflow,gan,nn,dev]"
+	# torch-fidelity's Inception-v3 only (imbench.inception): without its declared
+	# torchvision, which would not work beside the CPU torch
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt torch-fidelity==0.4.0
 	@touch $@
 
 ## run: the main job, the default config on scikit-learn's embedded digits (no download)

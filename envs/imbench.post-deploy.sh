@@ -6,3 +6,6 @@
 set -euo pipefail
 : "${IMBENCH_SOURCE:?unset: create this env through the imbench Snakefile (snakemake --sdm conda)}"
 python -m pip install --quiet --no-deps --editable "$IMBENCH_SOURCE"
+# torch-fidelity for its Inception-v3 (imbench.inception) alone: its declared torchvision is
+# not needed and would not work beside a CPU-only torch
+python -m pip install --quiet --no-deps torch-fidelity==0.4.0
