@@ -292,6 +292,78 @@ def test_cifar_refuses_code_in_pickle(tmp_path, tiny_cifar):
         load_dataset("cifar10", cache_dir=tmp_path, source=tar)
 
 
+@pytest.fixture
+def tiny_cifar100(tmp_path, monkeypatch):
+    """CIFAR-100's python format in miniature: ``train``, ``test`` and ``meta`` pickles in
+    cifar-100-python/, with the member md5s patched to these files'."""
+    from imbench.datasets import cifar
+
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 256, (12, 32, 32, 3), dtype=np.uint8)
+    fine = np.arange(12) * 7 % 100
+    coarse = fine // 5
+
+    def batch(sl: slice) -> bytes:
+        rows = x[sl].transpose(0, 3, 1, 2).reshape(len(x[sl]), -1)
+        return pickle.dumps({b"data": rows, b"fine_labels": [int(v) for v in fine[sl]],
+                             b"coarse_labels": [int(v) for v in coarse[sl]]}, protocol=2)
+
+    files = {"train": batch(slice(0, 8)), "test": batch(slice(8, 12)),
+             "meta": pickle.dumps({b"fine_label_names": [f"fine{i}".encode()
+                                                         for i in range(100)],
+                                   b"coarse_label_names": [f"coarse{i}".encode()
+                                                           for i in range(20)]}, protocol=2)}
+    monkeypatch.setattr(cifar, "MD5_100", {
+        n: hashlib.md5(files[n], usedforsecurity=False).hexdigest() for n in cifar.MD5_100})
+    tar = tmp_path / "cifar-100-python.tar.gz"
+    with tarfile.open(tar, "w:gz") as t:
+        for name, raw in files.items():
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            info.size = len(raw)
+            t.addfile(info, io.BytesIO(raw))
+    return x, fine, coarse, files, tar
+
+
+def test_cifar100_fine_and_coarse_labels_from_one_archive(tmp_path, tiny_cifar100):
+    x, fine, coarse, files, tar = tiny_cifar100
+    ds = load_dataset("cifar100", cache_dir=tmp_path / "cache", source=tar)
+    np.testing.assert_array_equal(ds.x_train, x[:8])
+    np.testing.assert_array_equal(ds.y_test, fine[8:])
+    assert len(ds.class_names) == 100 and ds.class_names[7] == "fine7"  # from meta
+    cs = load_dataset("cifar100_coarse", cache_dir=tmp_path / "cache", source=tar)
+    np.testing.assert_array_equal(cs.y_train, coarse[:8])
+    assert cs.class_names[:2] == ("coarse0", "coarse1")
+    # the extracted folder works too
+    folder = tmp_path / "extracted" / "cifar-100-python"
+    folder.mkdir(parents=True)
+    for name, raw in files.items():
+        (folder / name).write_bytes(raw)
+    np.testing.assert_array_equal(
+        load_dataset("cifar100", cache_dir=tmp_path / "c", source=folder.parent).y_train,
+        fine[:8])
+    assert get_spec("cifar100").train_counts() == (500,) * 100
+    assert get_spec("cifar100_coarse").train_counts() == (2500,) * 20
+
+
+def test_cifar100_checks_md5_and_names_the_url_offline(tmp_path, tiny_cifar100, no_network):
+    from imbench.datasets import cifar
+
+    _, _, _, files, _ = tiny_cifar100
+    folder = tmp_path / "bad" / "cifar-100-python"
+    folder.mkdir(parents=True)
+    for name, raw in files.items():
+        if name == "test":  # one pixel changed: the pickle still parses, its md5 differs
+            raw = raw[:200] + bytes([raw[200] ^ 1]) + raw[201:]
+        (folder / name).write_bytes(raw)
+    with pytest.raises(DataError, match=r"test has md5 .* not the official"):
+        load_dataset("cifar100", cache_dir=tmp_path, source=folder)
+    assert load_dataset("cifar100", cache_dir=tmp_path, source=folder, verify=False)
+    with pytest.raises(DataError, match="not tried: offline") as err:
+        load_dataset("cifar100", cache_dir=tmp_path / "empty", offline=True)
+    assert "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz" in str(err.value)
+    assert no_network == [] and len(cifar.MD5_100) == 3
+
+
 # ---------------------------------------------------------------- npz sources
 
 
@@ -405,7 +477,9 @@ def test_digits_shapes_counts_and_split_options(tmp_path):
 
 
 def test_every_spec_train_counts():
-    totals = {"digits": 1347, "mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000}
+    totals = {"digits": 1347, "mnist": 60000, "fashion_mnist": 60000, "cifar10": 50000,
+              "cifar100": 50000, "cifar100_coarse": 50000}
+    classes = {"cifar100": 100, "cifar100_coarse": 20}
     for name in DATASETS:
         spec = get_spec(name)
         counts = spec.train_counts()
@@ -413,7 +487,7 @@ def test_every_spec_train_counts():
             assert counts is None and spec.n_classes is None
             continue
         assert sum(counts) == totals[name]
-        assert len(counts) == spec.n_classes == 10
+        assert len(counts) == spec.n_classes == classes.get(name, 10)
     assert get_spec("mnist").train_counts()[1] == 6742
     assert [get_spec(n).flip_safe for n in ("digits", "mnist", "fashion_mnist", "cifar10")] == [
         False, False, True, True,

@@ -24,6 +24,8 @@ DATASETS = Registry(
         "mnist": "imbench.datasets.idx:MNIST",
         "fashion_mnist": "imbench.datasets.idx:FASHION_MNIST",
         "cifar10": "imbench.datasets.cifar:CIFAR10",
+        "cifar100": "imbench.datasets.cifar:CIFAR100",
+        "cifar100_coarse": "imbench.datasets.cifar:CIFAR100_COARSE",
         "folder": "imbench.datasets.folder:FOLDER",
     },
 )

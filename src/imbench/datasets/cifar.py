@@ -1,9 +1,12 @@
-"""CIFAR-10, python version: a tarball of pickled batches (``data_batch_1..5``,
-``test_batch``), each a dict with ``b"data"`` (N x 3072 uint8, channel-major rows) and
-``b"labels"``."""
+"""CIFAR-10 and CIFAR-100, python versions: a tarball of pickled batches, each a dict with
+``b"data"`` (N x 3072 uint8, channel-major rows) and labels. CIFAR-10: ``data_batch_1..5``
+and ``test_batch`` with ``b"labels"``; CIFAR-100: ``train`` and ``test`` with
+``b"fine_labels"`` (100 classes) and ``b"coarse_labels"`` (20 superclasses), and ``meta``
+with both lists of names."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -48,11 +51,19 @@ class _BatchUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _parse_batch(raw: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _unpickle(raw: bytes, where: str) -> Any:
+    try:
+        return _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, TypeError, ValueError) as exc:
+        raise DataError(f"cannot parse CIFAR file {where}: {exc}") from exc
+
+
+def _parse_batch(raw: bytes, where: str, key: bytes = b"labels"
+                 ) -> tuple[np.ndarray, np.ndarray]:
     try:
         batch = _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
         data = np.asarray(batch[b"data"], dtype=np.uint8)
-        labels = np.asarray(batch[b"labels"], dtype=np.int64)
+        labels = np.asarray(batch[key], dtype=np.int64)
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
         raise DataError(f"cannot parse CIFAR batch {where}: {exc}") from exc
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or labels.shape != (len(data),):
@@ -65,23 +76,24 @@ def _parse_batch(raw: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(images), labels
 
 
-def _read_batches(source: Path) -> tuple[dict[str, bytes], Path]:
+def _read_batches(source: Path, archive_name: str = ARCHIVE, folder: str = _BATCH_DIR,
+                  names: list[str] | None = None) -> tuple[dict[str, bytes], Path]:
     """The raw bytes of every batch file, and the path to name in messages."""
-    names = [n for group in _BATCHES.values() for n in group]
+    names = names or [n for group in _BATCHES.values() for n in group]
     if source.is_file():
         archive = source
-    elif (source / ARCHIVE).is_file():
-        archive = source / ARCHIVE
+    elif (source / archive_name).is_file():
+        archive = source / archive_name
     else:
-        for directory in (source / _BATCH_DIR, source):
-            if (directory / "data_batch_1").is_file():
+        for directory in (source / folder, source):
+            if (directory / names[0]).is_file():
                 missing = [n for n in names if not (directory / n).is_file()]
                 if missing:
                     raise DataError(f"CIFAR batch directory {directory} lacks {missing}")
                 return {n: (directory / n).read_bytes() for n in names}, directory
         raise DataError(
-            f"source {source} holds neither {ARCHIVE}, nor {_BATCH_DIR}/, nor the batch files "
-            f"data_batch_1..5 and test_batch"
+            f"source {source} holds neither {archive_name}, nor {folder}/, nor the batch "
+            f"files {', '.join(names)}"
         )
     try:
         with tarfile.open(archive, "r:*") as tar:
@@ -146,4 +158,92 @@ CIFAR10 = DatasetSpec(
     allowed_options=BUILTIN_OPTIONS,
     loader="imbench.datasets.cifar:load_cifar10",
     counts=(5000,) * 10,
+)
+
+
+ARCHIVE_100 = "cifar-100-python.tar.gz"
+_FOLDER_100 = "cifar-100-python"
+#: md5 of the pickles inside the official archive, as torchvision's CIFAR100 checks them
+#: (torchvision.datasets.cifar.CIFAR100: train_list, test_list, meta). The bytes of the
+#: members, not of the tarball, so a re-compressed mirror still passes.
+MD5_100 = {"train": "16019d7e3df5f24257cddd939b257f8d",
+           "test": "f0ef6b0ae62326f3e7ffdfab6717acfc",
+           "meta": "7973b15100ade9c7d40fb424638fde48"}
+
+
+def _load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
+                   source: str | os.PathLike[str] | None, offline: bool, labels: bytes,
+                   names_key: bytes, options: dict[str, Any]) -> Dataset:
+    check = option_bool(options, "verify", True)
+    if source is not None:
+        source = Path(source)
+        if not source.exists():
+            raise DataError(f"source {source} of dataset {spec.name!r} does not exist")
+        if is_npz(source):
+            return load_npz_source(spec, source, verify=check)
+        raw, where = _read_batches(source, ARCHIVE_100, _FOLDER_100, list(MD5_100))
+    else:
+        raw, where = _read_batches(download.fetch("cifar100", ARCHIVE_100, cache_dir,
+                                                  offline=offline),
+                                   ARCHIVE_100, _FOLDER_100, list(MD5_100))
+    if check:
+        for name, expected in MD5_100.items():
+            got = hashlib.md5(raw[name], usedforsecurity=False).hexdigest()
+            if got != expected:
+                raise DataError(
+                    f"CIFAR-100 {where}:{name} has md5 {got}, not the official {expected}. "
+                    + ("Delete it and run again to download afresh" if source is None
+                       else f"Check that {source} holds the official CIFAR-100 python files")
+                    + " (or set `verify: false` to accept modified data).")
+    meta = _unpickle(raw["meta"], f"{where}:meta")
+    try:
+        class_names = tuple(n.decode() for n in meta[names_key])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DataError(f"CIFAR-100 {where}:meta lacks {names_key.decode()}") from exc
+    train = _parse_batch(raw["train"], f"{where}:train", labels)
+    test = _parse_batch(raw["test"], f"{where}:test", labels)
+    if len(class_names) != len(spec.class_names):
+        raise DataError(f"CIFAR-100 {where}:meta names {len(class_names)} classes in "
+                        f"{names_key.decode()}, expected {len(spec.class_names)}")
+    return Dataset(*train, *test, class_names=class_names)
+
+
+def load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
+                  source: str | os.PathLike[str] | None = None, offline: bool = False,
+                  **options: Any) -> Dataset:
+    """CIFAR-100 with its 100 fine labels, from ``source`` (archive, folder or .npz) or
+    the cache / the official mirror. Class names come from the archive's ``meta``."""
+    return _load_cifar100(spec, cache_dir=cache_dir, source=source, offline=offline,
+                          labels=b"fine_labels", names_key=b"fine_label_names",
+                          options=options)
+
+
+def load_cifar100_coarse(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
+                         source: str | os.PathLike[str] | None = None, offline: bool = False,
+                         **options: Any) -> Dataset:
+    """CIFAR-100 with its 20 coarse labels (superclasses), from the same archive."""
+    return _load_cifar100(spec, cache_dir=cache_dir, source=source, offline=offline,
+                          labels=b"coarse_labels", names_key=b"coarse_label_names",
+                          options=options)
+
+
+# The names are read from the archive's meta file when the data is loaded; before that
+# (building the DAG) only their number matters.
+CIFAR100 = DatasetSpec(
+    name="cifar100",
+    class_names=tuple(f"class {i}" for i in range(100)),
+    image_shape=(32, 32, 3),
+    flip_safe=True,
+    allowed_options=BUILTIN_OPTIONS,
+    loader="imbench.datasets.cifar:load_cifar100",
+    counts=(500,) * 100,
+)
+CIFAR100_COARSE = DatasetSpec(
+    name="cifar100_coarse",
+    class_names=tuple(f"superclass {i}" for i in range(20)),
+    image_shape=(32, 32, 3),
+    flip_safe=True,
+    allowed_options=BUILTIN_OPTIONS,
+    loader="imbench.datasets.cifar:load_cifar100_coarse",
+    counts=(2500,) * 20,
 )

@@ -29,6 +29,7 @@ MIRRORS: dict[str, tuple[str, ...]] = {
     ),
     "fashion_mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
     "cifar10": ("https://www.cs.toronto.edu/~kriz/",),
+    "cifar100": ("https://www.cs.toronto.edu/~kriz/",),
 }
 
 #: Expected :func:`content_digest` per split: ``{dataset: {split: (count, sha256 hex)}}``.
