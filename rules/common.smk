@@ -95,17 +95,5 @@ def get_final_output():
     targets += REPORTS.targets()
     for cell in GRID.cells:
         targets.append(cell.path(layout.CONFUSION))
-    for dataset, imbalance, augmenter, seed in GRID.unique(
-        "dataset", "imbalance", "augmenter", "seed"
-    ):
-        if GRID.needs_generator(augmenter):
-            targets.append(
-                layout.path(
-                    layout.QUALITY,
-                    dataset=dataset,
-                    imbalance=imbalance,
-                    augmenter=augmenter,
-                    seed=seed,
-                )
-            )
+    targets += REPORTS.quality_targets()
     return targets

@@ -59,3 +59,27 @@ def test_the_generator_record_is_the_training_projection(tiny_config) -> None:
                                      "params": {"epochs": 2, "width": 8}}
     grid = Grid(prepare_config(cfg))
     assert grid.generator_key("digits", "step", "cgan_one") == "cgan_one"
+
+
+def test_a_balanced_tiny_set_gets_its_generator_figures(tiny_config, dry_run) -> None:
+    # seed 004: +N images added to a balanced two-class set. The set is an original (no
+    # imbalance), yet the generator trains and its figures and quality are reported.
+    cfg = copy.deepcopy(tiny_config)
+    cfg["imbalances"] = {"tiny": {"protocol": "counts", "counts": {c: 41 for c in range(10)}}}
+    cfg["augmenters"] = {"none": {"method": "none"},
+                         "w250": {"method": "wgan_gp", "sampling_strategy": {3: 291, 4: 291},
+                                  "params": {"epochs": 2, "width": 8}},
+                         "w_protocol": {"method": "wgan_gp", "params": {"epochs": 2}}}
+    cfg["exclude"] = []
+    assert "tiny" in Grid(prepare_config(copy.deepcopy(cfg))).originals
+    jobs = dry_run(cfg)
+    rules = Counter(rule for rule, _, _ in jobs)
+    for rule in ("train_generator", "plot_generator_progress", "plot_gan_losses",
+                 "generator_quality", "plot_samples", "generator_tables",
+                 "plot_quality_vs_gain"):
+        assert rules[rule] >= 1, (rule, rules)
+    # the default strategy balances an imbalanced set: on a balanced one it adds nothing,
+    # so that augmenter trains no generator and has no generator figures
+    assert {wc["augmenter"] for rule, wc, _ in jobs if rule == "train_generator"} == {"w250"}
+    assert all(wc.get("augmenter") != "w_protocol" for rule, wc, _ in jobs
+               if rule in ("plot_generator_progress", "generator_quality"))

@@ -141,6 +141,16 @@ class ReportPlan:
     def imbalanced(self, imbalance: str) -> bool:
         return imbalance not in self.grid.originals
 
+    def adds_images(self, dataset: str, imbalance: str, augmenter: str) -> bool:
+        """Whether the augmenter adds images to this set: on an imbalanced set, always; on
+        an original (balanced) one only with a sampling_strategy of its own, as seed 004
+        adds +250 / +500 / +1000 to a balanced tiny set. Its figures follow from this."""
+        if self.imbalanced(imbalance):
+            return True
+        if self.grid.needs_generator(augmenter):
+            return bool(self.grid.generator_units(dataset, imbalance, augmenter))
+        return self.grid.augmenter_cfg(augmenter)["sampling_strategy"] != "protocol"
+
     def is_synthesising(self, augmenter: str) -> bool:
         return self.grid.augmenter_class(augmenter).synthesises
 
@@ -197,17 +207,23 @@ class ReportPlan:
         """quality.json of every synthesising cell of the dataset on an imbalanced set."""
         out = {}
         for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed"):
-            if d == dataset and self.imbalanced(i) and self.is_synthesising(a):
+            if d == dataset and self.is_synthesising(a) and self.adds_images(d, i, a):
                 out[(i, a, s)] = layout.path(layout.QUALITY, dataset=d, imbalance=i,
                                              augmenter=a, seed=s)
         return out
+
+    def quality_targets(self) -> list[str]:
+        """quality.json of every generative cell whose generator adds images (every seed)."""
+        return [layout.path(layout.QUALITY, dataset=d, imbalance=i, augmenter=a, seed=s)
+                for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed")
+                if a in self._generative and self.adds_images(d, i, a)]
 
     def generator_cells(self, dataset: str) -> dict[tuple[str, str, int], dict[str, list[str]]]:
         """losses.csv and selection.json of every generative cell of the dataset (all
         seeds), keyed by (imbalance, augmenter, seed)."""
         out = {}
         for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed"):
-            if d == dataset and a in self._generative and self.imbalanced(i):
+            if d == dataset and a in self._generative and self.adds_images(d, i, a):
                 files = self.loss_inputs(d, i, a, s)
                 out[(i, a, s)] = {"losses": files["losses"], "selection": files["selection"]}
         return out
@@ -220,7 +236,8 @@ class ReportPlan:
 
     def has_generative(self, dataset: str) -> bool:
         return any(c.dataset == dataset and c.augmenter in self._generative
-                   and self.imbalanced(c.imbalance) for c in self.grid.cells)
+                   and self.adds_images(c.dataset, c.imbalance, c.augmenter)
+                   for c in self.grid.cells)
 
     def statistics_possible(self) -> bool:
         cells = [c for c in self.grid.cells if self.imbalanced(c.imbalance)]
@@ -346,27 +363,27 @@ def _summary_inputs(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
 
 def _rebalanced_counts_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     return [_wc(d, i, a, s) for d, i, a, s in plan.first_seeds()
-            if plan.imbalanced(i) and a not in plan.grid.baselines]
+            if a not in plan.grid.baselines and plan.adds_images(d, i, a)]
 
 
 def _samples_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     return [_wc(d, i, a, s) for d, i, a, s in plan.first_seeds()
-            if plan.imbalanced(i) and plan.is_synthesising(a)]
+            if plan.is_synthesising(a) and plan.adds_images(d, i, a)]
 
 
 def _transforms_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     return [_wc(d, i, a, s) for d, i, a, s in plan.first_seeds()
-            if plan.imbalanced(i) and plan.grid.augmenter_class(a).single_image]
+            if plan.grid.augmenter_class(a).single_image and plan.adds_images(d, i, a)]
 
 
 def _progress_targets(plan: ReportPlan) -> list[dict[str, Any]]:
-    return [_wc(d, i, a, s, model=m) for d, i, a, s in plan.first_seeds() if plan.imbalanced(i)
-            for m in plan.grid.generator_models(d, i, a)]
+    return [_wc(d, i, a, s, model=m) for d, i, a, s in plan.first_seeds()
+            if plan.adds_images(d, i, a) for m in plan.grid.generator_models(d, i, a)]
 
 
 def _losses_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     return [_wc(d, i, a, s) for d, i, a, s in plan.first_seeds()
-            if plan.imbalanced(i) and plan.grid.generator_models(d, i, a)]
+            if plan.adds_images(d, i, a) and plan.grid.generator_models(d, i, a)]
 
 
 def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
@@ -696,7 +713,7 @@ INDEXED_FILES: dict[str, tuple[Indexed, Callable[[ReportPlan], list[dict[str, An
         Indexed("Real-or-fake sheets", "{imbalance}/{augmenter}/seed{seed}"),
         lambda plan: [_wc(d, i, a, s) for d, i, a, s in
                       plan.grid.unique("dataset", "imbalance", "augmenter", "seed")
-                      if a in plan._generative and plan.imbalanced(i)]),
+                      if a in plan._generative and plan.adds_images(d, i, a)]),
     layout.CONFUSION: (
         Indexed("Confusion matrices per seed", "{imbalance}/{augmenter}/{classifier}/seed{seed}"),
         lambda plan: [c.as_dict() for c in plan.grid.cells]),
