@@ -540,3 +540,42 @@ def test_learning_curves_of_every_neural_cell(tmp_path) -> None:
     assert rule.inputs(plan, wc)["report"].startswith("models/")  # cnn_svm: its CNN's report
     default = yaml.safe_load((repo / "config.yaml").read_text())
     assert ReportPlan(Grid(prepare_config(default))).paths("plot_learning_curves") == []
+
+
+def test_fit_table_is_table_one_with_validation_and_test_apart(tmp_path) -> None:
+    # seed 004 Table I: train / val, where its val was the test set; here three columns
+    history = {"loss": [2.0, 1.5, 1.2], "val_loss": [2.1, 1.4, 1.6],
+               "accuracy": [0.2, 0.4, 0.5], "val_accuracy": [0.2, 0.45, 0.4]}
+    row = tables.fit_rows(history, 2, {"accuracy": 0.41, "precision_macro": 0.5,
+                                       "recall_macro": 0.3})
+    assert row == {"train_loss": 1.5, "train_accuracy": 0.4, "val_loss": 1.4,
+                   "val_accuracy": 0.45, "test_accuracy": 0.41,
+                   "test_precision_macro": 0.5, "test_recall_macro": 0.3}
+    assert tables.fit_rows({"loss": [1.0, 0.5]}, None, {})["train_loss"] == 0.5  # no val
+    cells, reports, metrics = [], [], []
+    for seed, acc in ((0, 0.4), (1, 0.6)):
+        reports.append(tmp_path / f"r{seed}.json")
+        metrics.append(tmp_path / f"m{seed}.json")
+        write_json(reports[-1], {"history": history, "best_epoch": 2})
+        write_json(metrics[-1], {"accuracy": acc, "precision_macro": 0.5,
+                                 "recall_macro": 0.5})
+        cells.append(["tiny", "cgan_250", "small_cnn", seed])
+    out = {"table": str(tmp_path / "fit.md"), "csv": str(tmp_path / "fit.csv")}
+    build.fit_tables(ReportJob.of(
+        input={"reports": [str(p) for p in reports], "metrics": [str(p) for p in metrics]},
+        output=out, wildcards={"dataset": "d"},
+        params={"cells": cells, "order": {"imbalance": ["tiny"], "augmenter": ["cgan_250"],
+                                          "classifier": ["small_cnn"]}}))
+    md = Path(out["table"]).read_text()
+    assert "| tiny | cgan_250 | small_cnn | 1.500 ± 0.000 |" in md
+    assert "0.500 ± 0.141" in md  # test accuracy over the two seeds
+    assert len(pd.read_csv(out["csv"])) == 2
+    # the plan: a table per dataset with neural cells, reading each cell's history
+    repo = Path(__file__).resolve().parents[1]
+    cfg = yaml.safe_load((repo / "configs" / "seed001.yaml").read_text())
+    cfg["quick"] = True
+    plan = ReportPlan(Grid(prepare_config(cfg)))
+    assert plan.paths("fit_tables") == ["reports/tables/mnist_quick.fit.md",
+                                        "reports/tables/mnist_quick.fit.csv"]
+    default = yaml.safe_load((repo / "config.yaml").read_text())
+    assert ReportPlan(Grid(prepare_config(default))).paths("fit_tables") == []

@@ -234,6 +234,11 @@ class ReportPlan:
 
         return CLASSIFIER_STAGES[self.grid.classifier_class(classifier).stage].history
 
+    def fit_cells(self, dataset: str) -> list[Any]:
+        """The cells of ``dataset`` whose classifier trains in epochs (a history to read)."""
+        return [c for c in self.grid.cells
+                if c.dataset == dataset and self.classifier_history(c.classifier) is not None]
+
     def has_generative(self, dataset: str) -> bool:
         return any(c.dataset == dataset and c.augmenter in self._generative
                    and self.adds_images(c.dataset, c.imbalance, c.augmenter)
@@ -495,6 +500,24 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         inputs=_summary_inputs,
         params=lambda plan, wc: {"imbalances": _imbalances(plan, wc), "order": plan.order(),
                                  "metrics": plan.settings["metrics"], **plan.roles()},
+    ),
+    ReportRule(
+        name="fit_tables", make=f"{_BUILD}:fit_tables", key=layout.DATASET,
+        outputs={
+            "table": Output(layout.FIT_TABLE,
+                            _report("fit_table.rst", "Tables", dataset="{dataset}",
+                                    table="train / validation / test"),
+                            Indexed("More tables", "{dataset}.fit.md")),
+            "csv": Output(layout.FIT_TABLE_CSV, index=Indexed("More tables", "{dataset}.fit.csv")),
+        },
+        targets=lambda plan: [{"dataset": d} for d in plan.datasets() if plan.fit_cells(d)],
+        inputs=lambda plan, wc: {
+            "reports": [layout.path(plan.classifier_history(c.classifier), c.as_dict())
+                        for c in plan.fit_cells(wc["dataset"])],
+            "metrics": [c.path(layout.METRICS) for c in plan.fit_cells(wc["dataset"])]},
+        params=lambda plan, wc: {
+            "cells": [[c.imbalance, c.augmenter, c.classifier, c.seed]
+                      for c in plan.fit_cells(wc["dataset"])], "order": plan.order()},
     ),
     ReportRule(
         name="confusion_grid", make=f"{_BUILD}:confusion_grid", key=_CS,

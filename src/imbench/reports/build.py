@@ -279,6 +279,21 @@ def reproduction(job: ReportJob) -> None:
                                   "numbers (×) and imbench's")
 
 
+def fit_tables(job: ReportJob) -> None:
+    """Seed 004 Table I's columns: train / validation / test per variant."""
+    p = job.params
+    rows = []
+    for (i, a, c, s), report, metrics in zip(p.cells, job.input.reports, job.input.metrics,
+                                             strict=True):
+        r = read_json(report)
+        rows.append({"imbalance": i, "augmenter": a, "classifier": c, "seed": s,
+                     **tables.fit_rows(r.get("history") or {}, r.get("best_epoch"),
+                                       read_json(metrics))})
+    frame = pd.DataFrame(rows)
+    write_text(job.output.table, tables.fit_table(frame, job.wildcards.dataset, p.order))
+    tables.write_frame(frame, job.output.csv)
+
+
 def learning_curves(job: ReportJob) -> None:
     report = read_json(job.input.report)
     wc = job.wildcards
@@ -288,7 +303,7 @@ def learning_curves(job: ReportJob) -> None:
               f"{wc.seed}): training and validation per epoch")
 
 
-__all__ = ["change_bars", "class_counts", "confusion_grid", "gan_losses", "generator_progress",
-           "generator_tables", "index", "learning_curves", "metric_tables", "metric_vs_ratio",
-           "quality_vs_gain", "rebalanced_counts", "reproduction", "samples", "statistics",
-           "transforms"]
+__all__ = ["change_bars", "class_counts", "confusion_grid", "fit_tables", "gan_losses",
+           "generator_progress", "generator_tables", "index", "learning_curves",
+           "metric_tables", "metric_vs_ratio", "quality_vs_gain", "rebalanced_counts",
+           "reproduction", "samples", "statistics", "transforms"]

@@ -349,6 +349,54 @@ def _mean_std(values: Sequence[float], digits: int = 3) -> str:
     return f"{arr.mean():.{digits}f} ± {arr.std(ddof=1):.{digits}f}"
 
 
+#: the fit table's columns: (column, what it is)
+FIT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("train_loss", "training loss"), ("train_accuracy", "training accuracy"),
+    ("val_loss", "validation loss"), ("val_accuracy", "validation accuracy"),
+    ("test_accuracy", "test accuracy"), ("test_precision_macro", "test macro precision"),
+    ("test_recall_macro", "test macro recall"),
+)
+
+
+def fit_rows(history: Mapping[str, Sequence[float]], best_epoch: int | None,
+             metrics: Mapping[str, Any]) -> dict[str, float | None]:
+    """One cell's row of the fit table: the training and validation loss and accuracy at
+    the epoch whose weights were kept (``best_epoch``; the last without validation) and the
+    test metrics of those weights."""
+    def at(key: str) -> float | None:
+        values = list(history.get(key) or [])
+        if not values:
+            return None
+        i = (best_epoch or len(values)) - 1
+        return float(values[min(max(i, 0), len(values) - 1)])
+
+    return {"train_loss": at("loss"), "train_accuracy": at("accuracy"),
+            "val_loss": at("val_loss"), "val_accuracy": at("val_accuracy"),
+            "test_accuracy": metrics.get("accuracy"),
+            "test_precision_macro": metrics.get("precision_macro"),
+            "test_recall_macro": metrics.get("recall_macro")}
+
+
+def fit_table(frame: pd.DataFrame, dataset: str, order: Mapping[str, Sequence[str]]
+              ) -> str:
+    """Seed 004 Table I, honestly: per variant the training, validation (held-out real
+    training images) and test (never seen in training or model choice) numbers, mean ± std
+    over seeds. The study's "val" column was its test set; here they are two columns."""
+    header = ["imbalance", "augmenter", "classifier", *[c for c, _ in FIT_COLUMNS]]
+    rows = []
+    keys = ["imbalance", "augmenter", "classifier"]
+    for key, group in sort_variants(frame, order=order).groupby(keys, sort=False):
+        rows.append([*map(str, key), *[_mean_std(group[c].tolist()) for c, _ in FIT_COLUMNS]])
+    lines = [f"# {dataset}: training, validation and test", "",
+             "Loss and accuracy at the epoch whose weights were kept (lowest validation "
+             "loss), on the training part and on the validation part (real training images "
+             "held out, stratified); test = the test set, which neither training nor that "
+             "choice saw. Mean ± std over seeds. " + "; ".join(f"`{c}`: {w}"
+                                                             for c, w in FIT_COLUMNS) + ".",
+             "", *_md_table(header, rows, 3), ""]
+    return "\n".join(lines)
+
+
 def generator_tables(
     quality: pd.DataFrame,
     times: pd.DataFrame,
