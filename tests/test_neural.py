@@ -344,3 +344,43 @@ def test_egan_binary_task_and_determinism(digits):
     assert report["model_choice"].startswith("best validation")
     again = EGANClassifier(random_state=0, **params).fit(x, y, 10)
     np.testing.assert_array_equal(again.predict_scores(xt[mask]), s)
+
+
+@pytest.mark.tensorflow_only
+def test_egan_curves_nash_stopping_and_the_labelled_test_selection(digits):
+    # seed 003 reports per-epoch precision / recall / F1 and stops at a "nash equilibrium"
+    # it watched on the test set: the curves and the rule on validation, the test-picked
+    # numbers only labelled, beside the honest ones, and never feeding the model choice
+    x, y, xt, yt = digits
+    params = {"epochs": 4, "batch_size": 16, "verbose": 0, "minority_class": 3,
+              "majority_class": 8, "validation_fraction": 0.25, "patience": None}
+    _, plain, rep = fit_and_predict("egan", params, x, y, xt, yt, n_classes=10, seed=0)
+    _, watched, rep_w = fit_and_predict("egan", {**params, "as_published_test_curves": True},
+                                        x, y, xt, yt, n_classes=10, seed=0)
+    np.testing.assert_array_equal(plain["scores"], watched["scores"])  # choice unchanged
+    assert rep_w["best_epoch"] == rep["best_epoch"]
+    h = rep_w["history"]
+    for split in ("val", "test"):
+        assert all(len(h[f"{split}_{k}"]) == 4 for k in ("precision", "recall", "f1"))
+    assert "test_f1" not in rep["history"] and "as_published" not in rep
+    pub = rep_w["as_published"]
+    assert pub["label"].startswith("as published (selected on test)")
+    assert pub["f1"]["value"] == max(h["test_f1"])
+    assert pub["f1"]["epoch"] == int(np.argmax(h["test_f1"])) + 1
+    # nash: the first epoch whose validation recalls differ by at most the threshold
+    _, _, nash = fit_and_predict("egan", {**params, "stopping": "nash",
+                                          "nash_threshold": 0.99}, x, y, xt, yt,
+                                 n_classes=10, seed=0)
+    assert nash["best_epoch"] == nash["epochs_run"] == 1
+    assert nash["model_choice"].startswith("nash: first epoch")
+    _, _, never = fit_and_predict("egan", {**params, "stopping": "nash",
+                                           "nash_threshold": 0.0}, x, y, xt, yt,
+                                  n_classes=10, seed=0)
+    n_maj, n_min = never["val_counts"]
+    gaps = [abs(a / n_min - b / n_maj) for a, b in zip(
+        never["history"]["val_correct_minority"], never["history"]["val_correct_majority"],
+        strict=True)]
+    if min(gaps) > 0:  # recalls differ every epoch: never reached, falls back and says so
+        assert "never reached" in never["model_choice"] and never["epochs_run"] == 4
+    with pytest.raises(ConfigError, match="stopping"):
+        EGANClassifier.check_params({"stopping": "earliest"}, key="c")

@@ -27,12 +27,19 @@ def fit_and_predict(
 
     Returns ``(classifier, save_predictions keywords, report)``: the report is what the fit
     recorded plus the evaluation record (which test images, which digest). The test set is
-    touched only after fitting.
+    touched only after fitting, except by a classifier asked for per-epoch test curves
+    (eGAN's ``as_published_test_curves``), which only records them.
     """
     from . import CLASSIFIERS
     from .predictions import predict_test
 
     clf = CLASSIFIERS[method](random_state=seed, n_jobs=n_jobs, **dict(params))
-    clf.fit(x_train, y_train, n_classes, synthetic=synthetic)
+    if getattr(clf, "monitors_test", False) and clf.params.get("as_published_test_curves"):
+        # per-epoch test scores for a labelled "as published (selected on test)" number;
+        # the classifier keeps them apart from its model choice (tests/test_neural.py)
+        clf.fit(x_train, y_train, n_classes, synthetic=synthetic,
+                test_monitor=(x_test, y_test))
+    else:
+        clf.fit(x_train, y_train, n_classes, synthetic=synthetic)
     predictions, evaluation = predict_test(clf, x_test, y_test)
     return clf, predictions, {**clf.training_report(), "evaluation": evaluation}

@@ -428,12 +428,17 @@ def loss_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def learning_curve_panels(history: Mapping[str, Sequence[float]]) -> dict[str, dict[str, str]]:
-    """Panel -> {"training": key, "validation": key} of a Keras-style history: ``loss`` and
-    ``val_loss`` share a panel; a key with only one of the two gets its own."""
+    """Panel -> {"training": key, "validation": key, "test": key} of a Keras-style history:
+    ``loss`` and ``val_loss`` share a panel; a key with only one of them gets its own; a
+    ``test_`` curve (eGAN's as-published monitor) joins its validation twin's panel."""
     panels: dict[str, dict[str, str]] = {}
     for key in history:
-        base = key[4:] if key.startswith("val_") else key
-        panels.setdefault(base, {})["validation" if key.startswith("val_") else "training"] = key
+        for prefix, role in (("val_", "validation"), ("test_", "test")):
+            if key.startswith(prefix):
+                panels.setdefault(key[len(prefix):], {})[role] = key
+                break
+        else:
+            panels.setdefault(key, {})["training"] = key
     return panels
 
 
@@ -460,11 +465,13 @@ def plot_learning_curves(
         for ax in axes.flat[len(panels):]:
             ax.axis("off")
         for ax, (name, keys) in zip(axes.flat, panels.items(), strict=False):
-            for role, style in (("training", "-"), ("validation", "--")):
+            for role, style in (("training", "-"), ("validation", "--"), ("test", ":")):
                 if role in keys:
                     values = list(history[keys[role]])
                     epochs = range(1, len(values) + 1)
-                    ax.plot(epochs, values, style, lw=1.3, label=role,
+                    label = ("test (as published; never used to choose)" if role == "test"
+                             else role)
+                    ax.plot(epochs, values, style, lw=1.3, label=label,
                             marker="o" if len(values) <= 15 else None, ms=3)
             if best_epoch is not None:
                 ax.axvline(best_epoch, color="0.3", ls=":", lw=1, label="epoch kept")
