@@ -569,3 +569,26 @@ def test_one_vs_rest_task_labels_names_and_plan_counts(tmp_path):
         get_spec("mnist").with_options({"one_vs_rest": 10})
     with pytest.raises(ConfigError, match="one_vs_rest"):
         load_dataset("digits", cache_dir=tmp_path, one_vs_rest=True)
+
+
+def test_classes_option_keeps_a_relabelled_subset_of_classes(tmp_path):
+    # seed 004's two-class tiny set from a built-in dataset: classes [7, 4] -> labels 0, 1
+    full = load_dataset("digits", cache_dir=tmp_path)
+    two = load_dataset("digits", cache_dir=tmp_path, classes=[7, 4])
+    assert two.class_names == ("7", "4") and two.n_classes == 2
+    np.testing.assert_array_equal(two.x_train, full.x_train[np.isin(full.y_train, [7, 4])])
+    assert set(two.y_train) == {0, 1}
+    np.testing.assert_array_equal(full.y_test[two.test_indices] == 7, two.y_test == 0)
+    np.testing.assert_array_equal(full.x_test[two.test_indices], two.x_test)
+    spec = get_spec("digits").with_options({"classes": [7, 4]})
+    full_counts = get_spec("digits").train_counts()
+    assert spec.train_counts() == (full_counts[7], full_counts[4]) == two.train_counts()
+    # with a balanced test subset: positions still index the loader's test split
+    sub = load_dataset("digits", cache_dir=tmp_path, classes=[7, 4], test_per_class=10)
+    assert np.bincount(sub.y_test).tolist() == [10, 10]
+    np.testing.assert_array_equal(full.x_test[sub.test_indices], sub.x_test)
+    for bad in ([3], [3, 3], [3, 10], "3,4"):
+        with pytest.raises(ConfigError, match="classes"):
+            load_dataset("digits", cache_dir=tmp_path, classes=bad)
+    with pytest.raises(ConfigError, match="one_vs_rest"):
+        load_dataset("digits", cache_dir=tmp_path, classes=[3, 4], one_vs_rest=1)

@@ -23,7 +23,7 @@ from imbench.reports.job import ReportJob
 from imbench.reports.reproduction import compare, lookup, prediction_interval
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = ["seed000", "seed001", "seed002", "cifar10_lt"]
+PRESETS = ["seed000", "seed001", "seed002", "seed004", "cifar10_lt"]
 SEEDS = REPO.parent / "shared" / "seeds"
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import records
 from ..registry import Registry
-from .base import Dataset, DatasetSpec, balanced_test_subset, one_vs_rest
+from .base import Dataset, DatasetSpec, balanced_test_subset, one_vs_rest, select_classes
 
 DATASETS = Registry(
     "dataset",
@@ -55,6 +55,7 @@ def load_dataset(
     per_class = options.pop("test_per_class", None)
     subset_seed = int(options.pop("test_subset_seed", 0))
     positive = options.pop("one_vs_rest", None)
+    classes = options.pop("classes", None)
     # Config paths may start with "~" (the workflow's existence check expands it too).
     if source is not None:
         source = os.path.expanduser(os.fspath(source))
@@ -63,11 +64,14 @@ def load_dataset(
     dataset = spec.load_function()(
         spec, cache_dir=cache_dir, source=source, offline=offline, **options
     ).validate(loader, spec.image_shape)
-    if per_class is not None:  # balanced over the loader's classes, before any binary task
+    if classes is not None:
+        dataset = select_classes(dataset, classes)
+    if per_class is not None:  # balanced over the classes kept, before any binary task
         keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
+        positions = keep if dataset.test_indices is None else dataset.test_indices[keep]
         dataset = Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
                           dataset.y_test[keep], class_names=dataset.class_names,
-                          test_indices=keep)
+                          test_indices=positions)
     return dataset if positive is None else one_vs_rest(dataset, positive)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +17,9 @@ BUILTIN_OPTIONS = frozenset({"source", "verify"})
 #: options every loader takes: a balanced subset of the test split (seed 000 §4.4 scores on
 #: 650 test images per class), fixed by its seed and stored in the raw file; and a binary
 #: task, one class against the rest (seed 002 §4), whose label 1 is that class
-COMMON_OPTIONS = frozenset({"test_per_class", "test_subset_seed", "one_vs_rest"})
+COMMON_OPTIONS = frozenset({"test_per_class", "test_subset_seed", "one_vs_rest", "classes"})
+#: ``classes: [a, b, ...]`` keeps only those classes of the loader (train and test),
+#: relabelled 0, 1, ... in that order: seed 004's two-class tiny set from a built-in dataset
 
 
 @dataclass
@@ -81,6 +83,20 @@ def one_vs_rest(dataset: Dataset, positive: int) -> Dataset:
     return Dataset(dataset.x_train, (dataset.y_train == positive).astype(np.int64),
                    dataset.x_test, (dataset.y_test == positive).astype(np.int64),
                    class_names=(f"not {name}", name), test_indices=dataset.test_indices)
+
+
+def select_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
+    """Only ``classes`` (loader labels), relabelled by their position in ``classes``; the
+    kept test images' positions in the loader's test split become ``test_indices``."""
+    lookup = np.full(dataset.n_classes, -1, dtype=np.int64)
+    lookup[list(classes)] = np.arange(len(classes))
+    train = lookup[dataset.y_train] >= 0
+    test = np.flatnonzero(lookup[dataset.y_test] >= 0)
+    positions = test if dataset.test_indices is None else dataset.test_indices[test]
+    return Dataset(dataset.x_train[train], lookup[dataset.y_train[train]],
+                   dataset.x_test[test], lookup[dataset.y_test[test]],
+                   class_names=tuple(dataset.class_names[c] for c in classes),
+                   test_indices=positions)
 
 
 def balanced_test_subset(y_test: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -154,8 +170,21 @@ class DatasetSpec:
             raise ConfigError("test_per_class", per_class, "null or an integer >= 1")
         if "test_subset_seed" in options:
             option_int(options, "test_subset_seed", 0)
+        classes = options.get("classes")
+        n_loader = len(self.loader_classes or self.class_names) or None
+        if classes is not None:
+            ok = (isinstance(classes, list) and len(classes) >= 2
+                  and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0
+                          and (n_loader is None or c < n_loader) for c in classes)
+                  and len(set(classes)) == len(classes))
+            if not ok:
+                raise ConfigError("classes", classes, "null or a list of at least 2 distinct "
+                                  "class indices" + (f" in [0, {n_loader})" if n_loader else ""))
+            if options.get("one_vs_rest") is not None:
+                raise ConfigError("classes", classes, "null when one_vs_rest is set (one "
+                                  "task derivation per dataset entry)")
         positive = options.get("one_vs_rest")
-        n = len(self.loader_classes or self.class_names) or None
+        n = n_loader
         if positive is not None and (isinstance(positive, bool) or not isinstance(positive, int)
                                      or not 0 <= positive < (n or positive + 1)):
             raise ConfigError("one_vs_rest", positive,
@@ -165,6 +194,19 @@ class DatasetSpec:
     def with_options(self, options: Mapping[str, Any]) -> DatasetSpec:
         """This spec as the config entry's options make it: ``one_vs_rest: c`` gives two
         classes, ``not <c>`` (label 0) and ``<c>`` (label 1), and their counts."""
+        classes = options.get("classes")
+        if classes is not None:
+            self.check_options(options)
+            counts_fn = self.counts_fn
+
+            def subset(counts: tuple[int, ...] | None) -> tuple[int, ...] | None:
+                return None if counts is None else tuple(counts[c] for c in classes)
+
+            return replace(self, class_names=tuple(self.class_names[c] for c in classes)
+                           if self.class_names else (),
+                           counts=subset(self.counts), loader_classes=self.class_names,
+                           counts_fn=None if counts_fn is None
+                           else (lambda o: subset(counts_fn(o))))
         positive = options.get("one_vs_rest")
         if positive is None:
             return self

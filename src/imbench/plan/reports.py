@@ -244,8 +244,17 @@ class ReportPlan:
                    and self.adds_images(c.dataset, c.imbalance, c.augmenter)
                    for c in self.grid.cells)
 
+    def left_out_of_statistics(self) -> list[str]:
+        """The imbalances the statistics leave out: the originals (rebalancing a balanced
+        set is not the question), unless every set is one, as seed 004's balanced tiny set
+        that +N images are added to, where those sets are the question."""
+        if not any(self.imbalanced(i) for i in self.grid.names("imbalances")):
+            return []
+        return sorted(self.grid.originals)
+
     def statistics_possible(self) -> bool:
-        cells = [c for c in self.grid.cells if self.imbalanced(c.imbalance)]
+        left_out = set(self.left_out_of_statistics())
+        cells = [c for c in self.grid.cells if c.imbalance not in left_out]
         if self.settings["compare"] == "methods":
             arms = {(c.augmenter, c.classifier) for c in cells}
             blocks = {(c.dataset, c.imbalance, c.seed) for c in cells}
@@ -660,7 +669,8 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         inputs=lambda plan, wc: {"summary": layout.SUMMARY},
         params=lambda plan, wc: {"alpha": plan.settings["alpha"],
                                  "compare": plan.settings["compare"],
-                                 "augmenters": plan.grid.names("augmenters"), **plan.roles()},
+                                 "augmenters": plan.grid.names("augmenters"), **plan.roles(),
+                                 "originals": plan.left_out_of_statistics()},
         constraints=lambda plan: {"metric": "|".join(plan.settings["metrics"])},
     ),
     ReportRule(
