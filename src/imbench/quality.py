@@ -21,6 +21,7 @@ from scipy.ndimage import uniform_filter
 from torch import nn
 
 from .io import save_figure, write_json
+from .weights import sha256_of
 
 #: how many images / pairs each SSIM statistic looks at (SSIM is O(pairs); these bound a
 #: 6000-image class to seconds while keeping the estimate's standard error around 0.005)
@@ -164,7 +165,6 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
-
     n_real, n_fake = len(real), len(fake)
     subset = min(KID_MAX_SUBSET, n_real, n_fake)
     out: dict[str, Any] = {"n_real": n_real, "n_fake": n_fake, "kid_subset_size": subset,
@@ -202,7 +202,6 @@ def inception_score(images: np.ndarray, extractor: nn.Module, *, seed: int,
     prepare_torch_fidelity()
     from torchmetrics.image.inception import InceptionScore
 
-
     splits = max(1, min(splits, len(images) // 10))
     out: dict[str, Any] = {"n": int(len(images)), "splits": splits, "mean": None, "std": None}
     if len(images) < 2:
@@ -217,16 +216,6 @@ def inception_score(images: np.ndarray, extractor: nn.Module, *, seed: int,
         mean, std = metric.compute()
     out.update(mean=float(mean), std=float(std) if splits > 1 else None)
     return out
-
-
-def file_digest(path: str | os.PathLike[str]) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def generator_quality(
@@ -288,7 +277,7 @@ def generator_quality(
                     "(images resized to 299 x 299 by its TensorFlow-compatible bilinear "
                     "resize)",
             "file": Path(inception.file).as_posix(),  # type: ignore[attr-defined]
-            "sha256": file_digest(inception.file),  # type: ignore[attr-defined]
+            "sha256": sha256_of(inception.file),  # type: ignore[attr-defined]
             "class_means": {k: _mean(per_class, k, "inception") for k in
                             ("fid", "kid_mean", "precision", "recall", "density", "coverage")},
         }
@@ -296,7 +285,7 @@ def generator_quality(
         "name": f"reference {ref.get('arch', 'cnn')}, penultimate layer "
                 f"({ref['feature_dim']}-d, after ReLU)",
         "file": Path(reference_path).as_posix(),
-        "sha256": file_digest(reference_path),
+        "sha256": sha256_of(reference_path),
         "trained_on": "the real balanced training set of the dataset (never the test set)",
         "val_accuracy": ref["val_accuracy"],
     }

@@ -476,14 +476,14 @@ def train_generator(
         if reference is None:
             raise ConfigError(f"{method}.params.selection_features", "reference",
                               "random, or pass the reference classifier (the workflow does)")
-        from ..quality import file_digest
+        from ..weights import sha256_of
         from .reference import load_reference
 
         ref_model, ref = load_reference(reference)
         selection_space = (ReferenceFeatures(ref_model),
                            f"reference-{ref.get('arch', 'cnn')}: penultimate layer "
                            f"({ref['feature_dim']}-d) of {Path(reference).as_posix()} "
-                           f"(sha256 {file_digest(reference)[:16]})")
+                           f"(sha256 {sha256_of(reference)[:16]})")
 
     results = []
     for key, classes in jobs:
