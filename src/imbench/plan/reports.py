@@ -204,7 +204,7 @@ class ReportPlan:
                 "counts": layout.path(layout.IMBALANCED_COUNTS, wc)}
 
     def quality_files(self, dataset: str) -> dict[tuple[str, str, int], str]:
-        """quality.json of every synthesising cell of the dataset on an imbalanced set."""
+        """quality.json of every synthesising cell of the dataset where it adds images."""
         out = {}
         for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed"):
             if d == dataset and self.is_synthesising(a) and self.adds_images(d, i, a):

@@ -391,8 +391,9 @@ def fit_table(frame: pd.DataFrame, dataset: str, order: Mapping[str, Sequence[st
              "Loss and accuracy at the epoch whose weights were kept (lowest validation "
              "loss), on the training part and on the validation part (real training images "
              "held out, stratified); test = the test set, which neither training nor that "
-             "choice saw. Mean ± std over seeds. " + "; ".join(f"`{c}`: {w}"
-                                                             for c, w in FIT_COLUMNS) + ".",
+             "choice saw. For a two-stage classifier (cnn_svm) training and validation are its "
+             "CNN's, test the whole classifier's. Mean ± std over seeds. "
+             + "; ".join(f"`{c}`: {w}" for c, w in FIT_COLUMNS) + ".",
              "", *_md_table(header, rows, 3), ""]
     return "\n".join(lines)
 
