@@ -292,19 +292,20 @@ from test_generators import _digits, _overrides, files
 from imbench.generators.train import train_generator
 x, y = _digits()
 keep = (y != 3) | (np.cumsum(y == 3) <= 40)
-train_generator(x[keep], y[keep], method="wgan_gp", unit="class3", files=files({out!r}), seed=0,
-                overrides=_overrides("wgan_gp", epochs=6, checkpoint_every=2),
+train_generator(x[keep], y[keep], method={method!r}, unit="class3", files=files({out!r}),
+                seed=0, overrides=_overrides({method!r}, epochs=6, checkpoint_every=2),
                 on_epoch_end=lambda e: time.sleep(0.5), log=lambda s: None)
 """
 
 
-def test_resume_after_kill_matches_uninterrupted_run(digits, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["wgan_gp", "cyclegan"])
+def test_resume_after_kill_matches_uninterrupted_run(method, digits, tmp_path: Path) -> None:
     x, y = digits
-    ov = _overrides("wgan_gp", epochs=6, checkpoint_every=2)
+    ov = _overrides(method, epochs=6, checkpoint_every=2)
     killed = tmp_path / "killed"
     script = tmp_path / "child.py"
     script.write_text(textwrap.dedent(CHILD).format(tests=str(Path(__file__).parent),
-                                                    out=str(killed)))
+                                                    out=str(killed), method=method))
     proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ,
                             "OMP_NUM_THREADS": "1"})
     last = killed / "checkpoints" / "class3" / "last.pt"
@@ -319,13 +320,13 @@ def test_resume_after_kill_matches_uninterrupted_run(digits, tmp_path: Path) -> 
     assert 2 <= epoch_at_kill < 6
 
     lines: list[str] = []
-    train_generator(x, y, method="wgan_gp", unit="class3", files=files(killed), seed=0,
+    train_generator(x, y, method=method, unit="class3", files=files(killed), seed=0,
                     overrides=ov, log=lines.append)
     assert f"class3: resuming from checkpoint at epoch {epoch_at_kill}" in lines
     assert sum("epoch" in ln and "/6:" in ln for ln in lines) == 6 - epoch_at_kill
 
     straight = tmp_path / "straight"
-    train_generator(x, y, method="wgan_gp", unit="class3", files=files(straight), seed=0,
+    train_generator(x, y, method=method, unit="class3", files=files(straight), seed=0,
                     overrides=ov, log=_quiet)
     a = torch.load(killed / "checkpoints/class3/last.pt", weights_only=True)["method"]
     b = torch.load(straight / "checkpoints/class3/last.pt", weights_only=True)["method"]

@@ -65,6 +65,7 @@ GENERATORS = Registry(
         "cs_acgan": GeneratorMethod("conditional", "imbench.generators.methods:CsAcgan"),
         "bagan": GeneratorMethod("conditional", "imbench.generators.methods:Bagan"),
         "deepsmote": GeneratorMethod("conditional", "imbench.generators.methods:DeepSmote"),
+        "cyclegan": GeneratorMethod("per_class", "imbench.generators.methods:CycleGan"),
     },
 )
 
@@ -157,6 +158,7 @@ _CHOICES = {
 _POSITIVE_INT = (
     "batch_size", "latent_dim", "width", "n_critic", "checkpoint_every", "sample_every",
     "grid_size", "selection_samples", "hidden", "cs_eval_per_class", "k_neighbors",
+    "source_max",
 )
 
 
@@ -194,6 +196,16 @@ def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
     if not 0.0 <= float(cfg["holdout_fraction"]) < 1.0:
         raise ConfigError(f"{prefix}.holdout_fraction", cfg["holdout_fraction"],
                           "a float in [0, 1)")
+    if "pool_size" in cfg and (not _is_int(cfg["pool_size"]) or cfg["pool_size"] < 0):
+        raise ConfigError(f"{prefix}.pool_size", cfg["pool_size"], "an integer >= 0")
+    if cfg.get("source_class") is not None and (not _is_int(cfg["source_class"])
+                                                or cfg["source_class"] < 0):
+        raise ConfigError(f"{prefix}.source_class", cfg["source_class"],
+                          "null (the largest other class) or a class index >= 0")
+    for key in ("lambda_cycle", "lambda_identity"):
+        if key in cfg and (isinstance(cfg[key], bool) or not isinstance(cfg[key], (int, float))
+                           or cfg[key] < 0):
+            raise ConfigError(f"{prefix}.{key}", cfg[key], "a number >= 0")
     if method == "wgan_gp" and cfg["d_norm"] == "batch":
         # batch norm makes each critic output depend on the whole batch, which breaks the
         # per-sample gradient penalty (Gulrajani et al. §4)

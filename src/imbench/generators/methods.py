@@ -545,3 +545,130 @@ class DeepSmote(GanMethod):
         self.codes = state["codes"].float()
         self.code_labels = state["code_labels"].long()
         self._neighbours = {}
+
+
+class CycleGan(GanMethod):
+    """CycleGAN (Zhu et al. 2017) as a per-class generator: it learns to translate images of
+    a *source* class (``source_class``, default the largest class of the training set) into
+    the class it fills, and back (unpaired). ``G`` (source -> class) is what sampling uses;
+    ``D`` holds the other three networks: the class's PatchGAN ``D_B``, the source's
+    ``D_A`` and the reverse generator ``G_BA``. LSGAN objective, cycle loss ``lambda_cycle``,
+    identity loss ``lambda_identity`` x ``lambda_cycle``, a pool of ``pool_size`` earlier
+    fakes for each discriminator. Sampling translates stored source images
+    (``source_max`` of them, kept in the generator file): the "latent" of a sample is the index
+    of its source image."""
+
+    name = "cyclegan"
+    #: the training loop gives it the source class's images (``set_source``)
+    translates: ClassVar[bool] = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        g_params = list(self.G.parameters()) + list(self.D["G_BA"].parameters())
+        d_params = list(self.D["D_A"].parameters()) + list(self.D["D_B"].parameters())
+        betas = tuple(self.cfg["betas"])
+        self.opt_g = torch.optim.Adam(g_params, lr=self.cfg["lr_g"], betas=betas)
+        self.opt_d = torch.optim.Adam(d_params, lr=self.cfg["lr_d"], betas=betas)
+        self.source = torch.zeros((0, self.shape[2], *self.shape[:2]), dtype=torch.uint8)
+        self.pools: dict[str, torch.Tensor] = {}
+        self._batch: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    @classmethod
+    def make_generator(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
+                       n_classes: int) -> nn.Module:
+        from .nets import ResnetGenerator
+
+        return ResnetGenerator(shape, cfg["width"])
+
+    def build_discriminator(self) -> nn.Module:
+        from .nets import PatchDiscriminator, ResnetGenerator
+
+        return nn.ModuleDict({"D_B": PatchDiscriminator(self.shape, self.cfg["width"]),
+                              "D_A": PatchDiscriminator(self.shape, self.cfg["width"]),
+                              "G_BA": ResnetGenerator(self.shape, self.cfg["width"])})
+
+    def set_source(self, images: torch.Tensor) -> None:
+        """uint8 NCHW source-class images (at most ``source_max``, a seeded draw)."""
+        self.source = images.to(self.device)
+
+    # -- sampling: a sample's "latent" is the index of the source image it translates ------
+    def sample_latent(self, n: int, y: torch.Tensor | None,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        idx = torch.randint(len(self.source), (n,), generator=generator)
+        return idx.to(self.device, torch.float32).unsqueeze(1)
+
+    def source_images(self, z: torch.Tensor) -> torch.Tensor:
+        return to_float(self.source[z.view(-1).long()])
+
+    def generate(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.G(self.source_images(z))
+
+    def pairs(self, z: torch.Tensor) -> torch.Tensor:
+        """Source image, its translation, ... interleaved: the sample grid's pairs."""
+        src = self.source_images(z)
+        return torch.stack([src, self.G(src)], 1).flatten(0, 1)
+
+    # -- training ----------------------------------------------------------------------------
+    def _pool(self, key: str, fake: torch.Tensor) -> torch.Tensor:
+        """Zhu et al.'s image buffer: half the time an earlier fake replaces the new one."""
+        size = int(self.cfg["pool_size"])
+        if size == 0:
+            return fake
+        pool = self.pools.get(key, fake[:0])
+        out = []
+        for img in fake.detach():
+            if len(pool) < size:
+                pool = torch.cat([pool, img[None]])
+                out.append(img)
+            elif float(torch.rand(())) < 0.5:
+                i = int(torch.randint(len(pool), ()))
+                out.append(pool[i].clone())
+                pool[i] = img
+            else:
+                out.append(img)
+        self.pools[key] = pool
+        return torch.stack(out)
+
+    @staticmethod
+    def _mse(x: torch.Tensor, target: float) -> torch.Tensor:
+        return F.mse_loss(x.float(), torch.full_like(x.float(), target))
+
+    def d_step(self, x: torch.Tensor, y: torch.Tensor) -> Losses:
+        if len(self.source) == 0:
+            raise RuntimeError("cyclegan needs its source images (set_source) before training")
+        a = to_float(self.source[torch.randint(len(self.source), (len(x),))].to(self.device))
+        with torch.no_grad():
+            fake_b, fake_a = self.G(a), self.D["G_BA"](x)
+        self._batch = (a, x)
+        fb, fa = self._pool("B", fake_b), self._pool("A", fake_a)
+        d_b = 0.5 * (self._mse(self.D["D_B"](x), 1.0) + self._mse(self.D["D_B"](fb), 0.0))
+        d_a = 0.5 * (self._mse(self.D["D_A"](a), 1.0) + self._mse(self.D["D_A"](fa), 0.0))
+        loss = d_a + d_b
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return {"d_loss": loss.detach(), "d_a": d_a.detach(), "d_b": d_b.detach()}
+
+    def g_step(self, y: torch.Tensor) -> Losses:
+        assert self._batch is not None  # d_step ran first in this iteration
+        a, b = self._batch
+        g_ba = self.D["G_BA"]
+        lam, lam_id = float(self.cfg["lambda_cycle"]), float(self.cfg["lambda_identity"])
+        with frozen(self.D["D_A"]), frozen(self.D["D_B"]):
+            fake_b, fake_a = self.G(a), g_ba(b)
+            adv = self._mse(self.D["D_B"](fake_b), 1.0) + self._mse(self.D["D_A"](fake_a), 1.0)
+            cycle = F.l1_loss(g_ba(fake_b), a) + F.l1_loss(self.G(fake_a), b)
+            identity = (F.l1_loss(self.G(b), b) + F.l1_loss(g_ba(a), a)
+                        if lam_id > 0 else torch.zeros((), device=a.device))
+            loss = adv + lam * cycle + lam * lam_id * identity
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return {"g_loss": loss.detach(), "cycle": cycle.detach(), "identity": identity.detach()}
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"source": self.source.cpu(), "pools": {k: v.cpu() for k, v in self.pools.items()}}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.source = state["source"].to(self.device)
+        self.pools = {k: v.to(self.device) for k, v in state.get("pools", {}).items()}

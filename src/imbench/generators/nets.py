@@ -8,6 +8,8 @@ convolutions, so any ``folder`` image size works without cropping.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -186,3 +188,77 @@ def gradient_penalty(
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     norm = grad.flatten(1).norm(2, dim=1)
     return lam * ((norm - 1.0) ** 2).mean()
+
+
+# -- CycleGAN (Zhu et al. 2017, the authors' ResnetGenerator and NLayerDiscriminator) -------
+def cyclegan_plan(h: int, w: int) -> tuple[int, int, int]:
+    """(downsamplings, residual blocks, PatchGAN conv layers) scaled to the image size: Zhu
+    et al. use 2 downsamplings, 9 blocks at 256 px and 6 at 128 px, and a 3-layer 70 x 70
+    PatchGAN; smaller images get fewer of each so that 8 x 8 inputs still work."""
+    side = min(h, w)
+    n_down = 2 if side >= 16 else 1
+    n_res = 9 if side >= 256 else 6 if side >= 32 else 3
+    n_layers = max(1, min(3, int(math.log2(side)) - 2))
+    return n_down, n_res, n_layers
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResnetGenerator(nn.Module):
+    """c7s1-w, d2w, d4w, R4w x n_res, u2w, uw, c7s1-C, tanh (instance norm, reflection
+    padding): an image of one domain in, an image of the other out."""
+
+    def __init__(self, shape: tuple[int, int, int], width: int) -> None:
+        super().__init__()
+        h, w, c = shape
+        n_down, n_res, _ = cyclegan_plan(h, w)
+        pad = min(3, (min(h, w) - 1) // 2)  # reflection padding must be below the size
+        layers: list[nn.Module] = [nn.ReflectionPad2d(pad), nn.Conv2d(c, width, 2 * pad + 1),
+                                   nn.InstanceNorm2d(width), nn.ReLU(True)]
+        ch = width
+        for _ in range(n_down):
+            layers += [nn.Conv2d(ch, ch * 2, 3, 2, 1), nn.InstanceNorm2d(ch * 2), nn.ReLU(True)]
+            ch *= 2
+        layers += [_ResBlock(ch) for _ in range(n_res)]
+        for _ in range(n_down):
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 3, 2, 1, output_padding=1),
+                       nn.InstanceNorm2d(ch // 2), nn.ReLU(True)]
+            ch //= 2
+        layers += [nn.ReflectionPad2d(pad), nn.Conv2d(ch, c, 2 * pad + 1), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: 4 x 4 convs (stride 2, LeakyReLU 0.2, instance norm after the first), one
+    stride-1 layer and a 1-channel map of per-patch real / fake scores."""
+
+    def __init__(self, shape: tuple[int, int, int], width: int) -> None:
+        super().__init__()
+        h, w, c = shape
+        n_layers = cyclegan_plan(h, w)[2]
+        layers: list[nn.Module] = [nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        ch = width
+        for i in range(1, n_layers):
+            nxt = width * min(2 ** i, 8)
+            layers += [nn.Conv2d(ch, nxt, 4, 2, 1), nn.InstanceNorm2d(nxt),
+                       nn.LeakyReLU(0.2, True)]
+            ch = nxt
+        nxt = width * min(2 ** n_layers, 8)
+        layers += [nn.Conv2d(ch, nxt, 4, 1, 1), nn.InstanceNorm2d(nxt), nn.LeakyReLU(0.2, True),
+                   nn.Conv2d(nxt, 1, 4, 1, 1)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)

@@ -211,6 +211,37 @@ def generate_images(method: GanMethod, labels: torch.Tensor, generator: torch.Ge
         method.G.train(was)
 
 
+@torch.no_grad()
+def generate_pairs(method: GanMethod, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` source images of a translating method, each followed by its translation."""
+    was = method.G.training
+    method.G.eval()
+    try:
+        return method.pairs(method.sample_latent(n, None, generator)).float()  # type: ignore[attr-defined]
+    finally:
+        method.G.train(was)
+
+
+def source_images(x: np.ndarray, y: np.ndarray, target: int, cfg: Mapping[str, Any],
+                  seed: int) -> tuple[int, np.ndarray]:
+    """The class a translating method maps from (``source_class``, default the largest other
+    class, the lowest index on a tie) and a seeded draw of at most ``source_max`` of its
+    images."""
+    counts = np.bincount(y, minlength=target + 1)
+    src = cfg.get("source_class")
+    if src is None:
+        others = [(int(n), -c) for c, n in enumerate(counts) if c != target and n > 0]
+        if not others:
+            raise DataError(f"class {target}: no other class to translate from")
+        src = -max(others)[1]
+    if src == target or src >= len(counts) or counts[src] == 0:
+        raise ConfigError("source_class", src, f"a class with training images other than "
+                          f"{target}")
+    idx = np.flatnonzero(y == src)
+    keep = np.sort(np.random.default_rng(seed).permutation(idx)[:int(cfg["source_max"])])
+    return int(src), x[keep]
+
+
 def epoch_unit(n_images: int, batch_size: int, n_critic: int,
                cfg: Mapping[str, Any]) -> dict[str, Any]:
     """What one epoch is for a model trained on ``n_images``: generator iterations, real
@@ -243,12 +274,14 @@ def train_model(
     classes: list[int], n_classes: int, work_dir: Path, seed: int, log: Log,
     device: torch.device, on_epoch_end: Callable[[int], None] | None = None,
     selection_space: tuple[nn.Module, str] | None = None,
+    source: tuple[int, np.ndarray] | None = None,
 ) -> ModelResult:
     """Train one model on ``x, y`` (per-class: labels all equal; conditional: every class).
 
     ``classes``: the classes whose images matter for epoch selection (per-class: the one
     class; conditional: the classes that will receive images). ``selection_space``: the
     epoch choice's feature extractor and its description (default: the random conv net).
+    ``source``: (class, uint8 NHWC images) a translating method (CycleGAN) maps from.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     shape = tuple(int(s) for s in x.shape[1:])
@@ -264,6 +297,8 @@ def train_model(
 
     torch.manual_seed(seed)
     m: GanMethod = GENERATORS[method].load()(cfg, shape, model_classes, device)
+    if source is not None:
+        m.set_source(torch.from_numpy(np.ascontiguousarray(source[1].transpose(0, 3, 1, 2))))
     stream = BatchStream(xt, yt, int(cfg["batch_size"]), seed)
     n_critic = int(cfg["n_critic"])
     unit = epoch_unit(len(xt), stream.batch, n_critic, cfg)
@@ -296,6 +331,7 @@ def train_model(
     # (more epochs is fine: training simply goes on). Snakemake reruns a job when its params
     # change, and that run must not continue a model trained with the old ones.
     fingerprint = {"data": array_digest(x, y_model), "seed": seed, "format": FORMAT_VERSION,
+                   "source": None if source is None else array_digest(source[1]),
                    "state": _STATE_VERSION,
                    "cfg": repr(sorted((k, v) for k, v in cfg.items()
                                       if k not in _RESUMABLE_CHANGES))}
@@ -339,7 +375,9 @@ def train_model(
             + " ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch",)))
 
         if epoch % int(cfg["sample_every"]) == 0 or epoch == epochs:
-            imgs = generate_images(m, grid_labels, torch.Generator().manual_seed(seed + 1))
+            gen = torch.Generator().manual_seed(seed + 1)
+            imgs = (generate_pairs(m, len(grid_labels) // 2, gen) if source is not None
+                    else generate_images(m, grid_labels, gen))
             _grid_png(to_uint8(imgs), grid_rows, work_dir / "samples" / f"epoch{epoch:04d}.png")
         if epoch % int(cfg["checkpoint_every"]) == 0 or epoch == epochs:
             if scorer is not None:
@@ -370,6 +408,9 @@ def train_model(
                         conditional, float(cfg["selection_tolerance"]), space)
     chosen = selection["chosen_epoch"]
     selection["epoch_unit"] = unit
+    if source is not None:
+        selection["source"] = {"class": source[0], "images": len(source[1]),
+                               "grids": "source image, its translation, ... in each row"}
     selection["chosen_iterations"] = chosen * iters
     selection["chosen_passes"] = _passes(chosen, unit)
     payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
@@ -492,10 +533,12 @@ def train_generator(
         else:
             mask = y == classes[0]
             xs, ys = x[mask], y[mask]
+        source = (source_images(x, y, classes[0], cfg, _seed_for(seed, key))
+                  if getattr(GENERATORS[method].load(), "translates", False) else None)
         results.append(train_model(
             xs, ys, method=method, cfg=cfg, key=key, classes=classes, n_classes=n_classes,
             work_dir=work / key, seed=_seed_for(seed, key), log=log, device=device,
-            on_epoch_end=on_epoch_end, selection_space=selection_space))
+            on_epoch_end=on_epoch_end, selection_space=selection_space, source=source))
 
     # outputs only now: a job that fails above leaves no generator behind
     samples = files.samples
