@@ -31,6 +31,8 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--keep", help="folder to keep the outputs in (sample grids: each source "
+                                   "image beside its translation)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     d = np.load(args.data)
@@ -41,7 +43,7 @@ def main() -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         train_generator(x[idx], y[idx], method="cyclegan", unit=f"class{args.target}",
-                        files=UnitFiles(**unit_files_in(Path(tmp))), seed=0,
+                        files=UnitFiles(**unit_files_in(Path(args.keep or tmp))), seed=0,
                         overrides={"epochs": args.epochs, "width": args.width,
                                    "source_class": args.source, "checkpoint_every": 1,
                                    "sample_every": 1, "selection_samples": 64},
