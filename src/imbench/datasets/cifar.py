@@ -208,23 +208,24 @@ def _load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
     return Dataset(*train, *test, class_names=class_names)
 
 
-def load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
-                  source: str | os.PathLike[str] | None = None, offline: bool = False,
-                  **options: Any) -> Dataset:
-    """CIFAR-100 with its 100 fine labels, from ``source`` (archive, folder or .npz) or
-    the cache / the official mirror. Class names come from the archive's ``meta``."""
-    return _load_cifar100(spec, cache_dir=cache_dir, source=source, offline=offline,
-                          labels=b"fine_labels", names_key=b"fine_label_names",
-                          options=options)
+def _cifar100_loader(labels: bytes, names_key: bytes, doc: str) -> Any:
+    def load(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
+             source: str | os.PathLike[str] | None = None, offline: bool = False,
+             **options: Any) -> Dataset:
+        return _load_cifar100(spec, cache_dir=cache_dir, source=source, offline=offline,
+                              labels=labels, names_key=names_key, options=options)
+
+    load.__doc__ = doc
+    return load
 
 
-def load_cifar100_coarse(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
-                         source: str | os.PathLike[str] | None = None, offline: bool = False,
-                         **options: Any) -> Dataset:
-    """CIFAR-100 with its 20 coarse labels (superclasses), from the same archive."""
-    return _load_cifar100(spec, cache_dir=cache_dir, source=source, offline=offline,
-                          labels=b"coarse_labels", names_key=b"coarse_label_names",
-                          options=options)
+#: CIFAR-100 with its 100 fine labels, from ``source`` (archive, folder or .npz) or the
+#: cache / the official mirror; class names from the archive's ``meta``
+load_cifar100 = _cifar100_loader(b"fine_labels", b"fine_label_names",
+                                 "CIFAR-100 with its 100 fine labels (names from meta).")
+#: the same archive with its 20 coarse labels (superclasses)
+load_cifar100_coarse = _cifar100_loader(b"coarse_labels", b"coarse_label_names",
+                                        "CIFAR-100 with its 20 coarse labels (superclasses).")
 
 
 # The names are read from the archive's meta file when the data is loaded; before that
