@@ -34,6 +34,8 @@ rule evaluate:
         "../scripts/evaluate.py"
 
 
+# One job over every cell: on a cluster it runs on the submit host, as the cross-cell report
+# rules do (a submission would queue for a job of seconds).
 rule aggregate:
     input:
         metrics=GRID.metrics_targets(),
@@ -43,6 +45,7 @@ rule aggregate:
         layout.log("aggregate", "aggregate"),
     benchmark:
         layout.benchmark("aggregate", "aggregate")
+    localrule: True
     conda:
         "../envs/imbench.yaml"
     threads: 1

@@ -21,6 +21,7 @@ for _report_rule in REPORTS.rules:
             layout.benchmark(_report_rule.name, _report_rule.key)
         wildcard_constraints:
             **REPORTS.constraints(_report_rule),
+        localrule: _report_rule.local
         conda:
             "../envs/imbench.yaml"
         threads: 1

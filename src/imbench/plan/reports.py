@@ -103,10 +103,18 @@ class ReportRule:
     inputs: Callable[[ReportPlan, Wildcards], dict[str, Any]]
     params: Callable[[ReportPlan, Wildcards], dict[str, Any]] = lambda plan, wc: {}
     constraints: Callable[[ReportPlan], dict[str, str]] = lambda plan: {}
-    #: the group job it joins on a cluster (profiles/gpu: jobs ready together go together),
-    #: and whether it is a small figure of one variant (seconds, 2 GB)
-    group: str | None = "reports"
+    #: on a cluster, the group job it joins (profiles/gpu: a variant's figures with the jobs
+    #: they come ready with); None for the tables and figures over the whole grid, which run
+    #: on the submit host (``local``): grouped, each of them makes Snakemake walk the whole DAG
+    #: once per member of its group (docs/cluster.md). ``small``: a figure of one variant
+    #: (seconds, 2 GB)
+    group: str | None = None
     small: bool = False
+
+    @property
+    def local(self) -> bool:
+        """Runs on the submit host, never submitted (a Snakemake ``localrule``)."""
+        return self.group is None
 
 
 def _report(caption: str, category: str, subcategory: str = "{dataset}",
@@ -602,7 +610,9 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
     ),
     ReportRule(
         name="plot_learning_curves", make=f"{_BUILD}:learning_curves", key=layout.CELL,
-        group="variant_{augmenter}", small=True,
+        # with its cell: the training set's group would hold the job before the (ungrouped)
+        # GPU training and the one after it, a group depending on itself
+        group="cell_{augmenter}_{classifier}", small=True,
         outputs={"plot": Output(
             layout.LEARNING_CURVES,
             _report("learning_curves.rst", "Classifier learning curves",
@@ -697,7 +707,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         constraints=lambda plan: {"preset": r"[A-Za-z0-9_]+"},
     ),
     ReportRule(
-        name="report_index", make=f"{_BUILD}:index", key="index", group=None,
+        name="report_index", make=f"{_BUILD}:index", key="index",
         outputs={"index": Output(layout.INDEX)},
         targets=lambda plan: [{}],
         inputs=lambda plan, wc: {"files": plan.index_inputs()},
@@ -737,6 +747,8 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
 
 #: report rule -> the group job it joins on a cluster (profiles/gpu/config.yaml reads these)
 REPORT_GROUPS: dict[str, str] = {r.name: r.group for r in REPORT_RULES.values() if r.group}
+#: report rules run on the submit host (rules/report.smk marks them local)
+LOCAL_REPORT_RULES: list[str] = [r.name for r in REPORT_RULES.values() if r.local]
 #: report rules that draw one small figure of one variant (seconds, 2 GB on a cluster)
 SMALL_REPORT_RULES: list[str] = [r.name for r in REPORT_RULES.values() if r.small]
 
@@ -762,6 +774,6 @@ def index_table() -> dict[str, Indexed]:
     return table
 
 
-__all__ = ["DEFAULT_REPORT_METRICS", "INDEXED_FILES", "REPORT_DEFAULTS", "REPORT_GROUPS",
-           "REPORT_RULES", "SECTIONS", "SMALL_REPORT_RULES", "Indexed", "Output", "ReportPlan",
-           "ReportRule", "index_table", "report_settings"]
+__all__ = ["DEFAULT_REPORT_METRICS", "INDEXED_FILES", "LOCAL_REPORT_RULES", "REPORT_DEFAULTS",
+           "REPORT_GROUPS", "REPORT_RULES", "SECTIONS", "SMALL_REPORT_RULES", "Indexed", "Output",
+           "ReportPlan", "ReportRule", "index_table", "report_settings"]
