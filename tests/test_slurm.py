@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 from imbench.io import load_npz
+from imbench.plan.reports import LOCAL_REPORT_RULES
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
@@ -169,6 +170,36 @@ def test_dry_run_shows_the_cluster_resources(tmp_path):
     assert by_rule["train_classifier"][0]["resources"]["mem_mb"] == "8000"
 
 
+def test_cluster_plan_of_every_classifier_and_augmenter_kind(tmp_path):
+    """Groups must never depend on themselves (a path leaving a group through a GPU job and
+    coming back): a grid with every registered classifier and each kind of augmenter, under
+    the cluster profile. The report rules over the whole grid are local rules."""
+    from imbench.augment import AUGMENTERS
+    from imbench.classify import CLASSIFIERS
+
+    kinds = ["none", "transforms", "wgan_gp", "cgan", "bagan"]
+    assert set(kinds) <= set(AUGMENTERS)
+    config = {"datasets": {"digits": {}},
+              "imbalances": {"step": {"protocol": "step", "mu": 0.2, "rho": 8}},
+              "augmenters": {k: {"method": k} for k in kinds},
+              "classifiers": {m: {"method": m} for m in CLASSIFIERS},
+              "seeds": [0]}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = run([*SNAKEMAKE, "--profile", "gpu", "-n", "-d", str(tmp_path / "w"),
+                  "--configfile", str(path), "--quiet", "reason", "host"])
+    jobs = dry_run_jobs(result.stdout + result.stderr)
+    rules = {j["rule"] for j in jobs}
+    assert {"train_neural", "train_cnn", "plot_learning_curves"} <= rules, sorted(rules)
+    for job in jobs:
+        if job["rule"] == "plot_learning_curves":
+            assert job["group"] and job["group"].startswith("cell_"), job
+        if job["rule"] in {"aggregate", *LOCAL_REPORT_RULES}:
+            assert job["group"] is None, job
+    local = parse_args_in_subprocess("--profile", "gpu")
+    assert set(local["groups"]).isdisjoint({"aggregate", *LOCAL_REPORT_RULES})
+
+
 # -- a real SLURM ----------------------------------------------------------------------------
 def slurm_skip_reason() -> str | None:
     if os.environ.get("IMBENCH_SKIP_SLURM"):
@@ -218,6 +249,34 @@ def scontrol_jobs() -> list[dict]:
     return jobs
 
 
+def running_generator_job(workdir: Path, unit: str) -> dict | None:
+    """The scheduler's record of the running train_generator job (or array task) of one
+    unit. An array's tasks share the comment of its first job, so the unit is read from the
+    task's own SLURM log, where Snakemake prints the job's wildcards."""
+    for job in scontrol_jobs():
+        if job.get("JobState") != "RUNNING" or \
+                not job.get("Comment", "").startswith("rule_train_generator"):
+            continue
+        if "ArrayTaskId" not in job:
+            if job["Comment"].endswith(unit):
+                return job
+            continue
+        name = f"{job['ArrayJobId']}_{job['ArrayTaskId']}.log"
+        for log in [Path(job.get("StdOut", "")),
+                    *workdir.glob(f".snakemake/slurm_logs/**/{name}")]:
+            if log.is_file() and re.search(rf"\bunit={unit}\b", log.read_text(errors="replace")):
+                return job
+    return None
+
+
+def snakemake_job_ids(job: dict) -> set[str]:
+    """The ids Snakemake may report a job by: SLURM's, and <array>_<task> for an array task."""
+    ids = {job["JobId"]}
+    if "ArrayTaskId" in job:
+        ids.add(f"{job['ArrayJobId']}_{job['ArrayTaskId']}")
+    return ids
+
+
 def generator_checkpoint(workdir: Path) -> Path | None:
     found = sorted(workdir.glob("models/*/*/*/seed*/*/checkpoints/*/last.pt"))
     return found[0] if found else None
@@ -248,13 +307,11 @@ def slurm_run(cluster, tmp_path_factory) -> dict:
             while proc.poll() is None and time.monotonic() < deadline:
                 if cancelled is None and (ckpt := generator_checkpoint(workdir)):
                     unit = ckpt.parent.name
-                    running = [j for j in scontrol_jobs() if j.get("JobState") == "RUNNING"
-                               and j.get("Comment", "").startswith("rule_train_generator")
-                               and j["Comment"].endswith(unit)]
-                    if running and not (ckpt.parents[2] / "generator.pt").exists():
-                        run(["scancel", running[0]["JobId"]])
-                        cancelled = {"job": running[0]["JobId"], "unit": unit,
-                                     "dir": ckpt.parents[2]}
+                    job = running_generator_job(workdir, unit)
+                    if job and not (ckpt.parents[2] / "generator.pt").exists():
+                        run(["scancel", job["JobId"]])
+                        cancelled = {"job": job["JobId"], "ids": snakemake_job_ids(job),
+                                     "unit": unit, "dir": ckpt.parents[2]}
                 time.sleep(0.1)
             if proc.poll() is None:
                 raise AssertionError(f"the SLURM run did not finish in time:\n"
@@ -314,7 +371,13 @@ def test_scheduler_placed_every_job_as_the_profile_says(slurm_run):
         ("16000M", "04:00:00"), ("32000M", "08:00:00")]
     # light rules ran as group jobs (the plugin's comment names the group and its rules)
     groups = {job_rule(j).split("_")[0] for j in cpu_jobs}
-    assert {"cell", "variant", "imbalance", "reports"} <= groups, groups
+    assert {"cell", "variant", "imbalance"} <= groups, groups
+    # the whole-grid rules ran on the submit host: no submission, but their files are there
+    submitted = {job_rule(j).split("_wildcards")[0] for j in jobs}
+    local = {"aggregate", *LOCAL_REPORT_RULES}
+    assert not submitted & local, submitted & local
+    assert (slurm_run["workdir"] / "results/summary.csv").is_file()
+    assert (slurm_run["workdir"] / "reports/index.html").is_file()
     svm_cells = sum(1 for c in Path(slurm_run["workdir"], "results").rglob("metrics.json"))
     cell_jobs = [j for j in cpu_jobs if job_rule(j).startswith("cell_")]
     assert 0 < len(cell_jobs) < svm_cells * 2, "train_classifier + evaluate not grouped"
@@ -335,8 +398,8 @@ def test_cancelled_generator_resumed_from_its_checkpoint(slurm_run):
     m = re.search(rf"{unit}: resuming from checkpoint at epoch (\d+)", text)
     assert m and int(m.group(1)) >= 1, text[-3000:]
     assert (cancelled["dir"] / "generator.pt").exists()
-    assert f"SLURM-job '{cancelled['job']}' failed, SLURM status is: 'CANCELLED'" \
-        in slurm_run["log"]
+    assert any(f"SLURM-job '{job_id}' failed, SLURM status is: 'CANCELLED'" in slurm_run["log"]
+               for job_id in cancelled["ids"]), slurm_run["log"][-5000:]
     assert "Trying to restart job" in slurm_run["log"]
 
 
