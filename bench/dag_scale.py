@@ -119,12 +119,18 @@ def total_jobs(output: str) -> int:
 
 
 def local_rules() -> set[str]:
-    """Rules named in a `localrules:` directive (run on the submit host, never submitted)."""
-    names = {"all"}
+    """Rules that run on the submit host, never submitted: named in a `localrules:`
+    directive, marked `localrule: True`, or report rules without a cluster group."""
+    from imbench.plan.reports import LOCAL_REPORT_RULES
+
+    names = {"all", *LOCAL_REPORT_RULES}
     for smk in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]:
-        for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\S.*\n?)+)", smk.read_text(),
-                                re.MULTILINE):
+        text = smk.read_text()
+        for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\S.*\n?)+)", text, re.MULTILINE):
             names |= {n.strip() for n in block.replace("\n", ",").split(",") if n.strip()}
+        for rule in re.split(r"^rule ", text, flags=re.MULTILINE)[1:]:
+            if re.search(r"^\s+localrule: True$", rule, re.MULTILINE):
+                names.add(rule.split(":", 1)[0].strip())
     return names
 
 
