@@ -6,6 +6,7 @@ import os
 from snakemake.utils import validate
 
 from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
+from imbench.plan.cluster import check_workflow_arrays
 
 # Duplicate keys in a config file refused; presets: quick_overrides when quick=true,
 # data_sources overlay; then the merged config is what the schema checks.
@@ -14,6 +15,13 @@ validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
 GRID = Grid(config)
+
+
+# A SLURM run with job arrays whose selection --jobs or --max-jobs-per-timespan could cut
+# would hang (imbench.plan.cluster): refused once the DAG is built, before any submission.
+onstart:
+    check_workflow_arrays(workflow)
+
 
 # With --sdm conda, envs/*.post-deploy.sh installs this checkout's package into each env.
 os.environ.setdefault("IMBENCH_SOURCE", workflow.basedir)

@@ -6,7 +6,8 @@ what they need through rule params and inputs).
 * :mod:`.config` — a preset's quick scale, local data sources, canonical param form;
 * :mod:`.grid` — the checked config and its cells;
 * :mod:`.reports` — which report files a grid gets and every report rule's inputs/params;
-* :mod:`.stages` — which rules train each classifier stage, and which want a GPU.
+* :mod:`.stages` — which rules train each classifier stage, and which want a GPU;
+* :mod:`.cluster` — what a SLURM run's submission settings must satisfy (job arrays).
 """
 
 from . import layout

@@ -1,0 +1,75 @@
+"""SLURM job arrays: which rules may use them, and what a run's submission settings must
+satisfy before anything is submitted.
+
+snakemake-executor-plugin-slurm 2.8.0 (the newest release) has two faults with arrays, both
+seen on the test cluster (docs/cluster.md):
+
+* it drops the jobs of an array rule when it is handed fewer than all of that rule's ready
+  jobs, waiting for "a full chunk" that never comes, and the run hangs with nothing queued
+  (``ARRAY_DROP_ISSUE``). That happens whenever ``--jobs`` or ``--max-jobs-per-timespan``
+  cuts Snakemake's selection, so an array run needs both at least as large as the number of
+  jobs it will run: `check_workflow_arrays` refuses it otherwise;
+* every task's job step checks the outputs of the array's *first* job, not its own
+  (``ARRAY_OUTPUT_ISSUE``): a task that ends while the first task's outputs are missing
+  fails, and Snakemake resubmits it as a plain job. So only rules whose retry resumes
+  from a checkpoint go as arrays (`ARRAY_RULES`): the retry then reloads the finished
+  model and writes its outputs, instead of training again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from snakemake.workflow import Workflow
+
+ARRAY_DROP_ISSUE = "https://github.com/snakemake/snakemake-executor-plugin-slurm/issues/473"
+ARRAY_OUTPUT_ISSUE = "https://github.com/snakemake/snakemake-executor-plugin-slurm/issues/447"
+
+#: rules sent as job arrays with IMBENCH_SLURM_ARRAYS=1 (profiles/gpu reads this): the GPU
+#: rule whose jobs resume from their last checkpoint (imbench.generators.train)
+ARRAY_RULES: tuple[str, ...] = ("train_generator",)
+
+
+def array_rules(setting: str | None, rules: Iterable[str]) -> set[str]:
+    """The rules a ``--slurm-array-jobs`` value selects (``all``, or names split by ``,``
+    or ``;`` as the plugin splits them), among the workflow's rules."""
+    if not setting:
+        return set()
+    names = {n.strip() for n in setting.replace(";", ",").split(",") if n.strip()}
+    return set(rules) if "all" in names else names & set(rules)
+
+
+def check_array_submission(arrays: set[str], jobs_by_rule: Counter, jobs_limit: int,
+                           per_timespan: int | None) -> None:
+    """Raise ConfigError if a run with job arrays for ``arrays`` could have its selection
+    cut: ``jobs_limit`` (``--jobs``) or ``per_timespan`` (``--max-jobs-per-timespan``'s job
+    count; None: no rate limit) below the number of jobs to run."""
+    if not arrays & {r for r, n in jobs_by_rule.items() if n > 1}:
+        return  # a rule with one job is submitted as a plain job
+    total = sum(jobs_by_rule.values())
+    why = (f"with --slurm-array-jobs for {', '.join(sorted(arrays))}, the SLURM plugin "
+           f"drops array jobs when Snakemake selects fewer than all of a rule's ready "
+           f"jobs, and the run hangs ({ARRAY_DROP_ISSUE}). This run has {total} jobs")
+    if jobs_limit < total:
+        raise ConfigError("--jobs", jobs_limit,
+                          f"'unlimited' or at least {total} ({why}); or no job arrays")
+    if per_timespan is not None and per_timespan < total:
+        raise ConfigError("--max-jobs-per-timespan", f"{per_timespan}/<timespan>",
+                          f"at least {total} jobs per timespan ({why}); or no job arrays")
+
+
+def check_workflow_arrays(workflow: Workflow) -> None:
+    """`check_array_submission` on a Snakemake workflow whose DAG is built (onstart).
+    Runs of other executors (local, or the job step inside a SLURM job) have no array
+    setting and pass."""
+    setting = getattr(workflow.executor_settings, "array_jobs", None)
+    jobs = Counter(job.rule.name for job in workflow.dag.needrun_jobs())
+    arrays = array_rules(setting, (rule.name for rule in workflow.rules))
+    rate = workflow.scheduling_settings.max_jobs_per_timespan
+    check_array_submission(arrays, jobs, workflow.resource_settings.nodes,
+                           None if rate is None else int(rate.max_jobs))
