@@ -68,7 +68,7 @@ def job_stats(output: str) -> dict[str, int]:
     return stats
 
 
-def parse_args_in_subprocess(*argv: str) -> dict:
+def parse_args_in_subprocess(*argv: str, env: dict | None = None) -> dict:
     """Snakemake's own parse of a command line, run from the repo root in a fresh process
     (profiles/default/ reads sys.argv)."""
     code = textwrap.dedent(f"""
@@ -82,9 +82,12 @@ def parse_args_in_subprocess(*argv: str) -> dict:
             "rerun_incomplete": a.rerun_incomplete,
             "default_resources": res(a.default_resources),
             "set_resources": sorted(a.set_resources), "set_threads": sorted(a.set_threads),
-            "groups": a.groups, "group_components": a.group_components}}))
+            "groups": a.groups, "group_components": a.group_components,
+            "array_jobs": (lambda v: v if isinstance(v, str) else None)(
+                getattr(a, "slurm_array_jobs", None)),
+            "max_jobs_per_timespan": vars(a.max_jobs_per_timespan)}}))
     """)
-    out = run([sys.executable, "-c", code]).stdout
+    out = run([sys.executable, "-c", code], env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -110,6 +113,17 @@ def test_cluster_profile_settings_survive_the_workflow_profile():
         assert cluster["groups"]["evaluate"] == "cell_{augmenter}_{classifier}"
     # the command line still wins over both
     assert parse_args_in_subprocess("--profile", "gpu", "--jobs", "7")["jobs"] == 7
+    assert cluster["array_jobs"] is None
+
+
+def test_job_arrays_switch_on_for_the_gpu_rules_with_an_uncut_selection():
+    """IMBENCH_SLURM_ARRAYS=1: the generator jobs as job arrays, and neither --jobs nor the
+    submission rate cuts Snakemake's selection (the plugin would drop jobs and hang)."""
+    arrays = parse_args_in_subprocess("--profile", "gpu",
+                                      env={**os.environ, "IMBENCH_SLURM_ARRAYS": "1"})
+    assert arrays["array_jobs"] == "train_generator"
+    assert arrays["jobs"] == sys.maxsize
+    assert arrays["max_jobs_per_timespan"]["max_jobs"] >= 10**6
 
 
 def test_profile_names_only_rules_of_the_workflow(tmp_path):
@@ -231,8 +245,8 @@ def cluster():
             run(["bash", str(CLUSTER), "stop"], check=False, timeout=120)
 
 
-def slurm_env() -> dict:
-    return {**os.environ, **PARTITIONS}
+def slurm_env(arrays: bool = False) -> dict:
+    return {**os.environ, **PARTITIONS, "IMBENCH_SLURM_ARRAYS": "1" if arrays else "0"}
 
 
 def cluster_cmd(workdir: Path, config: Path = SLURM_CONFIG) -> list[str]:
@@ -252,7 +266,8 @@ def scontrol_jobs() -> list[dict]:
 def running_generator_job(workdir: Path, unit: str) -> dict | None:
     """The scheduler's record of the running train_generator job (or array task) of one
     unit. An array's tasks share the comment of its first job, so the unit is read from the
-    task's own SLURM log, where Snakemake prints the job's wildcards."""
+    task's own SLURM log: its outer job step prints the array's first job, the step that
+    runs the task's own job prints that job's wildcards last."""
     for job in scontrol_jobs():
         if job.get("JobState") != "RUNNING" or \
                 not job.get("Comment", "").startswith("rule_train_generator"):
@@ -264,9 +279,17 @@ def running_generator_job(workdir: Path, unit: str) -> dict | None:
         name = f"{job['ArrayJobId']}_{job['ArrayTaskId']}.log"
         for log in [Path(job.get("StdOut", "")),
                     *workdir.glob(f".snakemake/slurm_logs/**/{name}")]:
-            if log.is_file() and re.search(rf"\bunit={unit}\b", log.read_text(errors="replace")):
+            units = re.findall(r"wildcards: .*\bunit=(\w+)",
+                               log.read_text(errors="replace")) if log.is_file() else []
+            if units and units[-1] == unit:
                 return job
     return None
+
+
+def scancel_id(job: dict) -> str:
+    """The id scancel takes: <array>_<task> for an array task (SLURM refuses the task's own
+    JobId: "invalid JobId")."""
+    return f"{job['ArrayJobId']}_{job['ArrayTaskId']}" if "ArrayTaskId" in job else job["JobId"]
 
 
 def snakemake_job_ids(job: dict) -> set[str]:
@@ -299,7 +322,8 @@ def slurm_run(cluster, tmp_path_factory) -> dict:
     log = workdir.parent / f"{workdir.name}.snakemake.log"
     start = time.monotonic()
     with log.open("w") as out:
-        proc = subprocess.Popen(cluster_cmd(workdir), cwd=REPO, env=slurm_env(), stdout=out,
+        proc = subprocess.Popen(cluster_cmd(workdir), cwd=REPO, env=slurm_env(arrays=True),
+                                stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         cancelled = None
         try:
@@ -309,9 +333,11 @@ def slurm_run(cluster, tmp_path_factory) -> dict:
                     unit = ckpt.parent.name
                     job = running_generator_job(workdir, unit)
                     if job and not (ckpt.parents[2] / "generator.pt").exists():
-                        run(["scancel", job["JobId"]])
+                        run(["scancel", scancel_id(job)])
                         cancelled = {"job": job["JobId"], "ids": snakemake_job_ids(job),
-                                     "unit": unit, "dir": ckpt.parents[2]}
+                                     "unit": unit, "dir": ckpt.parents[2],
+                                     "array": job.get("ArrayJobId"),
+                                     "task": job.get("ArrayTaskId")}
                 time.sleep(0.1)
             if proc.poll() is None:
                 raise AssertionError(f"the SLURM run did not finish in time:\n"
@@ -364,11 +390,35 @@ def test_scheduler_placed_every_job_as_the_profile_says(slurm_run):
     for job in cpu_jobs:
         assert job["Partition"] == "batch", job
         assert "gpu" not in job.get("TresPerJob", "") + job.get("TRES", ""), job
-    # attempt 1 of a generator: 16 GB and 4 h; the resubmission after scancel: 32 GB and 8 h
+    # The two minority classes' generators, ready together, went as one job array of two
+    # tasks (IMBENCH_SLURM_ARRAYS=1), at attempt 1: 16 GB (plus the plugin's allowance of
+    # a few MB for the array's payload) and 4 h each. Every resubmission went alone, as a
+    # plain job at attempt 2: 32 GB and 8 h.
     generator = sorted((j for j in gpu_jobs if "train_generator" in job_rule(j)),
                        key=lambda j: int(j["JobId"]))
-    assert [(j["MinMemoryNode"], j["TimeLimit"]) for j in generator] == [
-        ("16000M", "04:00:00"), ("32000M", "08:00:00")]
+    tasks = [j for j in generator if "ArrayTaskId" in j]
+    retries = [j for j in generator if "ArrayTaskId" not in j]
+    assert len({t["ArrayJobId"] for t in tasks}) == 1, generator
+    assert sorted(t["ArrayTaskId"] for t in tasks) == ["1", "2"], generator
+    for task in tasks:
+        assert task["TimeLimit"] == "04:00:00", task
+        assert 16000 <= int(task["MinMemoryNode"].removesuffix("M")) < 16100, task
+    for retry in retries:
+        assert (retry["TimeLimit"], retry["MinMemoryNode"]) == ("08:00:00", "32000M"), retry
+    # The cancelled task is retried. If it was the array's first task, the second failed
+    # too: plugin 2.8.0's job step checks the first job's outputs in every task
+    # (imbench.plan.cluster.ARRAY_OUTPUT_ISSUE), so it is retried as well.
+    cancelled = slurm_run["cancelled"]
+    assert cancelled and cancelled["task"] in {"1", "2"}, cancelled
+    assert len(retries) == (2 if cancelled["task"] == "1" else 1), generator
+    if cancelled["task"] == "1":
+        second = next(slurm_run["workdir"].glob(
+            f".snakemake/slurm_logs/**/{cancelled['array']}_2.log")).read_text()
+        assert "MissingOutputException" in second
+        assert f"{cancelled['unit']}/generator.pt (missing" in second, second[-3000:]
+    # one reference classifier: one job of its rule, so a plain job
+    reference = [j for j in gpu_jobs if "train_reference" in job_rule(j)]
+    assert len(reference) == 1 and "ArrayTaskId" not in reference[0]
     # light rules ran as group jobs (the plugin's comment names the group and its rules)
     groups = {job_rule(j).split("_")[0] for j in cpu_jobs}
     assert {"cell", "variant", "imbalance"} <= groups, groups
@@ -451,3 +501,20 @@ def test_editing_one_classifier_reruns_only_its_cells(slurm_run, tmp_path):
     cells = {j["wildcards"]["classifier"] for j in dry_run_jobs(out)
              if j["rule"] in ("train_classifier", "evaluate")}
     assert cells == {"svm_hog"}
+
+
+@needs_slurm
+def test_array_run_with_a_capped_selection_is_refused_before_submission(cluster, tmp_path):
+    """With job arrays, --jobs below the run's job count would make the plugin drop the
+    arrays' jobs and hang with nothing queued (reproduced here before the guard): the run
+    stops with an error naming the option, and nothing reaches the scheduler."""
+    before = {j["JobId"] for j in scontrol_jobs()}
+    workdir = tmp_path / "w"
+    result = run([*cluster_cmd(workdir), "--jobs", "2"], env=slurm_env(arrays=True),
+                 check=False, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    assert "'--jobs': got 2" in out and "issues/473" in out, out[-3000:]
+    assert {j["JobId"] for j in scontrol_jobs()} == before
+    made = [p for p in workdir.rglob("*") if p.is_file() and ".snakemake" not in p.parts]
+    assert not made, f"a job ran before the refusal: {made}"
