@@ -1,5 +1,6 @@
 """Dry-run DAG build time, job count and cluster submissions of a paper-scale grid, and how
-they grow as the grid doubles.
+they grow as the grid doubles, each against a bare Snakemake DAG of the same shape built in
+the same run (so the ratios hold on a noisy machine).
 
     .venv/bin/python bench/dag_scale.py                      # 4x6x12x6x5, then 2x and 4x seeds
     .venv/bin/python bench/dag_scale.py --grid 4x7x5x1x5 --doublings 0
@@ -11,11 +12,18 @@ A grid is DATASETS x PROTOCOLS x AUGMENTERS x CLASSIFIERS x SEEDS. Nothing is co
 `snakemake -n` builds the whole DAG (every input function, every wildcard match) in an empty
 working directory, so every job is pending. Per grid it reports
 
-* `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for;
+* `bare`: a touch-only Snakefile of five rules (raw, imbalance, augment, train, evaluate)
+  over the same axes, dry-run the same way: its jobs, wall, CPU and peak memory;
+* `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for,
+  with its CPU time and peak memory (`cpu_s`, `peak_mb`), and `ms_per_job_vs_bare`;
+* `parse_s`: what every cluster job pays before it runs: Snakemake reading the Snakefile
+  with this config (`--list-rules`: the grid, the report plan and the target list, no DAG),
+  beside the bare Snakefile's;
 * `cluster_dry_run_s`, `submissions`: the same grid under the cluster profile (`--profile
   gpu`: groups and group-components as on SLURM), counting what would be handed to sbatch:
   group jobs, plus jobs outside any group, less local rules and the target rule `all`;
-  `submissions_by` splits them (gpu: jobs on the GPU partition).
+  `submissions_by` splits them (gpu: jobs on the GPU partition); `cluster_vs_plain` is its
+  wall over the plain dry-run's.
 """
 
 from __future__ import annotations
@@ -101,14 +109,69 @@ def snakemake_cmd(config_path: Path, workdir: Path, *extra: str) -> list[str]:
             "--configfile", str(config_path), "-n", *extra]
 
 
+def measured(cmd: list[str], cwd: Path) -> tuple[dict, str]:
+    """Run cmd; its wall time, CPU time (user + system) and peak resident memory, read
+    from the child's own rusage (os.wait4), and its output."""
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{text[-5000:]}")
+    # ru_maxrss is in KiB on Linux
+    return {"wall_s": round(elapsed, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_mb": round(usage.ru_maxrss / 1024)}, text
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
-    start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n"
-                           f"{result.stderr[-3000:]}")
-    return elapsed, result.stdout + result.stderr
+    stats, text = measured(cmd, cwd)
+    return stats["wall_s"], text
+
+
+BARE_SNAKEFILE = """\
+# bench/dag_scale.py's baseline: imbench's five stages over the same axes, touch only.
+D, P, A, C, S = {axes}
+
+wildcard_constraints:
+    d="[^/]+", p="[^/]+", a="[^/]+", c="[^/]+", s="[^/]+"
+
+rule all:
+    input: expand("metrics/{{d}}/{{p}}/{{a}}/{{c}}/{{s}}.json", d=D, p=P, a=A, c=C, s=S)
+
+rule raw:
+    output: touch("raw/{{d}}.npz")
+
+rule imbalance:
+    input: "raw/{{d}}.npz"
+    output: touch("imbalanced/{{d}}/{{p}}/{{s}}.npz")
+
+rule augment:
+    input: "imbalanced/{{d}}/{{p}}/{{s}}.npz"
+    output: touch("augmented/{{d}}/{{p}}/{{a}}/{{s}}.npz")
+
+rule train:
+    input: "augmented/{{d}}/{{p}}/{{a}}/{{s}}.npz"
+    output: touch("models/{{d}}/{{p}}/{{a}}/{{c}}/{{s}}.pkl")
+
+rule evaluate:
+    input: "models/{{d}}/{{p}}/{{a}}/{{c}}/{{s}}.pkl"
+    output: touch("metrics/{{d}}/{{p}}/{{a}}/{{c}}/{{s}}.json")
+"""
+
+
+def bare_snakefile(config: dict) -> str:
+    axes = (list(config["datasets"]), list(config["imbalances"]), list(config["augmenters"]),
+            list(config["classifiers"]), [f"seed{s:03d}" for s in config["seeds"]])
+    return BARE_SNAKEFILE.format(axes=repr(axes))
+
+
+def snakemake_exe() -> str:
+    venv = REPO / ".venv" / "bin" / "snakemake"
+    return str(venv) if venv.exists() else "snakemake"
 
 
 def total_jobs(output: str) -> int:
@@ -172,8 +235,26 @@ def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = Non
             exe = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() \
                 else sys.executable
             cmd = [exe, "-m", "cProfile", "-o", str(profile_out), "-m", "snakemake", *cmd[1:]]
-        seconds, out = run(cmd, REPO)
-        row.update(jobs=total_jobs(out), dry_run_s=round(seconds, 2))
+            seconds, out = run(cmd, REPO)
+            row.update(jobs=total_jobs(out), dry_run_s=round(seconds, 2))
+            return row
+        # The baseline first, in its own empty directory, with the same flags.
+        bare_dir = workdir / "bare"
+        bare_dir.mkdir()
+        (bare_dir / "Snakefile").write_text(bare_snakefile(config))
+        bare_cmd = [snakemake_exe(), "-s", str(bare_dir / "Snakefile"), "-d", str(bare_dir)]
+        stats, out = measured([*bare_cmd, "-n", "--quiet", "rules", "--cores", "2"], bare_dir)
+        bare = {"jobs": total_jobs(out), **stats}
+        parse, _ = measured([*bare_cmd, "--list-rules"], bare_dir)
+        bare["parse_s"] = parse["wall_s"]
+        stats, out = measured(cmd, REPO)
+        jobs = total_jobs(out)
+        parse, _ = measured([snakemake_exe(), "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+                             "--configfile", str(config_path), "--list-rules"], REPO)
+        row.update(jobs=jobs, dry_run_s=stats["wall_s"], cpu_s=stats["cpu_s"],
+                   peak_mb=stats["peak_mb"], parse_s=parse["wall_s"], bare=bare,
+                   ms_per_job_vs_bare=round((stats["wall_s"] / jobs)
+                                            / (bare["wall_s"] / bare["jobs"]), 2))
         if cluster:
             # From the repo root, exactly as a user types it (profile `gpu`).
             cmd = snakemake_cmd(config_path, workdir, "--profile", "gpu",
@@ -185,6 +266,7 @@ def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = Non
             for kind, n in kinds.items():
                 by["group_jobs" if kind.startswith("group:") else "single_jobs"] += n
             row.update(cluster_dry_run_s=round(seconds, 2),
+                       cluster_vs_plain=round(seconds / row["dry_run_s"], 2),
                        submissions=sum(kinds.values()),
                        submissions_by={**dict(sorted(kinds.items())), **by, "gpu": gpu})
     return row
@@ -222,20 +304,30 @@ def main() -> None:
         grid = {**shape, args.axis: shape[args.axis] * 2 ** k}
         row = measure(grid, cluster=not args.no_cluster)
         rows.append(row)
+        bare = row["bare"]
         line = (f"{row['grid']:>14}  cells {row['cells']:>6}  jobs {row['jobs']:>6}  "
                 f"dry-run {row['dry_run_s']:6.1f} s ({1000 * row['dry_run_s'] / row['jobs']:.2f}"
-                " ms/job)")
+                f" ms/job, {row['peak_mb']} MB) | bare {bare['jobs']} jobs "
+                f"{bare['wall_s']:.1f} s ({1000 * bare['wall_s'] / bare['jobs']:.2f} ms/job, "
+                f"{bare['peak_mb']} MB): {row['ms_per_job_vs_bare']:.2f}x per job | parse "
+                f"{row['parse_s']:.1f} s, bare {bare['parse_s']:.1f} s")
         if "submissions" in row:
             by = row["submissions_by"]
             line += (f"  | cluster: {row['submissions']} submissions ({by.get('group_jobs', 0)}"
                      f" group jobs, {by.get('single_jobs', 0)} single, {by.get('gpu', 0)} GPU),"
-                     f" dry-run {row['cluster_dry_run_s']:.1f} s")
+                     f" dry-run {row['cluster_dry_run_s']:.1f} s"
+                     f" ({row['cluster_vs_plain']:.2f}x plain)")
         print(line, flush=True)
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = last["cells"] / first["cells"]
-        print(f"x{growth:g} cells: jobs x{last['jobs'] / first['jobs']:.2f}, "
-              f"dry-run time x{last['dry_run_s'] / first['dry_run_s']:.2f}")
+        line = (f"x{growth:g} cells: jobs x{last['jobs'] / first['jobs']:.2f}, "
+                f"dry-run time x{last['dry_run_s'] / first['dry_run_s']:.2f}, bare "
+                f"x{last['bare']['wall_s'] / first['bare']['wall_s']:.2f}, parse "
+                f"x{last['parse_s'] / first['parse_s']:.2f}")
+        if "cluster_dry_run_s" in last:
+            line += f", cluster x{last['cluster_dry_run_s'] / first['cluster_dry_run_s']:.2f}"
+        print(line)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2) + "\n")
 
