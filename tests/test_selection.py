@@ -8,7 +8,16 @@ import torch
 
 from imbench.errors import ConfigError
 from imbench.generators import load_config
-from imbench.generators.selection import choose_epoch, difference_se, kid, kid_with_loo
+from imbench.generators.selection import (
+    JACKKNIFE_GROUPS,
+    choose_epoch,
+    difference_se,
+    kid,
+    kid_with_loo,
+    metric_score,
+    metric_with_loo,
+)
+from imbench.quality import fid_of_features, prdc_of_features
 
 
 def _features(seed: int, n: int, shift: float = 0.0) -> torch.Tensor:
@@ -29,7 +38,7 @@ def test_leave_one_out_values_equal_refitting_without_the_image() -> None:
 
 
 def _entry(value: float, loo_real: list[float], loo_fake: list[float]) -> dict:
-    return {"kid": value, "loo_real": loo_real, "loo_fake": loo_fake}
+    return {"score": value, "loo_real": loo_real, "loo_fake": loo_fake}
 
 
 def test_difference_se_is_the_paired_jackknife_and_ignores_a_common_shift() -> None:
@@ -123,3 +132,64 @@ def test_the_generator_job_reads_the_reference_only_when_its_choice_needs_it(tin
     assert grid.selection_needs_reference("ref")
     assert not grid.selection_needs_reference("rand")
     assert not grid.selection_needs_reference("ros")
+
+
+@pytest.mark.parametrize("metric", ["fid", "precision", "recall", "density", "coverage"])
+def test_other_measures_score_lower_is_better_with_delete_a_group_values(metric) -> None:
+    # the same library numbers as quality.json, negated where more is better, and each
+    # leave-a-group-out value is the measure recomputed without that group
+    real, near, far = _features(0, 30), _features(1, 40, 0.2), _features(2, 40, 3.0)
+    direct = (fid_of_features(real, near) if metric == "fid"
+              else -prdc_of_features(real, near, 5)[metric])
+    s = metric_with_loo(metric, real, near)
+    assert s.value == pytest.approx(direct)
+    assert metric_score(metric, real, near) <= metric_score(metric, real, far)
+    assert len(s.loo_real) == len(s.loo_fake) == JACKKNIFE_GROUPS
+    first = np.array_split(np.arange(30), JACKKNIFE_GROUPS)[0]
+    assert s.loo_real[0] == pytest.approx(
+        metric_score(metric, real[np.setdiff1d(np.arange(30), first)], near))
+    # too few images: FID needs 2 a side, the k-NN measures more than k = 5
+    small = metric_with_loo(metric, real[:3], near)
+    assert (small is None) == (metric != "fid")
+
+
+def test_fid_in_a_wide_space_is_computed_in_the_images_span_without_change() -> None:
+    # 2048-d features of 8 held-out and 40 generated images (the epoch choice's case): the
+    # projected distance equals torchmetrics' on the full features
+    from imbench.quality import _Given
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(8, 2048, generator=g, dtype=torch.float64)
+    fake = torch.randn(40, 2048, generator=g, dtype=torch.float64) * 1.3 + 0.2
+    full = FrechetInceptionDistance(feature=_Given(2048), reset_real_features=True)
+    full.update(real, real=True)
+    full.update(fake, real=False)
+    assert fid_of_features(real, fake) == pytest.approx(float(full.compute()), rel=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["fid", "precision"])
+def test_a_generator_chooses_its_epoch_by_another_measure(tmp_path, metric) -> None:
+    from sklearn.datasets import load_digits
+
+    from imbench.generators.train import UnitFiles, train_generator
+    from imbench.plan.layout import unit_files_in
+
+    d = load_digits()
+    x = np.round(d.images * (255 / 16)).astype(np.uint8)[..., None]
+    y = d.target.astype(np.int64)
+    keep = (y == 0) | (y == 1)
+    params = {"epochs": 2, "width": 8, "latent_dim": 16, "batch_size": 32,
+              "min_iters_per_epoch": 1, "checkpoint_every": 1, "sample_every": 2,
+              "selection_samples": 16, "grid_size": 2, "selection": metric}
+    out = train_generator(x[keep], y[keep], method="wgan_gp", unit="class1",
+                          files=UnitFiles(**unit_files_in(tmp_path / "u")), seed=0,
+                          overrides=params, sampling_strategy={1: 200}, log=lambda s: None)
+    sel = out["models"]["class1"]
+    assert sel["metric"] == metric and set(sel["scores"]) == {"1", "2"}
+    assert sel["score"] == ("FID" if metric == "fid" else "-precision")
+    assert sel["chosen_epoch"] in (1, 2) and sel["chosen_epoch"] >= sel["lowest_epoch"]
+    if metric == "precision":
+        assert all(-1.0 <= v <= 0.0 for v in sel["scores"].values())
+    with pytest.raises(ConfigError, match="selection"):
+        load_config("wgan_gp", {"selection": "ssim"})

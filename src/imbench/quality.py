@@ -157,12 +157,9 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
     density / coverage by ``prdc``, of ``fake`` against ``real`` images in ``extractor``'s
     feature space. A measure the class is too small for is None (FID: 2 images each; KID: 2;
     PRDC: more than k), and every sample count and size is in the record."""
-    from prdc import compute_prdc
-
     from .inception import prepare_torch_fidelity
 
     prepare_torch_fidelity()  # torchmetrics imports it when installed
-    from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
     n_real, n_fake = len(real), len(fake)
@@ -178,19 +175,58 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
              for name, images in (("real", real), ("fake", fake))}
     given = _Given(int(feats["real"].shape[1]))
     with _buffer_warning_off():
-        fid = FrechetInceptionDistance(feature=given, reset_real_features=True)
         kid = KernelInceptionDistance(feature=given, subsets=KID_SUBSETS, subset_size=subset)
     for name, f in feats.items():
-        fid.update(f, real=name == "real")
         kid.update(f, real=name == "real")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # KID's subsets come from torch's global generator
         kid_mean, kid_std = kid.compute()
-    out.update(fid=float(fid.compute()), kid_mean=float(kid_mean), kid_std=float(kid_std))
+    out.update(fid=fid_of_features(feats["real"], feats["fake"]), kid_mean=float(kid_mean),
+               kid_std=float(kid_std))
     if min(n_real, n_fake) > prdc_k:
-        out.update({k: float(v) for k, v in compute_prdc(
-            feats["real"].numpy(), feats["fake"].numpy(), nearest_k=prdc_k).items()})
+        out.update(prdc_of_features(feats["real"], feats["fake"], prdc_k))
     return out
+
+
+def fid_of_features(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """torchmetrics' FID between two feature sets (at least 2 rows each).
+
+    When the features have more dimensions than there are images (a 2048-d space scored on
+    a few held-out images, as the epoch choice does), both sets are first written in an
+    orthonormal basis of the span of their centred rows and the difference of their means:
+    the two covariances and the mean difference live in that span, so the distance is the
+    same number (tests/test_quality.py checks it against the unprojected one) and the matrix
+    square root is taken of an r x r matrix, r = n_real + n_fake + 1, instead of d x d.
+    """
+    from .inception import prepare_torch_fidelity
+
+    prepare_torch_fidelity()
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    real, fake = real.double(), fake.double()
+    if real.shape[1] > len(real) + len(fake):
+        mu_r, mu_f = real.mean(0), fake.mean(0)
+        span = torch.cat([real - mu_r, fake - mu_f, (mu_r - mu_f)[None]]).T
+        # span = q r with orthonormal q: q's columns hold the whole span (all of them: where
+        # r is rank-deficient a column of q still carries later columns' parts)
+        q = torch.linalg.qr(span).Q
+        real, fake = real @ q, fake @ q
+    with _buffer_warning_off():
+        fid = FrechetInceptionDistance(feature=_Given(int(real.shape[1])),
+                                       reset_real_features=True)
+    fid.update(real, real=True)
+    fid.update(fake, real=False)
+    return float(fid.compute())
+
+
+def prdc_of_features(real: torch.Tensor, fake: torch.Tensor, k: int = PRDC_K
+                     ) -> dict[str, float]:
+    """Precision, recall, density and coverage (``prdc``, Naeem et al.'s package) with k-NN
+    balls of ``k`` neighbours; both sets need more than ``k`` rows."""
+    from prdc import compute_prdc
+
+    return {name: float(v) for name, v in compute_prdc(
+        real.double().numpy(), fake.double().numpy(), nearest_k=k).items()}
 
 
 def inception_score(images: np.ndarray, extractor: nn.Module, *, seed: int,

@@ -151,7 +151,7 @@ _CHOICES = {
     "g_norm": ("batch", "none"),
     "d_norm": ("batch", "none"),
     "fake_labels": ("uniform", "real"),
-    "selection": ("kid", "last"),
+    "selection": ("kid", "fid", "precision", "recall", "density", "coverage", "last"),
     "selection_features": ("random", "reference"),
     "cs_weights": ("literal", "normalised"),
 }
@@ -166,7 +166,7 @@ def needs_reference(method: str, overrides: Mapping[str, Any] | None = None) -> 
     """Whether the method's epoch choice scores checkpoints in the reference classifier's
     feature space (the training job then takes the reference classifier as an input)."""
     cfg = load_config(method, overrides)
-    return cfg["selection"] == "kid" and cfg["selection_features"] == "reference"
+    return cfg["selection"] != "last" and cfg["selection_features"] == "reference"
 
 
 def _is_int(value: Any) -> bool:

@@ -3,6 +3,11 @@
 Each checkpoint is scored with the Kernel Inception Distance recipe (Binkowski et al. 2018:
 unbiased MMD^2 with the cubic polynomial kernel) between generated images and *held-out* real
 images of the class, in the feature space of a fixed, seeded, randomly initialised conv net.
+``selection`` may name another of quality.json's measures instead (``fid``, ``precision``,
+``recall``, ``density``, ``coverage``; :data:`SELECTION_METRICS`), computed by the same
+library calls as quality.json (:func:`imbench.quality.fid_of_features`,
+:func:`imbench.quality.prdc_of_features`); the higher-is-better ones are negated, so the
+lowest score wins for every measure, and the noise-aware rule below applies to each.
 
 Why these choices:
 * KID rather than FID: the held-out set of a minority class can hold a handful of images; the
@@ -21,7 +26,10 @@ Why these choices:
   standard error is the two-sample jackknife of the *paired* difference (Arvesen 1969): every
   checkpoint is scored against the same real images with the same noise, so leaving out
   real image i (or noise vector j) at both epochs gives the difference's leave-one-out
-  values, and the real-real term, common to both, cancels.
+  values, and the real-real term, common to both, cancels. For the other measures, which have
+  no cheap leave-one-out form, the jackknife deletes one of at most ``JACKKNIFE_GROUPS``
+  groups of images at a time (the delete-a-group jackknife; the groups are the same at every
+  epoch, so the pairing holds).
 """
 
 from __future__ import annotations
@@ -78,12 +86,22 @@ class ReferenceFeatures(nn.Module):
                           for i in range(0, len(x), 256)])
 
 
-@dataclass(frozen=True)
-class KidScore:
-    """A KID value and its leave-one-out values (for the jackknife in ``choose_epoch``).
+#: the epoch choice's measures; ``last`` (no score: the final epoch) is the other choice
+SELECTION_METRICS = ("kid", "fid", "precision", "recall", "density", "coverage")
+#: measures where more is better: their score is the negated value
+HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage"})
+#: at most this many leave-a-group-out values per side for the measures other than KID
+JACKKNIFE_GROUPS = 10
 
-    ``loo_real[i]``: the estimate without real image i (empty when there are under 3 real
-    images: the real-real term needs two left); ``loo_fake[j]``: without generated image j.
+
+@dataclass(frozen=True)
+class Score:
+    """A checkpoint's score (lower is better) and its leave-one-out values (for the
+    jackknife in ``choose_epoch``).
+
+    ``loo_real[i]``: the estimate without real image (or group of images) i, empty when too
+    few are left to compute it (KID's real-real term needs two); ``loo_fake[j]``: without
+    generated image (or group) j.
     """
 
     value: float
@@ -91,12 +109,54 @@ class KidScore:
     loo_fake: list[float]
 
 
+#: the name the KID-only scorer had; every measure's score has the same fields
+KidScore = Score
+
+
 def kid(real: torch.Tensor, fake: torch.Tensor) -> float:
     """Unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3 between two feature sets (n, m >= 2)."""
     return kid_with_loo(real, fake).value
 
 
-def kid_with_loo(real: torch.Tensor, fake: torch.Tensor) -> KidScore:
+def metric_score(metric: str, real: torch.Tensor, fake: torch.Tensor) -> float | None:
+    """``metric`` (one of :data:`SELECTION_METRICS` other than KID) between two feature sets
+    as a score, lower is better; None when a set is too small for it."""
+    from ..quality import PRDC_K, fid_of_features, prdc_of_features
+
+    real, fake = real.detach().cpu(), fake.detach().cpu()
+    if metric == "fid":
+        return fid_of_features(real, fake) if min(len(real), len(fake)) >= 2 else None
+    if min(len(real), len(fake)) <= PRDC_K:
+        return None
+    return -prdc_of_features(real, fake, PRDC_K)[metric]
+
+
+def metric_with_loo(metric: str, real: torch.Tensor, fake: torch.Tensor,
+                    groups: int = JACKKNIFE_GROUPS) -> Score | None:
+    """``metric``'s score and its delete-a-group values: the rows of each side in at most
+    ``groups`` contiguous groups, one left out at a time (none where too few rows would be
+    left). None when the sets are too small for the measure at all."""
+    if metric == "kid":
+        return kid_with_loo(real, fake)
+    value = metric_score(metric, real, fake)
+    if value is None:
+        return None
+
+    def leave_out(x: torch.Tensor, other: torch.Tensor, real_side: bool) -> list[float]:
+        out = []
+        for part in np.array_split(np.arange(len(x)), min(groups, len(x))):
+            rest = x[np.setdiff1d(np.arange(len(x)), part)]
+            v = (metric_score(metric, rest, other) if real_side
+                 else metric_score(metric, other, rest))
+            if v is None:
+                return []
+            out.append(v)
+        return out if len(out) >= 2 else []
+
+    return Score(value, leave_out(real, fake, True), leave_out(fake, real, False))
+
+
+def kid_with_loo(real: torch.Tensor, fake: torch.Tensor) -> Score:
     """``kid`` and its leave-one-out values, from the same three kernel matrices."""
     real, fake = real.double(), fake.double()
     d = real.shape[1]
@@ -118,7 +178,7 @@ def kid_with_loo(real: torch.Tensor, fake: torch.Tensor) -> KidScore:
     if m >= 3:
         ff = (s_ff - 2 * rows_ff) / ((m - 1) * (m - 2))
         loo_fake = (term_rr + ff - 2 * (s_rf - k_rf.sum(0)) / (n * (m - 1))).tolist()
-    return KidScore(float(value), loo_real, loo_fake)
+    return Score(float(value), loo_real, loo_fake)
 
 
 def _jackknife_var(loo: np.ndarray) -> float:
@@ -144,13 +204,13 @@ def difference_se(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[st
 
 def choose_epoch(scores: Mapping[int, Mapping[str, Mapping[str, Any]]], tolerance: float
                  ) -> dict[str, Any]:
-    """The latest checkpoint whose mean KID is within ``tolerance`` SEs of the lowest.
+    """The latest checkpoint whose mean score is within ``tolerance`` SEs of the lowest.
 
-    ``scores``: epoch -> class -> {"kid": value, "loo_real": [...], "loo_fake": [...]}.
+    ``scores``: epoch -> class -> {"score": value, "loo_real": [...], "loo_fake": [...]}.
     ``tolerance`` 0 takes the lowest score (ties: the later epoch). Returns the chosen and
     lowest epochs, the mean score per epoch, and each later epoch's difference and SE.
     """
-    mean = {e: float(np.mean([s["kid"] for s in by_class.values()]))
+    mean = {e: float(np.mean([s["score"] for s in by_class.values()]))
             for e, by_class in scores.items()}
     lowest = min(mean, key=lambda e: (mean[e], -e))
     chosen, gaps = lowest, {}
@@ -169,18 +229,30 @@ class CheckpointScorer:
     """Scores a generator against fixed held-out real images, one group per class."""
 
     def __init__(self, holdout: dict[int, torch.Tensor], channels: int, device: torch.device,
-                 features: nn.Module | None = None):
-        """``holdout``: class -> float images in [-1, 1], NCHW (at least 2 per class).
+                 features: nn.Module | None = None, metric: str = "kid"):
+        """``holdout``: class -> float images in [-1, 1], NCHW (enough per class for the
+        measure: 2 for KID and FID, more than k for precision/recall/density/coverage).
         ``features``: the feature space (float images in, features out); default the frozen
-        random conv net."""
+        random conv net. ``metric``: one of :data:`SELECTION_METRICS`."""
+        from ..quality import PRDC_K
+
+        if metric not in SELECTION_METRICS:
+            raise ValueError(f"selection metric {metric!r}; allowed: {SELECTION_METRICS}")
+        self.metric = metric
         self.features = (features if features is not None else RandomFeatures(channels)).to(
             device)
-        self.real = {c: self.features(x.to(device)) for c, x in holdout.items() if len(x) >= 2}
+        need = 2 if metric in ("kid", "fid") else PRDC_K + 1
+        self.real = {c: self.features(x.to(device)) for c, x in holdout.items()
+                     if len(x) >= need}
 
     @property
     def usable(self) -> bool:
         return bool(self.real)
 
-    def score(self, fake_by_class: dict[int, torch.Tensor]) -> dict[int, KidScore]:
-        return {c: kid_with_loo(self.real[c], self.features(fake_by_class[c]))
-                for c in self.real}
+    def score(self, fake_by_class: dict[int, torch.Tensor]) -> dict[int, Score]:
+        out = {}
+        for c in self.real:
+            s = metric_with_loo(self.metric, self.real[c], self.features(fake_by_class[c]))
+            if s is not None:
+                out[c] = s
+        return out

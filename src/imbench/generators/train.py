@@ -34,15 +34,23 @@ from torch import nn
 
 from ..errors import ConfigError, DataError, ImbenchError
 from ..io import array_digest, atomic_path, write_json, write_text
+from ..quality import PRDC_K
 from ..sampling import class_counts, resolve_sampling_strategy
 from . import GENERATORS, load_config, parse_unit
 from .graphs import make_iteration
 from .methods import GanMethod, to_float
-from .selection import FEATURE_SPACE, CheckpointScorer, ReferenceFeatures, choose_epoch
+from .selection import (
+    FEATURE_SPACE,
+    HIGHER_IS_BETTER,
+    CheckpointScorer,
+    ReferenceFeatures,
+    choose_epoch,
+)
 
 FORMAT_VERSION = 1
-#: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values)
-_STATE_VERSION = 2
+#: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values;
+#: 3: under "score", of any selection measure)
+_STATE_VERSION = 3
 #: settings that may change between a checkpoint and its resumption
 _RESUMABLE_CHANGES = ("epochs", "iterations", "device", "divergence_threshold", "cuda_graph",
                       "selection_tolerance")
@@ -310,8 +318,8 @@ def train_model(
         x[hold_idx][y_model[hold_idx] == c].transpose(0, 3, 1, 2))))
         for c in sel_labels}
     features, space = selection_space or (None, FEATURE_SPACE)
-    scorer = (CheckpointScorer(holdout, shape[2], device, features)
-              if cfg["selection"] == "kid" else None)
+    scorer = (CheckpointScorer(holdout, shape[2], device, features, cfg["selection"])
+              if cfg["selection"] != "last" else None)
     if scorer is not None and not scorer.usable:
         log(f"{key}: too few images to hold any out; choosing the last epoch")
         scorer = None
@@ -324,7 +332,7 @@ def train_model(
 
     last = work_dir / "last.pt"
     history: list[dict[str, float]] = []
-    # epoch -> class -> {"kid", "loo_real", "loo_fake"} (see selection.choose_epoch)
+    # epoch -> class -> {"score", "loo_real", "loo_fake"} (see selection.choose_epoch)
     scores: dict[int, dict[str, dict[str, Any]]] = {}
     start = 0
     # a checkpoint is only resumed by the run that made it: same data, seed and settings
@@ -387,10 +395,13 @@ def train_model(
                 # keyed by the real class (a per-class model's own label is always 0)
                 scores[epoch] = {
                     str(c if conditional else classes[0]):
-                        {"kid": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
+                        {"score": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
                     for c, s in scorer.score(fake).items()}
-                log(f"{key} epoch {epoch}: KID to held-out real "
-                    f"{np.mean([s['kid'] for s in scores[epoch].values()]):.5g}")
+                if scores[epoch]:
+                    log(f"{key} epoch {epoch}: {_score_name(cfg['selection'])} to held-out "
+                        f"real {np.mean([s['score'] for s in scores[epoch].values()]):.5g}")
+                else:
+                    del scores[epoch]
             _save({"format": FORMAT_VERSION, **_payload(m, method, cfg, epoch)},
                   work_dir / f"generator_epoch{epoch:04d}.pt")
             _save({"method": m.state_dict(), "stream": stream.state_dict(),
@@ -405,7 +416,8 @@ def train_model(
             on_epoch_end(epoch)
 
     selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
-                        conditional, float(cfg["selection_tolerance"]), space)
+                        conditional, float(cfg["selection_tolerance"]), space,
+                        cfg["selection"])
     chosen = selection["chosen_epoch"]
     selection["epoch_unit"] = unit
     if source is not None:
@@ -424,18 +436,32 @@ def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict
             "extra": m.extra_state()}
 
 
+def _score_name(metric: str) -> str:
+    return f"-{metric}" if metric in HIGHER_IS_BETTER else metric.upper()
+
+
+#: how each measure is computed, for selection.json's reason
+_HOW = {"kid": "unbiased MMD^2, cubic kernel",
+        "fid": "Fréchet distance, torchmetrics",
+        **{m: f"{m} of Kynkäänniemi et al. / Naeem et al. (prdc, k = {PRDC_K}), negated"
+           for m in HIGHER_IS_BETTER}}
+
+
 def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
             n_train: int, n_hold: int, classes: list[int], conditional: bool,
-            tolerance: float, space: str = FEATURE_SPACE) -> dict[str, Any]:
+            tolerance: float, space: str = FEATURE_SPACE, metric: str = "kid"
+            ) -> dict[str, Any]:
     base = {"n_train": n_train, "n_holdout": n_hold}
     if not scores:
         return {**base, "chosen_epoch": epochs, "metric": None,
-                "reason": "selection 'last' or no held-out images: the final epoch"}
+                "reason": f"selection 'last', or too few held-out images for {metric}: the "
+                          "final epoch"}
     pick = choose_epoch(scores, tolerance)
     best, lowest, mean = pick["chosen_epoch"], pick["lowest_epoch"], pick["mean"]
-    what = (f"mean KID over classes {classes}" if conditional
-            else f"KID of class {classes[0]}")
-    reason = (f"{what} (unbiased MMD^2, cubic kernel) between generated images and {n_hold} "
+    name = _score_name(metric)
+    what = (f"mean {name} over classes {classes}" if conditional
+            else f"{name} of class {classes[0]}")
+    reason = (f"{what} ({_HOW[metric]}) between generated images and {n_hold} "
               f"held-out real training images, at checkpoint epochs {sorted(scores)}: lowest "
               f"{mean[lowest]:.5g} at epoch {lowest}")
     if best != lowest:
@@ -445,10 +471,11 @@ def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
     else:
         reason += f"; no later epoch within {tolerance:g} jackknife SE of it"
     return {
-        **base, "chosen_epoch": best, "lowest_epoch": lowest, "metric": "kid",
+        **base, "chosen_epoch": best, "lowest_epoch": lowest, "metric": metric,
+        "score": name,
         "tolerance_se": tolerance, "feature_space": space,
         "scores": {str(e): v for e, v in sorted(mean.items())},
-        "per_class_scores": {str(e): {c: s["kid"] for c, s in by_class.items()}
+        "per_class_scores": {str(e): {c: s["score"] for c, s in by_class.items()}
                              for e, by_class in sorted(scores.items())},
         "later_epochs": {str(e): g for e, g in sorted(pick["gaps"].items())},
         "reason": reason,
@@ -513,7 +540,7 @@ def train_generator(
         jobs = [("conditional", todo or list(range(n_classes)))]
     log(f"training {method} unit {unit} on {device}: models {[k for k, _ in jobs]}")
     selection_space = None
-    if cfg["selection"] == "kid" and cfg["selection_features"] == "reference":
+    if cfg["selection"] != "last" and cfg["selection_features"] == "reference":
         if reference is None:
             raise ConfigError(f"{method}.params.selection_features", "reference",
                               "random, or pass the reference classifier (the workflow does)")
