@@ -33,6 +33,8 @@ wildcard_constraints:
     augmenter=GRID.regex("augmenters"),
     classifier=GRID.regex("classifiers"),
     seed=r"\d+",
+    # empty without folds (the paths of a grid without folds stay as they were)
+    fold=GRID.fold_regex(),
     unit=r"class\d+|conditional|all",
 
 
@@ -54,6 +56,7 @@ def cell_of(wildcards):
         wildcards.augmenter,
         wildcards.classifier,
         int(wildcards.seed),
+        layout.fold_of(wildcards.fold),
     )
 
 

@@ -5,7 +5,7 @@ localrules:
 
 rule fetch_dataset:
     output:
-        raw=layout.RAW,
+        raw=layout.LOADED,
     log:
         layout.log("fetch_dataset", layout.DATASET),
     benchmark:
@@ -20,3 +20,29 @@ rule fetch_dataset:
         offline=config.get("offline", False),
     script:
         "../scripts/fetch_dataset.py"
+
+
+# k-fold cross-validation (config `folds: k`): fold f of the loader's training split is the
+# test part of its own raw file, the other folds its training part (imbench.datasets.folds).
+rule make_fold:
+    input:
+        raw=layout.LOADED,
+    output:
+        raw=layout.RAW,
+    log:
+        layout.log("make_fold", layout.SPLIT),
+    benchmark:
+        layout.benchmark("make_fold", layout.SPLIT)
+    wildcard_constraints:
+        fold=r"/fold\d+",
+    conda:
+        "../envs/imbench.yaml"
+    threads: 1
+    params:
+        folds=lambda wc: GRID.folds,
+        fold_seed=lambda wc: GRID.fold_seed,
+        fold=lambda wc: layout.fold_of(wc.fold),
+        source_cell=lambda wc: GRID.job_config({"dataset": wc.dataset}, "raw"),
+        cell=job_config("raw"),
+    script:
+        "../scripts/make_fold.py"

@@ -15,7 +15,7 @@ rule evaluate:
                 "imbalance": "{imbalance}",
                 "augmenter": "{augmenter}",
                 "classifier": "{classifier}",
-                "seed": "{seed}",
+                "seed": "{seed}{fold}",
             },
         ),
     log:
@@ -27,7 +27,7 @@ rule evaluate:
     threads: 1
     params:
         cell=job_config("predictions"),
-        cell_id=lambda wc: cell_of(wc).as_dict(),
+        cell_id=lambda wc: cell_of(wc).ident(),
         shot_thresholds=config.get("shot_thresholds", {}),
         seed=lambda wc: int(wc.seed),
     script:

@@ -38,9 +38,9 @@ rule train_reference:
     output:
         classifier=layout.REFERENCE,
     log:
-        layout.log("train_reference", layout.DATASET),
+        layout.log("train_reference", layout.SPLIT),
     benchmark:
-        layout.benchmark("train_reference", layout.DATASET)
+        layout.benchmark("train_reference", layout.SPLIT)
     conda:
         "../envs/gan.yaml"
     threads: 1

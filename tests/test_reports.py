@@ -433,7 +433,8 @@ def test_report_targets_with_generators_and_seeds(tiny_config):
     assert not [x for x in t if "generators" in x and "seed1" in x]
     assert "reports/quality/digits/svm.png" in t
     q = plan.quality_files("digits")
-    assert ("step", "smote", 1) in q and ("step", "ros", 1) not in q
+    # keyed by (imbalance, augmenter, seed, fold); fold None without folds
+    assert ("step", "smote", 1, None) in q and ("step", "ros", 1, None) not in q
     assert "reports/statistics/balanced_accuracy.png" in t
     inputs = plan.loss_inputs("digits", "step", "wgan", 3)
     assert inputs["losses"][0].startswith("models/digits/step/wgan/seed3/class")

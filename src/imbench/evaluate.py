@@ -75,7 +75,8 @@ def evaluate_cell(
         plot_confusion_matrix(
             metrics["confusion_matrix"], class_names, confusion_path,
             title=f"{cell['dataset']} / {cell['imbalance']} / {cell['augmenter']} / "
-            f"{cell['classifier']} / seed {cell['seed']}",
+            f"{cell['classifier']} / seed {cell['seed']}"
+            + (f", fold {cell['fold']}" if cell.get("fold") is not None else ""),
         )
     return metrics
 

@@ -21,6 +21,25 @@ from .metrics import METRIC_NAMES
 CELL_KEYS = ("dataset", "imbalance", "augmenter", "classifier", "seed")
 COLUMNS = (*CELL_KEYS, "metric", "value")
 VARIANT_KEYS = ("imbalance", "augmenter", "classifier")
+#: a grid with ``folds: k`` has a ``fold`` column after ``seed``; one without has none, so its
+#: summary.csv is what it always was
+FOLD = "fold"
+
+
+def repetition_keys(df: pd.DataFrame) -> list[str]:
+    """The columns that name one repetition: ``seed``, and ``fold`` when there are folds.
+    Results are averaged over repetitions and paired by them."""
+    return ["seed", FOLD] if FOLD in df.columns else ["seed"]
+
+
+def repetition_words(df: pd.DataFrame) -> str:
+    """What a mean ± std is over, for a table's note: "seeds" or "seeds × folds"."""
+    return "seeds × folds" if FOLD in df.columns else "seeds"
+
+
+def count_repetitions(df: pd.DataFrame) -> int:
+    """How many distinct repetitions (seed, or seed x fold) a frame's rows come from."""
+    return int(len(df[repetition_keys(df)].drop_duplicates()))
 
 
 def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
@@ -37,7 +56,9 @@ def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
         cell = data.get("cell")
         if not isinstance(cell, dict) or any(k not in cell for k in CELL_KEYS):
             raise ValueError(f"{path}: 'cell' must name {', '.join(CELL_KEYS)}")
-        ident = tuple(str(cell[k]) if k != "seed" else int(cell[k]) for k in CELL_KEYS)
+        fold = cell.get(FOLD)
+        ident = (*(str(cell[k]) if k != "seed" else int(cell[k]) for k in CELL_KEYS),
+                 None if fold is None else int(fold))
         # Two files claiming the same cell would silently double-count a seed.
         if ident in seen:
             raise ValueError(f"{path} and {seen[ident]} both describe cell {ident}")
@@ -47,12 +68,20 @@ def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
             if value is None:
                 continue
             rows.append((*ident, metric, float(value)))
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df = pd.DataFrame(rows, columns=[*CELL_KEYS, FOLD, "metric", "value"])
     df["seed"] = df["seed"].astype(np.int64)
+    folds = df[FOLD].notna()
+    if folds.all() and len(df):
+        df[FOLD] = df[FOLD].astype(np.int64)
+    elif folds.any():
+        raise ValueError("some cells name a fold and others do not: results of two grids")
+    else:
+        df = df.drop(columns=FOLD)
     df["value"] = df["value"].astype(np.float64)
     order = {m: i for i, m in enumerate(METRIC_NAMES)}
     df["_order"] = df["metric"].map(order)
-    df = df.sort_values([*CELL_KEYS, "_order"], kind="mergesort").drop(columns="_order")
+    keys = [*CELL_KEYS, *([FOLD] if FOLD in df.columns else [])]
+    df = df.sort_values([*keys, "_order"], kind="mergesort").drop(columns="_order")
     return df.reset_index(drop=True)
 
 
@@ -69,7 +98,7 @@ def read_summary(csv_path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     dtypes = {k: str for k in (*CELL_KEYS, "metric") if k != "seed"}
     return pd.read_csv(
-        csv_path, dtype={**dtypes, "seed": np.int64, "value": np.float64},
+        csv_path, dtype={**dtypes, "seed": np.int64, FOLD: np.int64, "value": np.float64},
         keep_default_na=False, na_values={"value": ["nan", "NaN", ""]},
     )
 
@@ -92,19 +121,20 @@ def markdown_tables(df: pd.DataFrame) -> dict[str, str]:
     metrics = [m for m in METRIC_NAMES if m in present]
     for dataset in sorted(df["dataset"].unique()):
         sub = df[df["dataset"] == dataset]
-        header = [*VARIANT_KEYS, "seeds", *metrics]
+        header = [*VARIANT_KEYS, "repetitions" if FOLD in df.columns else "seeds", *metrics]
         lines = [
             "| " + " | ".join(header) + " |",
             "|" + "|".join(["---"] * len(VARIANT_KEYS) + ["---:"] * (1 + len(metrics))) + "|",
         ]
         for variant, group in sub.groupby(list(VARIANT_KEYS), sort=True, dropna=False):
             cells = [str(v) for v in variant]
-            cells.append(str(group["seed"].nunique()))
+            cells.append(str(count_repetitions(group)))
             for metric in metrics:
                 cells.append(format_mean_std(group.loc[group["metric"] == metric, "value"]))
             lines.append("| " + " | ".join(cells) + " |")
+        over = repetition_words(df)
         note = (
-            f"Dataset `{dataset}`: mean ± sample std (ddof=1) over seeds, in percent; "
+            f"Dataset `{dataset}`: mean ± sample std (ddof=1) over {over}, in percent; "
             "`(n=1)`: a single seed, std undefined."
         )
         tables[str(dataset)] = note + "\n\n" + "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from . import layout
 from .config import canonical
 from .stages import CLASSIFIER_STAGES
 
-AXES = ("dataset", "imbalance", "augmenter", "classifier", "seed")
+AXES = ("dataset", "imbalance", "augmenter", "classifier", "seed", "fold")
 SECTIONS = {"dataset": "datasets", "imbalance": "imbalances", "augmenter": "augmenters",
             "classifier": "classifiers"}
 # Names become path components and wildcard values: keep them plain.
@@ -36,9 +36,24 @@ class Cell:
     augmenter: str
     classifier: str
     seed: int
+    #: the fold of k-fold cross-validation (``folds: k``); None without folds
+    fold: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {axis: getattr(self, axis) for axis in AXES}
+
+    def ident(self) -> dict[str, Any]:
+        """What a result file records as its cell: :meth:`as_dict` without a fold when there
+        are no folds (so such a grid's files are as they always were)."""
+        out = self.as_dict()
+        if self.fold is None:
+            del out["fold"]
+        return out
+
+    @property
+    def repetition(self) -> tuple[int, int | None]:
+        """(seed, fold): what results are averaged and paired over."""
+        return (self.seed, self.fold)
 
     def path(self, pattern: str) -> str:
         """``pattern`` (a :mod:`~imbench.plan.layout` constant) for this cell."""
@@ -65,6 +80,15 @@ class Grid:
         # per-name lookups that input functions repeat for every job (tens of thousands in a
         # paper-scale grid), memoised
         self._cache: dict[tuple[str, str], Any] = {}
+        #: k of k-fold cross-validation (None: the loader's own split, once per seed)
+        self.folds: int | None = None
+        if config.get("folds") is not None:
+            from ..datasets.folds import check_folds
+
+            self.folds = check_folds(config["folds"])
+        self.fold_seed = config.get("fold_seed", 0)
+        if isinstance(self.fold_seed, bool) or not isinstance(self.fold_seed, int):
+            raise ConfigError("fold_seed", self.fold_seed, "an integer")
         self._check_datasets()
         self._check_imbalances()
         self._check_methods()
@@ -151,6 +175,11 @@ class Grid:
             return self.section(axis, str(values[axis]))
 
         out = {axis: part(axis) for axis in KINDS[kind]}
+        fold = layout.fold_of(values.get("fold"))
+        if fold is not None and "dataset" in out:
+            # every file of a fold records it: a file of another fold is refused
+            out["dataset"] = {**out["dataset"],
+                              "fold": {"k": self.folds, "seed": self.fold_seed, "fold": fold}}
         if kind == "train" and self.needs_generator(str(values["augmenter"])):
             # the augment job also checks the generator files it samples against this
             out["generator"] = part("generator")
@@ -190,6 +219,10 @@ class Grid:
         def count() -> tuple[int, ...] | None:
             options = {k: v for k, v in self.dataset_cfg(dataset).items() if k != "loader"}
             counts = self.spec(dataset).train_counts(options)
+            if counts is not None and self.folds is not None:
+                from ..datasets.folds import fold_counts
+
+                counts = fold_counts(counts, self.folds)  # a fold's training part
             return None if counts is None else tuple(counts)
 
         # digits' counts come from loading and splitting the data (5 ms a time)
@@ -218,6 +251,17 @@ class Grid:
     # -- targets ---------------------------------------------------------------------------
     def names(self, section: str) -> list[str]:
         return list(self.config[section])
+
+    def repetitions(self) -> list[tuple[int, int | None]]:
+        """(seed, fold) of every repetition, in config order."""
+        folds = list(range(self.folds)) if self.folds is not None else [None]
+        return [(s, f) for s in self.config["seeds"] for f in folds]
+
+    def fold_regex(self) -> str:
+        """The ``{fold}`` wildcard's constraint: empty without folds, else one of the folds."""
+        if self.folds is None:
+            return "(?:)"  # matches only "" (an empty constraint would mean "no constraint")
+        return "/fold(?:" + "|".join(str(f) for f in range(self.folds)) + ")"
 
     def regex(self, section: str, names: Sequence[str] | None = None) -> str:
         """A wildcard constraint matching exactly the configured names of a section."""
@@ -350,6 +394,24 @@ class Grid:
             if loader == "folder" and not cfg.get("path"):
                 raise ConfigError(f"datasets.{name}.path", None,
                                   "a folder with one sub-folder of images per class")
+            if self.folds is not None:
+                self._check_folds(name, cfg)
+
+    def _check_folds(self, name: str, cfg: Mapping[str, Any]) -> None:
+        # folds split the loader's training images; its test split is not used
+        for key in ("test_per_class", "test_subset_seed"):
+            if cfg.get(key) is not None:
+                raise ConfigError(f"datasets.{name}.{key}", cfg[key],
+                                  f"null with folds: {self.folds} (the test part of each fold "
+                                  "is a fold of the training split; the loader's test split "
+                                  "is not used)")
+        options = {k: v for k, v in cfg.items() if k != "loader"}
+        counts = self.spec(name).train_counts(options)
+        small = [c for c, n in enumerate(counts or []) if n < self.folds]
+        if small:
+            raise ConfigError("folds", self.folds,
+                              f"at most the smallest class of datasets.{name} (class "
+                              f"{small[0]} has {counts[small[0]]} training images)")
 
     def _check_imbalances(self) -> None:
         from ..imbalance import check_protocol
@@ -445,16 +507,17 @@ class Grid:
                 if axis not in AXES:
                     raise ConfigError(f"exclude[{i}].{axis}", value, AXES)
                 allowed = (self.config["seeds"] if axis == "seed"
+                           else list(range(self.folds or 0)) if axis == "fold"
                            else self.names(SECTIONS[axis]))
                 for v in (value if isinstance(value, list) else [value]):
                     if v not in allowed:
                         raise ConfigError(f"exclude[{i}].{axis}", v, allowed)
         cells = []
-        for values in itertools.product(
+        for *values, (seed, fold) in itertools.product(
             self.names("datasets"), self.names("imbalances"), self.names("augmenters"),
-            self.names("classifiers"), self.config["seeds"],
+            self.names("classifiers"), self.repetitions(),
         ):
-            cell = Cell(*values)
+            cell = Cell(*values, seed, fold)
             if any(all(_matches(v, getattr(cell, k)) for k, v in rule.items())
                    for rule in exclude):
                 continue

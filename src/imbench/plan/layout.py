@@ -13,17 +13,26 @@ from typing import Any
 
 # -- keys: the wildcards that identify one file of a kind ---------------------------------
 DATASET = "{dataset}"
-IMBALANCED_SET = "{dataset}/{imbalance}/seed{seed}"
-#: a rebalanced training set: (dataset, imbalance, augmenter, seed)
-VARIANT = "{dataset}/{imbalance}/{augmenter}/seed{seed}"
+#: one repetition: a seed and, with ``folds: k`` (k-fold cross-validation), a fold. The
+#: ``{fold}`` wildcard is empty without folds and ``/fold<f>`` with them (:func:`fold_token`),
+#: so a grid without folds keeps its paths and one with folds gets ``seed0/fold2/``.
+REPETITION = "seed{seed}{fold}"
+#: the data one repetition trains and tests on: the loader's split, or one fold of it
+SPLIT = "{dataset}{fold}"
+IMBALANCED_SET = f"{{dataset}}/{{imbalance}}/{REPETITION}"
+#: a rebalanced training set: (dataset, imbalance, augmenter, seed, fold)
+VARIANT = f"{{dataset}}/{{imbalance}}/{{augmenter}}/{REPETITION}"
 #: one generator training job of a variant (``class{c}``, ``conditional`` or ``all``)
 UNIT = f"{VARIANT}/{{unit}}"
 #: one cell of the grid
-CELL = "{dataset}/{imbalance}/{augmenter}/{classifier}/seed{seed}"
+CELL = f"{{dataset}}/{{imbalance}}/{{augmenter}}/{{classifier}}/{REPETITION}"
 DATASET_CLASSIFIER = "{dataset}/{classifier}"
 
 # -- data ---------------------------------------------------------------------------------
-RAW = f"data/raw/{DATASET}.npz"
+#: what the dataset's loader gives (its training and test split)
+LOADED = f"data/raw/{DATASET}.npz"
+#: what a repetition's jobs read: LOADED itself without folds, one fold of it with them
+RAW = f"data/raw/{SPLIT}.npz"
 IMBALANCED = f"data/{IMBALANCED_SET}/imbalanced.npz"
 IMBALANCED_COUNTS = f"data/{IMBALANCED_SET}/counts.json"
 TRAIN = f"data/{VARIANT}/train.npz"
@@ -37,7 +46,8 @@ GENERATOR_SAMPLES = f"models/{UNIT}/samples"
 #: a generator job's working folder: never a declared output, so that Snakemake does not
 #: delete it when the job fails and the rerun resumes from its checkpoints
 GENERATOR_CHECKPOINTS = f"models/{UNIT}/checkpoints"
-REFERENCE = f"models/{DATASET}/reference/classifier.pt"
+#: trained on the split's training part only: with folds, one per fold
+REFERENCE = f"models/{SPLIT}/reference/classifier.pt"
 CNN_MODEL = f"models/{CELL}/cnn.keras"
 CNN_FEATURES = f"models/{CELL}/features.npz"
 CNN_REPORT = f"models/{CELL}/train_report.json"
@@ -100,18 +110,37 @@ def benchmark(rule: str, key: str) -> str:
     return f"benchmarks/{rule}/{key}.tsv"
 
 
+def fold_token(fold: Any) -> str:
+    """The ``{fold}`` wildcard's value: "" without folds (None or ""), ``/fold<f>`` for fold
+    f (an int, its digits, or the token itself)."""
+    if fold is None or fold == "":
+        return ""
+    if isinstance(fold, str) and fold.startswith("/fold"):
+        return fold
+    return f"/fold{int(fold)}"
+
+
+def fold_of(token: Any) -> int | None:
+    """The fold number of a ``{fold}`` wildcard value (None without folds)."""
+    token = fold_token(token)
+    return int(token[len("/fold"):]) if token else None
+
+
 def path(pattern: str, wildcards: Mapping[str, Any] | None = None, **values: Any) -> str:
     """``pattern`` with its wildcards filled (from a mapping, a Snakemake ``wildcards``
-    object's items, and/or keywords)."""
-    items = dict(wildcards.items()) if wildcards is not None else {}
-    return pattern.format(**items, **values)
+    object's items, and/or keywords). A ``fold`` value may be a fold number or None."""
+    items = {**(dict(wildcards.items()) if wildcards is not None else {}), **values}
+    if "fold" in items:
+        items["fold"] = fold_token(items["fold"])
+    return pattern.format(**items)
 
 
 def unit_files_in(folder: str | Path) -> dict[str, Path]:
     """A generator unit's files (``imbench.generators.train.UnitFiles`` keywords) inside
     ``folder``, named as the workflow names them: for tests and benchmarks that train a unit
     outside the workflow."""
-    wc = {"dataset": "d", "imbalance": "i", "augmenter": "a", "seed": 0, "unit": "u"}
+    wc = {"dataset": "d", "imbalance": "i", "augmenter": "a", "seed": 0, "fold": None,
+          "unit": "u"}
     unit_dir = Path(path(GENERATOR, wc)).parent
     files = {"generator": GENERATOR, "losses": GENERATOR_LOSSES,
              "selection": GENERATOR_SELECTION, "samples": GENERATOR_SAMPLES,

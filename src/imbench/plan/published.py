@@ -48,8 +48,9 @@ def published_numbers(grid: Grid) -> list[dict[str, Any]]:
     if not block:
         return []
     rename = block.get("rename") or {}
-    have = {(c.dataset, c.imbalance, c.augmenter, c.classifier, c.seed) for c in grid.cells}
-    seeds = list(grid.config["seeds"])
+    have = {(c.dataset, c.imbalance, c.augmenter, c.classifier, c.repetition)
+            for c in grid.cells}
+    repetitions = grid.repetitions()
     out = []
     for n, number in enumerate(block["numbers"]):
         key = f"published.numbers[{n}] ({number['name']})"
@@ -63,13 +64,16 @@ def published_numbers(grid: Grid) -> list[dict[str, Any]]:
             raise ConfigError(f"{key}.change", number["change"], "only with versus")
         files: dict[str, list[list[Any]]] = {}
         for role, cell in cells.items():
-            present = [s for s in seeds if (*cell.values(), s) in have]
+            present = [r for r in repetitions if (*cell.values(), r) in have]
             if not present:
                 raise ConfigError(f"{key}.{role}", dict(cell),
                                   "a cell of the grid (dataset, imbalance, augmenter, "
                                   "classifier as named in the config)")
             pattern = layout.QUALITY if quality else layout.METRICS
-            files[role] = [[s, layout.path(pattern, {**cell, "seed": s})] for s in present]
+            # [seed, path], or [seed, fold, path] with folds: paired by all but the path
+            files[role] = [[s, *([] if f is None else [f]),
+                            layout.path(pattern, {**cell, "seed": s, "fold": f})]
+                           for s, f in present]
         if quality and cells["cell"]["imbalance"] in grid.originals:
             raise ConfigError(f"{key}.cell", cells["cell"], "an imbalanced, augmented cell "
                               "(only those have a quality.json)")

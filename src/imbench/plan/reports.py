@@ -172,22 +172,29 @@ class ReportPlan:
         return {"baselines": sorted(self.grid.baselines),
                 "originals": sorted(self.grid.originals)}
 
-    def first_seeds(self) -> list[tuple[str, str, str, int]]:
-        """(dataset, imbalance, augmenter, first configured seed that has a cell)."""
-        seeds = list(self.grid.config["seeds"])
-        first: dict[tuple[str, str, str], int] = {}
+    def first_seeds(self) -> list[tuple[str, str, str, tuple[int, int | None]]]:
+        """(dataset, imbalance, augmenter, its first configured repetition (seed, fold) that
+        has a cell)."""
+        order = {r: n for n, r in enumerate(self.grid.repetitions())}
+        first: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         for c in self.grid.cells:
             key = (c.dataset, c.imbalance, c.augmenter)
-            if key not in first or seeds.index(c.seed) < seeds.index(first[key]):
-                first[key] = c.seed
-        return sorted((*k, s) for k, s in first.items())
+            if key not in first or order[c.repetition] < order[first[key]]:
+                first[key] = c.repetition
+        return sorted(((*k, r) for k, r in first.items()), key=lambda t: (t[:3], order[t[3]]))
+
+    def variants(self) -> list[tuple[str, str, str, tuple[int, int | None]]]:
+        """(dataset, imbalance, augmenter, (seed, fold)) of every rebalanced set."""
+        return sorted({(c.dataset, c.imbalance, c.augmenter, c.repetition)
+                       for c in self.grid.cells},
+                      key=lambda t: (t[:3], t[3][0], -1 if t[3][1] is None else t[3][1]))
 
     def counts_inputs(self, dataset: str) -> dict[str, str]:
         """One imbalanced counts.json per imbalance of the dataset (for ρ)."""
-        seeds = list(self.grid.config["seeds"])
+        order = {r: n for n, r in enumerate(self.grid.repetitions())}
         out: dict[str, str] = {}
         for c in sorted(self.grid.cells_of_dataset(dataset),
-                        key=lambda c: seeds.index(c.seed)):
+                        key=lambda c: order[c.repetition]):
             out.setdefault(c.imbalance, layout.path(layout.IMBALANCED_COUNTS, c.as_dict()))
         return out
 
@@ -201,9 +208,10 @@ class ReportPlan:
         units = self.grid.generator_units(dataset, imbalance, augmenter)
         return model if model in units else units[0]
 
-    def loss_inputs(self, dataset: str, imbalance: str, augmenter: str, seed: Any
-                    ) -> dict[str, Any]:
-        wc = {"dataset": dataset, "imbalance": imbalance, "augmenter": augmenter, "seed": seed}
+    def loss_inputs(self, dataset: str, imbalance: str, augmenter: str, seed: Any,
+                    fold: Any = None) -> dict[str, Any]:
+        wc = {"dataset": dataset, "imbalance": imbalance, "augmenter": augmenter, "seed": seed,
+              "fold": fold}
         units = self.grid.generator_units(dataset, imbalance, augmenter)
         where = self.grid.generator_wildcards(wc)
         return {"losses": [layout.path(layout.GENERATOR_LOSSES, where, unit=u) for u in units],
@@ -211,29 +219,32 @@ class ReportPlan:
                               for u in units],
                 "counts": layout.path(layout.IMBALANCED_COUNTS, wc)}
 
-    def quality_files(self, dataset: str) -> dict[tuple[str, str, int], str]:
-        """quality.json of every synthesising cell of the dataset where it adds images."""
+    def quality_files(self, dataset: str) -> dict[tuple[str, str, int, int | None], str]:
+        """quality.json of every synthesising cell of the dataset where it adds images,
+        keyed by (imbalance, augmenter, seed, fold)."""
         out = {}
-        for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed"):
+        for d, i, a, (s, f) in self.variants():
             if d == dataset and self.is_synthesising(a) and self.adds_images(d, i, a):
-                out[(i, a, s)] = layout.path(layout.QUALITY, dataset=d, imbalance=i,
-                                             augmenter=a, seed=s)
+                out[(i, a, s, f)] = layout.path(layout.QUALITY, dataset=d, imbalance=i,
+                                                augmenter=a, seed=s, fold=f)
         return out
 
     def quality_targets(self) -> list[str]:
         """quality.json of every generative cell whose generator adds images (every seed)."""
-        return [layout.path(layout.QUALITY, dataset=d, imbalance=i, augmenter=a, seed=s)
-                for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed")
+        return [layout.path(layout.QUALITY, dataset=d, imbalance=i, augmenter=a, seed=s,
+                            fold=f)
+                for d, i, a, (s, f) in self.variants()
                 if a in self._generative and self.adds_images(d, i, a)]
 
-    def generator_cells(self, dataset: str) -> dict[tuple[str, str, int], dict[str, list[str]]]:
+    def generator_cells(self, dataset: str
+                        ) -> dict[tuple[str, str, int, int | None], dict[str, list[str]]]:
         """losses.csv and selection.json of every generative cell of the dataset (all
-        seeds), keyed by (imbalance, augmenter, seed)."""
+        repetitions), keyed by (imbalance, augmenter, seed, fold)."""
         out = {}
-        for d, i, a, s in self.grid.unique("dataset", "imbalance", "augmenter", "seed"):
+        for d, i, a, (s, f) in self.variants():
             if d == dataset and a in self._generative and self.adds_images(d, i, a):
-                files = self.loss_inputs(d, i, a, s)
-                out[(i, a, s)] = {"losses": files["losses"], "selection": files["selection"]}
+                files = self.loss_inputs(d, i, a, s, f)
+                out[(i, a, s, f)] = {"losses": files["losses"], "selection": files["selection"]}
         return out
 
     def classifier_history(self, classifier: str) -> str | None:
@@ -265,10 +276,10 @@ class ReportPlan:
         cells = [c for c in self.grid.cells if c.imbalance not in left_out]
         if self.settings["compare"] == "methods":
             arms = {(c.augmenter, c.classifier) for c in cells}
-            blocks = {(c.dataset, c.imbalance, c.seed) for c in cells}
+            blocks = {(c.dataset, c.imbalance, c.repetition) for c in cells}
         else:
             arms = {c.augmenter for c in cells}
-            blocks = {(c.dataset, c.imbalance, c.classifier, c.seed) for c in cells}
+            blocks = {(c.dataset, c.imbalance, c.classifier, c.repetition) for c in cells}
         return len(arms) >= 2 and len(blocks) >= 2
 
     def datasets(self) -> list[str]:
@@ -322,7 +333,9 @@ class ReportPlan:
             rows.append(((datasets.index(dataset) if dataset in datasets else len(datasets),
                           SECTIONS.index(spec.section), n),
                          {"section": spec.section, "dataset": dataset,
-                          "title": spec.title.format(**wc), "open": spec.open,
+                          "title": spec.title.format(
+                              **{**wc, "fold": layout.fold_token(wc.get("fold"))}),
+                          "open": spec.open,
                           "wide": spec.wide, "path": layout.path(pattern, wc)}))
         return [entry for _, entry in sorted(rows, key=lambda r: r[0])]
 
@@ -358,7 +371,10 @@ class ReportPlan:
 # -- targets, inputs and params of each rule --------------------------------------------------
 def _wc(d: str, i: str | None = None, a: str | None = None, s: Any = None, **more: Any
         ) -> dict[str, Any]:
+    """Wildcards of a target; ``s`` a repetition (seed, fold) or a seed."""
     out: dict[str, Any] = {"dataset": d}
+    if isinstance(s, tuple):
+        s, out["fold"] = s
     for k, v in (("imbalance", i), ("augmenter", a), ("seed", s)):
         if v is not None:
             out[k] = v
@@ -409,16 +425,16 @@ def _losses_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 
 
 def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
-    """The first configured seed of every cell whose classifier trains in epochs."""
-    seeds = list(plan.grid.config["seeds"])
-    first: dict[tuple[str, str, str, str], int] = {}
+    """The first configured repetition of every cell whose classifier trains in epochs."""
+    order = {r: n for n, r in enumerate(plan.grid.repetitions())}
+    first: dict[tuple[str, str, str, str], tuple[int, int | None]] = {}
     for c in plan.grid.cells:
         if plan.classifier_history(c.classifier) is None:
             continue
         key = (c.dataset, c.imbalance, c.augmenter, c.classifier)
-        if key not in first or seeds.index(c.seed) < seeds.index(first[key]):
-            first[key] = c.seed
-    return [_wc(d, i, a, s, classifier=k) for (d, i, a, k), s in sorted(first.items())]
+        if key not in first or order[c.repetition] < order[first[key]]:
+            first[key] = c.repetition
+    return [_wc(d, i, a, r, classifier=k) for (d, i, a, k), r in sorted(first.items())]
 
 
 def _ratio_targets(plan: ReportPlan) -> list[dict[str, Any]]:
@@ -480,10 +496,10 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.CLASS_COUNTS,
             _report("class_counts.rst", "Class counts", imbalance="{imbalance}",
-                    augmenter="(before rebalancing)", seed="{seed}"),
-            Indexed("Class counts", "{imbalance}/seed{seed}"))},
-        targets=lambda plan: [_wc(d, i, s=s) for d, i, s in
-                              plan.grid.unique("dataset", "imbalance", "seed")],
+                    augmenter="(before rebalancing)", seed="{seed}{fold}"),
+            Indexed("Class counts", "{imbalance}/seed{seed}{fold}"))},
+        targets=lambda plan: [_wc(d, i, s=(s, f)) for d, i, s, f in
+                              plan.grid.unique("dataset", "imbalance", "seed", "fold")],
         inputs=lambda plan, wc: {"counts": layout.path(layout.IMBALANCED_COUNTS, wc)},
     ),
     ReportRule(
@@ -492,8 +508,8 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.REBALANCED_COUNTS,
             _report("rebalanced_counts.rst", "Class counts", imbalance="{imbalance}",
-                    augmenter="{augmenter}", seed="{seed}"),
-            Indexed("Class counts", "{imbalance}/{augmenter}/seed{seed}"))},
+                    augmenter="{augmenter}", seed="{seed}{fold}"),
+            Indexed("Class counts", "{imbalance}/{augmenter}/seed{seed}{fold}"))},
         targets=_rebalanced_counts_targets,
         inputs=lambda plan, wc: {"imbalanced": layout.path(layout.IMBALANCED_COUNTS, wc),
                                  "rebalanced": layout.path(layout.TRAIN_COUNTS, wc)},
@@ -533,7 +549,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                         for c in plan.fit_cells(wc["dataset"])],
             "metrics": [c.path(layout.METRICS) for c in plan.fit_cells(wc["dataset"])]},
         params=lambda plan, wc: {
-            "cells": [[c.imbalance, c.augmenter, c.classifier, c.seed]
+            "cells": [[c.imbalance, c.augmenter, c.classifier, c.seed, c.fold]
                       for c in plan.fit_cells(wc["dataset"])], "order": plan.order()},
     ),
     ReportRule(
@@ -556,8 +572,8 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.SAMPLES,
             _report("samples.rst", "Real vs added images", imbalance="{imbalance}",
-                    augmenter="{augmenter}", seed="{seed}"),
-            Indexed("Real vs added images", "{imbalance}/{augmenter}/seed{seed}"))},
+                    augmenter="{augmenter}", seed="{seed}{fold}"),
+            Indexed("Real vs added images", "{imbalance}/{augmenter}/seed{seed}{fold}"))},
         targets=_samples_targets,
         inputs=lambda plan, wc: {"train": layout.path(layout.TRAIN, wc),
                                  "counts": layout.path(layout.IMBALANCED_COUNTS, wc)},
@@ -569,8 +585,8 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.TRANSFORMS,
             _report("transforms.rst", "Transform examples", imbalance="{imbalance}",
-                    augmenter="{augmenter}", seed="{seed}"),
-            Indexed("Transform examples", "{imbalance}/{augmenter}/seed{seed}"))},
+                    augmenter="{augmenter}", seed="{seed}{fold}"),
+            Indexed("Transform examples", "{imbalance}/{augmenter}/seed{seed}{fold}"))},
         targets=_transforms_targets,
         inputs=lambda plan, wc: {"imbalanced": layout.path(layout.IMBALANCED, wc),
                                  "counts": layout.path(layout.IMBALANCED_COUNTS, wc),
@@ -585,9 +601,9 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.GENERATOR_PROGRESS,
             _report("generator_progress.rst", "Generator progress", imbalance="{imbalance}",
-                    augmenter="{augmenter}", model="{model}", seed="{seed}"),
+                    augmenter="{augmenter}", model="{model}", seed="{seed}{fold}"),
             Indexed("Generator progress over epochs",
-                    "{imbalance}/{augmenter}/seed{seed}/{model}"))},
+                    "{imbalance}/{augmenter}/seed{seed}{fold}/{model}"))},
         targets=_progress_targets,
         inputs=_generator_unit_inputs,
         params=_method,
@@ -600,11 +616,11 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
         outputs={"plot": Output(
             layout.GAN_LOSSES,
             _report("gan_losses.rst", "GAN loss curves", imbalance="{imbalance}",
-                    augmenter="{augmenter}", seed="{seed}"),
-            Indexed("GAN loss curves", "{imbalance}/{augmenter}/seed{seed}/losses"))},
+                    augmenter="{augmenter}", seed="{seed}{fold}"),
+            Indexed("GAN loss curves", "{imbalance}/{augmenter}/seed{seed}{fold}/losses"))},
         targets=_losses_targets,
         inputs=lambda plan, wc: plan.loss_inputs(wc["dataset"], wc["imbalance"],
-                                                 wc["augmenter"], wc["seed"]),
+                                                 wc["augmenter"], wc["seed"], wc["fold"]),
         params=_method,
         constraints=_generative_constraint,
     ),
@@ -617,9 +633,9 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
             layout.LEARNING_CURVES,
             _report("learning_curves.rst", "Classifier learning curves",
                     imbalance="{imbalance}", augmenter="{augmenter}",
-                    classifier="{classifier}", seed="{seed}"),
+                    classifier="{classifier}", seed="{seed}{fold}"),
             Indexed("Classifier learning curves",
-                    "{imbalance}/{augmenter}/{classifier}/seed{seed}"))},
+                    "{imbalance}/{augmenter}/{classifier}/seed{seed}{fold}"))},
         targets=_learning_curve_targets,
         inputs=lambda plan, wc: {"report": layout.path(
             plan.classifier_history(wc["classifier"]) or layout.TRAIN_REPORT, wc)},
@@ -755,12 +771,12 @@ SMALL_REPORT_RULES: list[str] = [r.name for r in REPORT_RULES.values() if r.smal
 #: files of other rules that the index links: pattern -> (its place, its targets)
 INDEXED_FILES: dict[str, tuple[Indexed, Callable[[ReportPlan], list[dict[str, Any]]]]] = {
     layout.REAL_OR_FAKE: (
-        Indexed("Real-or-fake sheets", "{imbalance}/{augmenter}/seed{seed}"),
-        lambda plan: [_wc(d, i, a, s) for d, i, a, s in
-                      plan.grid.unique("dataset", "imbalance", "augmenter", "seed")
+        Indexed("Real-or-fake sheets", "{imbalance}/{augmenter}/seed{seed}{fold}"),
+        lambda plan: [_wc(d, i, a, r) for d, i, a, r in plan.variants()
                       if a in plan._generative and plan.adds_images(d, i, a)]),
     layout.CONFUSION: (
-        Indexed("Confusion matrices per seed", "{imbalance}/{augmenter}/{classifier}/seed{seed}"),
+        Indexed("Confusion matrices per seed",
+                "{imbalance}/{augmenter}/{classifier}/seed{seed}{fold}"),
         lambda plan: [c.as_dict() for c in plan.grid.cells]),
 }
 

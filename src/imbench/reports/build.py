@@ -28,6 +28,11 @@ from .plots import plot_class_counts
 PathLike = str | os.PathLike[str]
 
 
+
+def _rep(wc: Any) -> str:
+    """A job's repetition for a title: its seed, and ``/fold<f>`` with folds."""
+    return f"{wc.seed}{getattr(wc, 'fold', '')}"
+
 def _counts_files(job: ReportJob) -> dict[str, str]:
     return dict(zip(job.params.imbalances, job.input.counts, strict=True))
 
@@ -46,7 +51,7 @@ def class_counts(job: ReportJob) -> None:
     plot_class_counts(
         {"original": info["original_counts"], "imbalanced": info["counts"]},
         info["class_names"], job.output.plot,
-        title=f"{wc.dataset} / {wc.imbalance} (seed {wc.seed}), ρ = {info['rho']:.1f}")
+        title=f"{wc.dataset} / {wc.imbalance} (seed {_rep(wc)}), ρ = {info['rho']:.1f}")
 
 
 def metric_tables(job: ReportJob) -> None:
@@ -88,7 +93,7 @@ def rebalanced_counts(job: ReportJob) -> None:
         c["original"], c["imbalanced"], c["real"], c["synthetic"], info["class_names"],
         job.output.plot, augmenter=wc.augmenter,
         title=f"{wc.dataset} / {wc.imbalance} (ρ = {info['rho']:.3g}) rebalanced by "
-              f"{wc.augmenter}, seed {wc.seed}")
+              f"{wc.augmenter}, seed {_rep(wc)}")
 
 
 def samples(job: ReportJob) -> None:
@@ -98,7 +103,7 @@ def samples(job: ReportJob) -> None:
     figures.plot_real_vs_generated(
         real, gen, info["class_names"], job.output.plot,
         generated_label=f"added by {wc.augmenter} ({job.params.method})",
-        title=f"{wc.dataset} / {wc.imbalance} / seed {wc.seed}: real training images vs "
+        title=f"{wc.dataset} / {wc.imbalance} / seed {_rep(wc)}: real training images vs "
               f"images added by {wc.augmenter}")
 
 
@@ -146,7 +151,7 @@ def generator_progress(job: ReportJob, n_frames: int = 6) -> None:
     figures.plot_generator_progress(
         frames, job.output.plot, chosen_epoch=chosen.get(model), row_labels=rows,
         title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} ({job.params.method}), seed "
-              f"{wc.seed}: {what}, same noise at every epoch")
+              f"{_rep(wc)}: {what}, same noise at every epoch")
 
 
 def gan_losses(job: ReportJob) -> None:
@@ -158,7 +163,7 @@ def gan_losses(job: ReportJob) -> None:
         frame, job.output.plot, chosen=collect.chosen_epochs(job.input.selection),
         model_labels={m: collect.model_label(m, info["class_names"]) for m in models},
         title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} ({job.params.method}), seed "
-              f"{wc.seed}: mean training losses per epoch")
+              f"{_rep(wc)}: mean training losses per epoch")
 
 
 def metric_vs_ratio(job: ReportJob) -> None:
@@ -185,7 +190,7 @@ def metric_vs_ratio(job: ReportJob) -> None:
 def quality_vs_gain(job: ReportJob) -> None:
     p, wc = job.params, job.wildcards
     df = read_summary(job.input.summary)
-    quality_files = {(i, a, int(s)): path for (i, a, s), path in
+    quality_files = {tuple(k): path for k, path in
                      zip(p.cells, job.input.quality, strict=True)}
     points = collect.quality_points(quality_files, df, dataset=wc.dataset,
                                     classifier=wc.classifier, metric=p.metric,
@@ -251,9 +256,10 @@ def change_bars(job: ReportJob) -> None:
 def generator_tables(job: ReportJob) -> None:
     p, out = job.params, job.output
     counts_files = _counts_files(job)
-    quality_files = {(i, a, int(s)): path for i, a, s, path in p.quality}
-    losses_files = {(i, a, int(s)): list(losses) for i, a, s, losses, _ in p.generators}
-    selection_files = {(i, a, int(s)): list(sel) for i, a, s, _, sel in p.generators}
+    # keys (imbalance, augmenter, seed, fold), read by imbench.reports.collect
+    quality_files = {tuple(q[:4]): q[4] for q in p.quality}
+    losses_files = {tuple(g[:4]): list(g[4]) for g in p.generators}
+    selection_files = {tuple(g[:4]): list(g[5]) for g in p.generators}
     names = None
     if counts_files:
         names = read_json(next(iter(counts_files.values()))).get("class_names")
@@ -283,10 +289,11 @@ def fit_tables(job: ReportJob) -> None:
     """Seed 004 Table I's columns: train / validation / test per variant."""
     p = job.params
     rows = []
-    for (i, a, c, s), report, metrics in zip(p.cells, job.input.reports, job.input.metrics,
-                                             strict=True):
+    for (i, a, c, s, *f), report, metrics in zip(p.cells, job.input.reports,
+                                                 job.input.metrics, strict=True):
         r = read_json(report)
         rows.append({"imbalance": i, "augmenter": a, "classifier": c, "seed": s,
+                     **collect.fold_column(f[0] if f else None),
                      **tables.fit_rows(r.get("history") or {}, r.get("best_epoch"),
                                        read_json(metrics))})
     frame = pd.DataFrame(rows)
@@ -300,7 +307,7 @@ def learning_curves(job: ReportJob) -> None:
     figures.plot_learning_curves(
         report["history"], job.output.plot, best_epoch=report.get("best_epoch"),
         title=f"{wc.dataset} / {wc.imbalance} / {wc.augmenter} / {wc.classifier} (seed "
-              f"{wc.seed}): training and validation per epoch")
+              f"{_rep(wc)}): training and validation per epoch")
 
 
 __all__ = ["change_bars", "class_counts", "confusion_grid", "fit_tables", "gan_losses",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import records
 from ..io import read_json
+from ..summary import repetition_keys
 from .figures import mean_normalised_confusion
 
 _EPOCH_PNG = re.compile(r"^(?P<model>.+)_epoch(?P<epoch>\d+)\.png$")
@@ -187,8 +188,24 @@ def quality_summary(quality: Mapping[str, Any]) -> dict[str, float | None]:
     return out
 
 
+def fold_column(fold: int | None) -> dict[str, int]:
+    """``{"fold": f}`` for a row of a grid with folds, ``{}`` without (its frames and CSVs
+    stay as they were)."""
+    return {} if fold is None else {"fold": int(fold)}
+
+
+#: (imbalance, augmenter, seed, fold): one rebalanced set; fold None without folds (a key
+#: of three, without the fold, is read as one without folds)
+VariantKey = tuple[Any, ...]
+
+
+def _variant(key: Sequence[Any]) -> tuple[str, str, int, int | None]:
+    i, a, s, *f = key
+    return str(i), str(a), int(s), (None if not f or f[0] is None else int(f[0]))
+
+
 def quality_points(
-    quality_files: Mapping[tuple[str, str, int], str | os.PathLike[str]],
+    quality_files: Mapping[VariantKey, str | os.PathLike[str]],
     summary: pd.DataFrame,
     *,
     dataset: str,
@@ -203,17 +220,21 @@ def quality_points(
     baselines = sorted(baselines)
     s = summary[(summary["dataset"] == dataset) & (summary["classifier"] == classifier)
                 & (summary["metric"] == metric)]
-    value = {(r.imbalance, r.augmenter, int(r.seed)): float(r.value)
+    value = {(r.imbalance, r.augmenter, int(r.seed),
+              int(r.fold) if "fold" in s.columns else None): float(r.value)
              for r in s.itertuples(index=False)}
     rows = []
-    for (imbalance, augmenter, seed), path in quality_files.items():
+    for key, path in quality_files.items():
+        imbalance, augmenter, seed, fold = _variant(key)
         q = quality_summary(read_json(path))
-        mine = value.get((imbalance, augmenter, int(seed)))
-        base = next((value[(imbalance, b, int(seed))] for b in baselines
-                     if (imbalance, b, int(seed)) in value), None)
+        rep = (int(seed), fold)
+        mine = value.get((imbalance, augmenter, *rep))
+        base = next((value[(imbalance, b, *rep)] for b in baselines
+                     if (imbalance, b, *rep) in value), None)
         gain = mine - base if mine is not None and base is not None else np.nan
         rows.append({"dataset": dataset, "classifier": classifier, "imbalance": imbalance,
-                     "augmenter": augmenter, "seed": int(seed), "metric": metric,
+                     "augmenter": augmenter, "seed": int(seed), **fold_column(fold),
+                     "metric": metric,
                      "value": mine if mine is not None else np.nan,
                      "baseline": base if base is not None else np.nan, "gain": gain, **q})
     cols = ["dataset", "classifier", "imbalance", "augmenter", "seed", "metric", "value",
@@ -221,39 +242,42 @@ def quality_points(
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    return frame.sort_values(["imbalance", "augmenter", "seed"], kind="mergesort"
-                             ).reset_index(drop=True)
+    return frame.sort_values(["imbalance", "augmenter", *repetition_keys(frame)],
+                             kind="mergesort").reset_index(drop=True)
 
 
 def generator_times(
-    losses_files: Mapping[tuple[str, str, int], Sequence[str | os.PathLike[str]]],
-    selection_files: Mapping[tuple[str, str, int], Sequence[str | os.PathLike[str]]],
+    losses_files: Mapping[VariantKey, Sequence[str | os.PathLike[str]]],
+    selection_files: Mapping[VariantKey, Sequence[str | os.PathLike[str]]],
 ) -> pd.DataFrame:
     """One row per (imbalance, augmenter, seed, model): epochs trained and the generator
     iterations they were, summed epoch ``seconds`` from losses.csv, and the epoch the
     augmenter used (selection.json)."""
     rows = []
     for key, paths in losses_files.items():
-        imbalance, augmenter, seed = key
+        imbalance, augmenter, seed, fold = _variant(key)
         frame = read_losses(paths)
         chosen = chosen_epochs(selection_files.get(key, []))
         if frame.empty:
             continue
         for model, g in frame.groupby(frame["model"].astype(str), sort=False):
             rows.append({"imbalance": imbalance, "augmenter": augmenter, "seed": int(seed),
-                         "model": model, "epochs": int(g["epoch"].max()),
+                         **fold_column(fold), "model": model, "epochs": int(g["epoch"].max()),
                          "iterations": float(g["iterations"].max())
                          if "iterations" in g else np.nan,
                          "seconds": float(g["seconds"].sum()) if "seconds" in g else np.nan,
                          "chosen_epoch": chosen.get(model, np.nan)})
-    cols = ["imbalance", "augmenter", "seed", "model", "epochs", "iterations", "seconds",
-            "chosen_epoch"]
+    folds = ["fold"] if any("fold" in r for r in rows) else []
+    cols = ["imbalance", "augmenter", "seed", *folds, "model", "epochs", "iterations",
+            "seconds", "chosen_epoch"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def quality_frame(quality_files: Mapping[tuple[str, str, int], str | os.PathLike[str]]
+def quality_frame(quality_files: Mapping[VariantKey, str | os.PathLike[str]]
                   ) -> pd.DataFrame:
-    """One row per (imbalance, augmenter, seed) with :func:`quality_summary`'s measures."""
-    rows = [{"imbalance": i, "augmenter": a, "seed": int(s),
-             **quality_summary(read_json(p))} for (i, a, s), p in quality_files.items()]
+    """One row per (imbalance, augmenter, seed[, fold]) with :func:`quality_summary`'s
+    measures."""
+    rows = [{"imbalance": i, "augmenter": a, "seed": s, **fold_column(f),
+             **quality_summary(read_json(p))}
+            for (i, a, s, f), p in ((_variant(k), p) for k, p in quality_files.items())]
     return pd.DataFrame(rows)

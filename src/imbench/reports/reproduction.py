@@ -44,10 +44,11 @@ def lookup(data: Mapping[str, Any], dotted: str, path: PathLike = "") -> float:
     return float(node)
 
 
-def _values(files: Sequence[Sequence[Any]], metric: str) -> dict[int, float]:
-    """seed -> value, from ``[seed, path]`` pairs."""
+def _values(files: Sequence[Sequence[Any]], metric: str) -> dict[tuple[int, ...], float]:
+    """repetition -> value, from ``[seed, path]`` (or, with folds, ``[seed, fold, path]``)."""
     key = metric.split(":", 1)[1] if metric.startswith("quality:") else metric
-    return {int(seed): lookup(read_json(p), key, p) for seed, p in files}
+    return {tuple(int(v) for v in entry[:-1]): lookup(read_json(entry[-1]), key, entry[-1])
+            for entry in files}
 
 
 def prediction_interval(values: Sequence[float], level: float = 0.95

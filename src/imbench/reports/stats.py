@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..summary import FOLD
 from . import metric_label
 from .plots import new_figure, save
 
@@ -64,12 +65,14 @@ def block_matrix(
     notes: list[str] = []
     if sub.empty:
         return pd.DataFrame(), [f"no {metric} results on imbalanced sets"]
+    # with folds a block is one (seed, fold) repetition of a problem
+    folds = [FOLD] if FOLD in sub.columns else []
     if by == "methods":
         sub = sub.assign(method=sub["augmenter"] + " + " + sub["classifier"])
-        wide = sub.pivot_table(index=METHOD_BLOCK, columns="method", values="value",
-                               aggfunc="first")
+        wide = sub.pivot_table(index=[*METHOD_BLOCK, *folds], columns="method",
+                               values="value", aggfunc="first")
     else:
-        wide = sub.pivot_table(index=BLOCK, columns="augmenter", values="value",
+        wide = sub.pivot_table(index=[*BLOCK, *folds], columns="augmenter", values="value",
                                aggfunc="first")
         if augmenters is not None:
             wide = wide[[a for a in augmenters if a in wide.columns]]
@@ -135,7 +138,8 @@ def compare(matrix: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
         "test": TEST_NAME, "alpha": alpha, "n_blocks": int(n), "k": int(k),
         "augmenters": names,
         "block": [str(b) for b in matrix.index.names],
-        "problems": int(matrix.reset_index()[[b for b in matrix.index.names if b != "seed"]]
+        "problems": int(matrix.reset_index()[[b for b in matrix.index.names
+                                              if b not in ("seed", FOLD)]]
                         .drop_duplicates().shape[0]) if n else 0,
     }
     if n < 2 or k < 2:
@@ -217,7 +221,8 @@ def markdown(result: Mapping[str, Any], metric: str) -> str:
         return "\n".join(lines) + "\n"
     lines += [
         f"{result['n_blocks']} blocks ({' × '.join(block)}) from "
-        f"{result['problems']} {' × '.join(b for b in block if b != 'seed')} problem(s), "
+        f"{result['problems']} {' × '.join(b for b in block if b not in ('seed', FOLD))} "
+        "problem(s), "
         f"{result['k']} {arm}s. Seeds of one problem are repeated measurements: "
         "treat p-values as optimistic when there are few problems.",
         "",

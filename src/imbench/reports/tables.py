@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..io import write_text
 from ..metrics import METRIC_NAMES
-from ..summary import format_mean_std
+from ..summary import count_repetitions, format_mean_std, repetition_keys, repetition_words
 from . import metric_label
 
 VARIANT = ["dataset", "imbalance", "augmenter", "classifier"]
@@ -105,7 +105,8 @@ def change_table(
     baselines, originals = sorted(baselines), sorted(originals)
     present = {tuple(r) for r in stats[VARIANT].itertuples(index=False)}
     by_key = {tuple(r[:5]): r for r in stats.itertuples(index=False)}
-    seeds = {k: g.set_index("seed")["value"]
+    # paired by repetition: the seed, and the fold with folds
+    seeds = {k: g.set_index(repetition_keys(df))["value"]
              for k, g in df.groupby([*VARIANT, "metric"], sort=False)}
 
     rows = []
@@ -201,7 +202,7 @@ def dataset_tables(
         group = sub[(sub["imbalance"] == v.imbalance) & (sub["augmenter"] == v.augmenter)
                     & (sub["classifier"] == v.classifier)]
         row = [v.imbalance, _fmt_rho(v.rho), v.augmenter, v.classifier,
-               str(group["seed"].nunique())]
+               str(count_repetitions(group))]
         for metric in metrics:
             row.append(format_mean_std(group.loc[group["metric"] == metric, "value"]))
         main_rows.append(row)
@@ -219,11 +220,12 @@ def dataset_tables(
     lines = [
         f"# Dataset `{dataset}`",
         "",
-        "Test-set metrics, mean ± sample std (ddof=1) over seeds, in percent; `(n=1)`: a "
-        "single seed, std undefined. ρ: largest over smallest training class after "
-        "imbalancing (the original row: 1).",
+        f"Test-set metrics, mean ± sample std (ddof=1) over {repetition_words(df)}, in "
+        "percent; `(n=1)`: a single seed, std undefined. ρ: largest over smallest training "
+        "class after imbalancing (the original row: 1).",
         "",
-        *_md_table(["imbalance", "ρ", "augmenter", "classifier", "seeds", *labels],
+        *_md_table(["imbalance", "ρ", "augmenter", "classifier",
+                    "seeds" if "fold" not in df.columns else "repetitions", *labels],
                    main_rows, 4),
         "",
         "## Change against the reference",
@@ -268,8 +270,8 @@ def ratio_table(
         f"# Dataset `{dataset}`: metric by imbalance ratio",
         "",
         "Rows: augmenters; columns: imbalances, by increasing ρ (largest over smallest "
-        "training class). Cells: mean ± sample std over seeds, in percent; – where the cell "
-        "is not part of the grid.",
+        f"training class). Cells: mean ± sample std over {repetition_words(sub)}, in percent; "
+        "– where the cell is not part of the grid.",
     ]
     for classifier in list(dict.fromkeys(stats["classifier"])):
         for metric in wanted:
@@ -424,7 +426,7 @@ def generator_tables(
         rank = _rank(order.get("augmenter"), quality["augmenter"].tolist())
         augmenters = sorted(dict.fromkeys(quality["augmenter"]), key=rank.get)
         lines += ["Averages over the classes that received images, then mean ± sample std "
-                  "over seeds.", ""]
+                  f"over {repetition_words(quality)}.", ""]
         for col, label in QUALITY_MEASURES:
             if col not in quality or quality[col].isna().all():
                 continue
@@ -438,7 +440,8 @@ def generator_tables(
                 row = [i, _fmt_rho(rho.get(i))]
                 row += [_mean_std(sub.loc[sub["augmenter"] == a, col]) for a in augmenters]
                 if extra:
-                    row.append(_mean_std(sub.drop_duplicates("seed")["real_diversity_ssim"]))
+                    row.append(_mean_std(sub.drop_duplicates(repetition_keys(sub))[
+                        "real_diversity_ssim"]))
                 rows.append(row)
             lines += [f"## {label}", "", *_md_table(header, rows, 1), ""]
     if not times.empty:
@@ -450,7 +453,7 @@ def generator_tables(
                 name = f"{model} ({class_names[c]})" if c < len(class_names) else model
             chosen = sorted({int(e) for e in g["chosen_epoch"].dropna()})
             iters = g["iterations"].dropna()  # none in a losses.csv from before the column
-            rows.append([i, a, name, str(g["seed"].nunique()), str(int(g["epochs"].max())),
+            rows.append([i, a, name, str(count_repetitions(g)), str(int(g["epochs"].max())),
                          f"{int(iters.max()):,}" if len(iters) else "–",
                          _mean_std(g["seconds"] / 60.0, 1),
                          ", ".join(str(e) for e in chosen) or "–"])
