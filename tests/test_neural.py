@@ -316,6 +316,35 @@ def test_egan_densenet_discriminator_matches_seed_003(monkeypatch):
 
 
 @pytest.mark.tensorflow_only
+def test_egan_pretrains_encoder_and_discriminator_apart(monkeypatch):
+    # seed 003 Fig 5: a discriminator without pre-training beside a pre-trained encoder. The
+    # weights each backbone asks for are recorded (no download); an un-pretrained backbone
+    # trains whole, a pretrained one only its top `trainable_layers`.
+    import keras
+
+    from imbench.classify.egan import EGANClassifier, build_egan
+    from imbench.classify.layers import describe
+
+    asked = []
+    real = keras.applications.DenseNet121
+
+    def fake(**kw):
+        asked.append(kw["weights"])
+        return real(**{**kw, "weights": None})
+
+    monkeypatch.setattr(keras.applications, "DenseNet121", fake)
+    enc, _, disc = build_egan((32, 32, 3), encoder_backbone="densenet121",
+                              discriminator_backbone="densenet121", pretrained=True,
+                              discriminator_pretrained=False)
+    assert asked == ["imagenet", None]
+    # all but the batch-norm statistics train (1 %); the pretrained encoder: its top layers
+    assert describe(disc)["params_trainable"] > 0.98 * describe(disc)["params_total"]
+    assert describe(enc)["params_trainable"] < describe(enc)["params_total"] / 10
+    with pytest.raises(ConfigError, match="encoder_pretrained"):
+        EGANClassifier.check_params({"encoder_pretrained": "yes"}, key="classifiers.e.params")
+
+
+@pytest.mark.tensorflow_only
 def test_egan_binary_task_and_determinism(digits):
     x, y, xt, yt = digits
     # Classes 3 (minority: 8 images) vs 8 (majority), others present but ignored.

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 PRESETS = sorted(p for p in (REPO / "configs").glob("*.yaml") if p.name != "local_data.yaml")
 OVERLAY = REPO / "configs" / "local_data.yaml"
 SCHEMA = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())
-STUDIES = {"seed000", "seed001", "seed002", "seed004", "cifar10_lt"}
+STUDIES = {"seed000", "seed001", "seed002", "seed003", "seed004", "cifar10_lt"}
 
 
 def load(path: Path) -> dict:
@@ -44,7 +44,8 @@ def test_one_preset_per_study():
 def test_preset_valid_at_both_scales(path):
     full = Grid(prepared(path, quick=False))
     quick = Grid(prepared(path, quick=True))
-    assert quick.config["seeds"] == [0] and len(full.config["seeds"]) >= 3
+    # repetitions: seeds, or seeds x folds (seed003: one seed, five folds)
+    assert quick.config["seeds"] == [0] and len(full.repetitions()) >= 3
     assert len(quick.cells) < len(full.cells)
     # quick results land beside, never on top of, real-scale ones
     assert all(d.endswith("_quick") for d in quick.names("datasets"))
@@ -84,7 +85,12 @@ def test_local_overlay_points_at_local_files_only(path, tmp_path):
     before = set(cfg["datasets"])
     prepare_config(cfg)
     assert set(cfg["datasets"]) == before
-    for entry in cfg["datasets"].values():
+    # every dataset whose loader has a local copy reads it (seed003's CIFAR-100 pair has
+    # none among the shared data: it downloads)
+    local = [e for name, e in cfg["datasets"].items()
+             if e.get("loader", name) in overlay["data_sources"]]
+    assert local
+    for entry in local:
         assert entry["source"] in fake.values()
 
 

@@ -23,7 +23,7 @@ from imbench.reports.job import ReportJob
 from imbench.reports.reproduction import compare, lookup, prediction_interval
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = ["seed000", "seed001", "seed002", "seed004", "cifar10_lt"]
+PRESETS = ["seed000", "seed001", "seed002", "seed003", "seed004", "cifar10_lt"]
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
@@ -115,13 +115,16 @@ def test_each_preset_has_published_numbers_in_its_report(name, scale, tmp_path) 
     assert numbers, f"{name}: no published numbers"
     for n in numbers:  # well-formed: where it stands in the paper, and a finite value
         assert n["where"].strip() and math.isfinite(n["value"])
-        assert n["files"]["cell"] and all(len(pair) == 2 for pair in n["files"]["cell"])
+        # [seed, path] per repetition, [seed, fold, path] with folds (seed003: 5 folds)
+        width = 3 if plan.grid.folds else 2
+        assert n["files"]["cell"] and all(len(e) == width for e in n["files"]["cell"])
+        assert len(n["files"]["cell"]) == len(plan.grid.repetitions())
     (target,) = plan.paths("reproduction")[:1]
     assert target == f"reports/reproduction/{name}{'' if scale == 'real' else '_' + scale}.md"
     # the rule reads exactly the cells' result files
     rule = next(r for r in plan.rules if r.name == "reproduction")
     inputs = rule.inputs(plan, {"preset": ""})["files"]
-    wanted = {p for n in numbers for pairs in n["files"].values() for _, p in pairs}
+    wanted = {pair[-1] for n in numbers for pairs in n["files"].values() for pair in pairs}
     assert set(inputs) == wanted
 
     # run the report job on made-up result files (one value per file, different per seed)
@@ -129,11 +132,11 @@ def test_each_preset_has_published_numbers_in_its_report(name, scale, tmp_path) 
     for n in numbers:
         for role, pairs in n["files"].items():
             for i, pair in enumerate(pairs):
-                path = tmp_path / pair[1]
+                path = tmp_path / pair[-1]
                 path.parent.mkdir(parents=True, exist_ok=True)
                 value = 0.5 + 0.01 * i + (0.1 if role == "cell" else 0.0)
                 _add_fake_result(path, n["metric"], value)
-                pair[1] = str(path)
+                pair[-1] = str(path)
     out = {k: str(tmp_path / f"r.{k}") for k in ("table", "csv")}
     out["plot"] = str(tmp_path / "r.png")
     params = rule.params(plan, {"preset": ""})
@@ -173,7 +176,7 @@ def _normalise(text: str) -> str:
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the papers (../shared/seeds) are not here")
-@pytest.mark.parametrize("name", ["seed000", "seed001", "seed002"])
+@pytest.mark.parametrize("name", ["seed000", "seed001", "seed002", "seed003"])
 def test_quotes_are_the_papers_words(name) -> None:
     cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
     (paper,) = SEEDS.glob(f"{name[-3:]}_*.txt")

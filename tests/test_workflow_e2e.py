@@ -297,3 +297,41 @@ def test_seed004_quick_scale_on_the_digits(tmp_path):
         assert (workdir / f).is_file(), f
     fit = (workdir / "reports/tables/horse_deer_quick.fit.md").read_text()
     assert "| tiny | cgan_1000 | small_cnn |" in fit
+
+
+def test_seed003_quick_scale_on_the_digits(tmp_path):
+    """The seed003 preset at quick scale with its CIFAR-10 pair swapped for two digit classes
+    (no download): 5 folds of every ratio, eGAN with the Nash rule on validation and the
+    labelled as-published test maxima, tables over the folds, the reproduction report."""
+    cfg = yaml.safe_load((REPO / "configs" / "seed003.yaml").read_text())
+    cfg["quick"] = True
+    q = cfg["quick_overrides"]
+    q["datasets"]["cifar10_pair_quick"] = {"loader": "digits", "classes": [0, 1]}
+    # a digits fold trains on ~108 images a class: two of the ratios, smaller (CI time)
+    q["imbalances"].update({"r500": None, "r50": {"counts": {0: 10, 1: 100}},
+                            "r1": {"counts": {0: 50, 1: 50}}})
+    q["published"]["numbers"] = [n for n in q["published"]["numbers"]
+                                 if n["cell"]["imbalance"] != "r500"]
+    q["classifiers"]["egan"]["params"].update({"epochs": 2, "batch_size": 16})
+    path = tmp_path / "seed003.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    workdir = tmp_path / "run"
+    wanted = ["reports/tables/cifar10_pair_quick.md", "reports/reproduction/seed003_quick.md",
+              "results/summary.csv"]
+    snakemake(workdir, *wanted, config=path)
+    for f in wanted:
+        assert (workdir / f).is_file(), f
+    cells = sorted((workdir / "results/cifar10_pair_quick").rglob("metrics.json"))
+    assert len(cells) == 2 * 5  # two ratios x five folds, one seed
+    m = json.loads((workdir / "results/cifar10_pair_quick/r50/none/egan/seed0/fold3/"
+                            "metrics.json").read_text())
+    assert m["cell"]["fold"] == 3
+    report = json.loads((workdir / "results/cifar10_pair_quick/r50/none/egan/seed0/fold3/"
+                                   "train_report.json").read_text())
+    assert report["as_published"]["label"].startswith("as published (selected on test)")
+    table = (workdir / "reports/tables/cifar10_pair_quick.md").read_text()
+    assert "over seeds × folds" in table and "| r50 | 10 | none | egan | 5 |" in table
+    repro = (workdir / "reports/reproduction/seed003_quick.md").read_text()
+    assert "| CIFAR-10 1:50, minority F1 |" in repro
+    # per_class[1] is the minority of eGAN's binary task, as the published numbers read it
+    assert m["per_class"][1]["name"].startswith("minority")

@@ -115,6 +115,8 @@ def build_egan(
     discriminator_backbone: str = "small",
     pretrained: bool = False,
     trainable_layers: int | None = 5,
+    encoder_pretrained: bool | None = None,
+    discriminator_pretrained: bool | None = None,
     image_size: int | None = None,
     dropout: float = 0.2,
 ) -> tuple[Any, Any, Any]:
@@ -123,15 +125,20 @@ def build_egan(
     Generator (seed 003): Dense to a quarter-size map, then two stride-2 transposed convs with
     batch norm and LeakyReLU(0.2), sigmoid output, resized when the side is not a multiple of
     4. Discriminator: backbone, dropout 0.2, one linear unit (the score).
+    ``encoder_pretrained`` / ``discriminator_pretrained`` (None: ``pretrained``) choose ImageNet
+    weights for each backbone apart (seed 003 Fig 5: a discriminator without pre-training).
     """
     import keras
     from keras import layers
 
     h_img, w_img, c_img = (int(s) for s in input_shape)
-    kw = dict(pretrained=pretrained, trainable_layers=trainable_layers, image_size=image_size)
+    kw = dict(trainable_layers=trainable_layers, image_size=image_size)
+    enc_pre = pretrained if encoder_pretrained is None else encoder_pretrained
+    disc_pre = pretrained if discriminator_pretrained is None else discriminator_pretrained
 
     enc_in = keras.Input(shape=input_shape, name="enc_image")
-    feat = _backbone(encoder_backbone, input_shape, tag="enc_backbone", **kw)(enc_in)
+    feat = _backbone(encoder_backbone, input_shape, tag="enc_backbone", pretrained=enc_pre,
+                     **kw)(enc_in)
     encoder = keras.Model(enc_in, layers.Dense(latent_dim, name="latent")(feat), name="encoder")
 
     h0, w0 = math.ceil(h_img / 4), math.ceil(w_img / 4)
@@ -150,7 +157,8 @@ def build_egan(
     generator = keras.Model(z, g, name="generator")
 
     d_in = keras.Input(shape=input_shape, name="disc_image")
-    d = _backbone(discriminator_backbone, input_shape, tag="disc_backbone", **kw)(d_in)
+    d = _backbone(discriminator_backbone, input_shape, tag="disc_backbone",
+                  pretrained=disc_pre, **kw)(d_in)
     d = layers.Dropout(dropout, name="disc_dropout")(d)
     discriminator = keras.Model(d_in, layers.Dense(1, name="score")(d), name="discriminator")
     return encoder, generator, discriminator
@@ -208,6 +216,7 @@ class EGANClassifier(KerasClassifier):
     seed, ``class_weight: balanced``), plus ``minority_class``, ``majority_class``,
     ``latent_dim`` (128), ``backbone`` ("small" or a keras.applications name),
     ``encoder_backbone`` / ``discriminator_backbone`` (null = ``backbone``), ``pretrained``,
+    ``encoder_pretrained`` / ``discriminator_pretrained`` (null = ``pretrained``),
     ``trainable_layers`` (5), ``image_size`` (null = native, at least 32 for applications),
     ``dropout`` (0.2).
     """
@@ -232,6 +241,10 @@ class EGANClassifier(KerasClassifier):
         "encoder_backbone": None,
         "discriminator_backbone": None,
         "pretrained": False,
+        # per backbone (seed 003 Fig 5 trains the discriminator without pre-training);
+        # null: `pretrained`
+        "encoder_pretrained": None,
+        "discriminator_pretrained": None,
         "trainable_layers": 5,
         "image_size": None,
         "dropout": 0.2,
@@ -261,6 +274,9 @@ class EGANClassifier(KerasClassifier):
         for name in ("encoder_backbone", "discriminator_backbone"):
             require(p, key, name, p[name] is None or p[name] in BACKBONES, (*BACKBONES, None))
         require_bool(p, key, "pretrained")
+        for name in ("encoder_pretrained", "discriminator_pretrained"):
+            require(p, key, name, p[name] is None or isinstance(p[name], bool),
+                    "true, false or null (= pretrained)")
         require(p, key, "trainable_layers",
                 p["trainable_layers"] is None or is_int(p["trainable_layers"]),
                 "an integer >= 0 or null (all)")
@@ -330,6 +346,8 @@ class EGANClassifier(KerasClassifier):
             encoder_backbone=p["encoder_backbone"] or p["backbone"],
             discriminator_backbone=p["discriminator_backbone"] or p["backbone"],
             pretrained=p["pretrained"], trainable_layers=p["trainable_layers"],
+            encoder_pretrained=p["encoder_pretrained"],
+            discriminator_pretrained=p["discriminator_pretrained"],
             image_size=p["image_size"], dropout=p["dropout"],
         )
         d_vars = disc.trainable_variables

@@ -714,9 +714,10 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
                           index=Indexed("Reproduction of the study", "{preset}.csv")),
         },
         targets=lambda plan: published_targets(plan.grid),
-        inputs=lambda plan, wc: {"files": sorted({p for n in plan.published
-                                                  for pairs in n["files"].values()
-                                                  for _, p in pairs})},
+        # files: [seed, (fold,) path] per repetition
+        inputs=lambda plan, wc: {"files": sorted({entry[-1] for n in plan.published
+                                                  for entries in n["files"].values()
+                                                  for entry in entries})},
         params=lambda plan, wc: {"numbers": plan.published,
                                  "source": plan.grid.config["published"]["source"],
                                  "scale": plan.grid.config.get("scale", "real")},
