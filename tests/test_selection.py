@@ -156,8 +156,9 @@ def test_other_measures_score_lower_is_better_with_delete_a_group_values(metric)
 def test_fid_in_a_wide_space_is_computed_in_the_images_span_without_change() -> None:
     # 2048-d features of 8 held-out and 40 generated images (the epoch choice's case): the
     # projected distance equals torchmetrics' on the full features
-    from imbench.quality import _Given
     from torchmetrics.image.fid import FrechetInceptionDistance
+
+    from imbench.quality import _Given
 
     g = torch.Generator().manual_seed(0)
     real = torch.randn(8, 2048, generator=g, dtype=torch.float64)
