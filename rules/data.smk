@@ -34,7 +34,7 @@ rule make_fold:
     benchmark:
         layout.benchmark("make_fold", layout.SPLIT)
     wildcard_constraints:
-        fold=r"/fold\d+",
+        fold=GRID.fold_regex(fold_file=True),
     conda:
         "../envs/imbench.yaml"
     threads: 1

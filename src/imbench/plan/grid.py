@@ -257,10 +257,13 @@ class Grid:
         folds = list(range(self.folds)) if self.folds is not None else [None]
         return [(s, f) for s in self.config["seeds"] for f in folds]
 
-    def fold_regex(self) -> str:
-        """The ``{fold}`` wildcard's constraint: empty without folds, else one of the folds."""
+    def fold_regex(self, fold_file: bool = False) -> str:
+        """The ``{fold}`` wildcard's constraint: empty without folds, else one of the folds.
+        ``fold_file``: the constraint of the rule that writes a fold's raw file (a fold, never
+        empty: the loader's own file is another rule's)."""
         if self.folds is None:
-            return "(?:)"  # matches only "" (an empty constraint would mean "no constraint")
+            # "(?:)" matches only "" (an empty constraint would mean "no constraint")
+            return "(?!)" if fold_file else "(?:)"
         return "/fold(?:" + "|".join(str(f) for f in range(self.folds)) + ")"
 
     def regex(self, section: str, names: Sequence[str] | None = None) -> str:
