@@ -428,3 +428,47 @@ def test_cuda_graph_iteration_trains_and_counts_like_eager(digits, tmp_path: Pat
                           overrides=_overrides("wgan_gp", device="cuda"), log=_quiet)
     assert sel["models"]["class3"]["chosen_epoch"] in {1, 2, 3}
 
+
+
+def test_cyclegan_translates_from_a_second_folder_domain(digits, tmp_path):
+    # seed 004 §IV.E / Zhu et al.: the source domain can be a folder of the user's images
+    # (here: digit 0s written as PNGs, nested), translated into the class being filled
+    import skimage.io
+
+    from imbench.plan import Grid, prepare_config
+
+    x, y = digits
+    folder = tmp_path / "domain_a"
+    (folder / "sub").mkdir(parents=True)
+    for i, img in enumerate(x[y == 0][:20]):
+        skimage.io.imsave(folder / ("sub" if i % 2 else ".") / f"{i:02d}.png", img[..., 0],
+                          check_contrast=False)
+    (folder / ".hidden.png").write_bytes(b"not an image")  # hidden: skipped
+    params = {**TINY, "epochs": 1, "width": 4, "batch_size": 8,
+              "source_folder": str(folder), "source_max": 12}
+    sel = train_generator(x, y, method="cyclegan", unit="class3",
+                          files=UnitFiles(**unit_files_in(tmp_path / "u")), seed=0,
+                          overrides=params, sampling_strategy={3: 60}, log=lambda s: None)
+    src = sel["models"]["class3"]["source"]
+    assert src["folder"] == str(folder) and src["images"] == 12 and "class" not in src
+    gen = GeneratorSet({"class3": tmp_path / "u" / "generator.pt"})
+    out = gen.sample(3, 5, seed=1)
+    assert out.shape == (5, 8, 8, 1) and out.dtype == np.uint8
+    # a missing folder is refused before any job; an image of another shape names the file
+    with pytest.raises(ConfigError, match="source_folder"):
+        load_config("cyclegan", {"source_folder": str(tmp_path / "nowhere")})
+    skimage.io.imsave(folder / "big.png", np.zeros((16, 16), np.uint8), check_contrast=False)
+    with pytest.raises(DataError, match=r"big\.png has shape \(16, 16, 1\)"):
+        train_generator(x, y, method="cyclegan", unit="class3",
+                        files=UnitFiles(**unit_files_in(tmp_path / "v")), seed=0,
+                        overrides=params, sampling_strategy={3: 60}, log=lambda s: None)
+    # the folder's content is part of what trains the generator: an edit retrains
+    cfg = {"datasets": {"digits": {}}, "imbalances": {"none": {"protocol": "none"}},
+           "augmenters": {"cyc": {"method": "cyclegan", "params": {
+               "source_folder": str(folder)}}},
+           "classifiers": {"svm": {"method": "svm"}}, "seeds": [0],
+           "cache_dir": str(tmp_path / "cache")}
+    before = Grid(prepare_config(dict(cfg))).generator_training("digits", "none", "cyc")
+    (folder / "big.png").unlink()
+    after = Grid(prepare_config(dict(cfg))).generator_training("digits", "none", "cyc")
+    assert before["source_folder_sha256"] != after["source_folder_sha256"]

@@ -122,6 +122,27 @@ def _stack(files: list[tuple[Path, int]], reference: list[Any]) -> tuple[np.ndar
     return np.stack(images), np.array([label for _, label in files], dtype=np.int64)
 
 
+def folder_images(path: str | os.PathLike[str], shape: tuple[int, ...]) -> np.ndarray:
+    """Every image under ``path`` (recursively, hidden files skipped, in path order) as uint8
+    NHWC of ``shape``: a second image domain (CycleGAN's ``source_folder``)."""
+    root = Path(path).expanduser()
+    files = sorted(p for p in root.rglob("*") if p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                   and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"source folder {root} holds no image (suffixes "
+                        f"{sorted(IMAGE_SUFFIXES)})")
+    images = []
+    for file in files:
+        image = _read(file)
+        if image.shape != tuple(shape):
+            raise DataError(f"source folder image {file} has shape {image.shape}; the "
+                            f"dataset's images are {tuple(shape)} (H, W, C): resize or "
+                            "convert them first")
+        images.append(image)
+    return np.stack(images)
+
+
 def load_folder(
     spec: DatasetSpec,
     *,

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -202,6 +203,12 @@ def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
                                                 or cfg["source_class"] < 0):
         raise ConfigError(f"{prefix}.source_class", cfg["source_class"],
                           "null (the largest other class) or a class index >= 0")
+    folder = cfg.get("source_folder")
+    if folder is not None and (not isinstance(folder, str)
+                               or not Path(folder).expanduser().is_dir()):
+        # before any job: the training job would otherwise fail after the DAG was built
+        raise ConfigError(f"{prefix}.source_folder", folder,
+                          "null (a class of the dataset) or an existing folder of images")
     for key in ("lambda_cycle", "lambda_identity"):
         if key in cfg and (isinstance(cfg[key], bool) or not isinstance(cfg[key], (int, float))
                            or cfg[key] < 0):

@@ -231,10 +231,17 @@ def generate_pairs(method: GanMethod, n: int, generator: torch.Generator) -> tor
 
 
 def source_images(x: np.ndarray, y: np.ndarray, target: int, cfg: Mapping[str, Any],
-                  seed: int) -> tuple[int, np.ndarray]:
+                  seed: int) -> tuple[int | str, np.ndarray]:
     """The class a translating method maps from (``source_class``, default the largest other
-    class, the lowest index on a tie) and a seeded draw of at most ``source_max`` of its
-    images."""
+    class, the lowest index on a tie), or the folder (``source_folder``, a second domain),
+    and a seeded draw of at most ``source_max`` of its images."""
+    if cfg.get("source_folder") is not None:
+        from ..datasets.folder import folder_images
+
+        images = folder_images(cfg["source_folder"], tuple(int(s) for s in x.shape[1:]))
+        keep = np.sort(np.random.default_rng(seed).permutation(len(images))[
+            :int(cfg["source_max"])])
+        return str(cfg["source_folder"]), images[keep]
     counts = np.bincount(y, minlength=target + 1)
     src = cfg.get("source_class")
     if src is None:
@@ -282,7 +289,7 @@ def train_model(
     classes: list[int], n_classes: int, work_dir: Path, seed: int, log: Log,
     device: torch.device, on_epoch_end: Callable[[int], None] | None = None,
     selection_space: tuple[nn.Module, str] | None = None,
-    source: tuple[int, np.ndarray] | None = None,
+    source: tuple[int | str, np.ndarray] | None = None,
 ) -> ModelResult:
     """Train one model on ``x, y`` (per-class: labels all equal; conditional: every class).
 
@@ -421,7 +428,9 @@ def train_model(
     chosen = selection["chosen_epoch"]
     selection["epoch_unit"] = unit
     if source is not None:
-        selection["source"] = {"class": source[0], "images": len(source[1]),
+        where = ({"folder": source[0]} if isinstance(source[0], str)
+                 else {"class": source[0]})
+        selection["source"] = {**where, "images": len(source[1]),
                                "grids": "source image, its translation, ... in each row"}
     selection["chosen_iterations"] = chosen * iters
     selection["chosen_passes"] = _passes(chosen, unit)

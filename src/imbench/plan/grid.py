@@ -323,6 +323,15 @@ class Grid:
         cfg = self.augmenter_cfg(augmenter)
         out = {"method": cfg["method"], "params": cfg["params"],
                "training_jobs": cfg.get("training_jobs", "per_class")}
+        folder = cfg["params"].get("source_folder")
+        if folder is not None:
+            from ..datasets.fingerprint import source_fingerprint
+
+            # a second image domain (CycleGAN): editing it retrains, as a dataset's source
+            out["source_folder_sha256"] = self._memo(
+                "source_folder", str(folder), lambda: source_fingerprint(
+                    os.path.expanduser(str(folder)),
+                    self.config.get("cache_dir", ".cache/imbench")))
         units = self.generator_units(dataset, imbalance, augmenter)
         if any(not u.startswith("class") for u in units):
             strategy = self.sampling_strategy(dataset, imbalance, augmenter)
