@@ -14,6 +14,10 @@ working directory, so every job is pending. Per grid it reports
 
 * `bare`: a touch-only Snakefile of five rules (raw, imbalance, augment, train, evaluate)
   over the same axes, dry-run the same way: its jobs, wall, CPU and peak memory;
+* `bare.dressed`: that Snakefile with imbench's kinds of directives on every stage rule
+  (an input function, five params that are functions, a log, a benchmark, a conda env,
+  threads) and none of imbench's code: what Snakemake itself charges per job for them, and
+  `ms_per_job_vs_dressed`, imbench's per-job time over it;
 * `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for,
   with its CPU time and peak memory (`cpu_s`, `peak_mb`), and `ms_per_job_vs_bare`;
 * `parse_s`: what every cluster job pays before it runs: Snakemake reading the Snakefile
@@ -169,6 +173,38 @@ def bare_snakefile(config: dict) -> str:
     return BARE_SNAKEFILE.format(axes=repr(axes))
 
 
+#: the bare Snakefile's rules dressed as imbench's are: inputs from a function, five params
+#: that are functions of the wildcards (imbench's rules have 3-7), a log, a benchmark, a
+#: conda env and threads, and nothing computed in them (each lambda returns its wildcards)
+DRESS = """\
+    log: "logs/{rule}/{key}.log"
+    benchmark: "benchmarks/{rule}/{key}.tsv"
+    conda: "env.yaml"
+    threads: 1
+    params:
+        a=lambda wc: dict(wc.items()), b=lambda wc: wc[0], c=lambda wc: len(wc),
+        d=lambda wc: [wc[0]], e=lambda wc: {{"cell": dict(wc.items())}}
+"""
+
+
+def dressed_snakefile(config: dict) -> str:
+    """:func:`bare_snakefile` with every stage rule wearing :data:`DRESS`: the same DAG,
+    with what Snakemake does per job for imbench's directives and none of imbench's code."""
+    lines, rule = [], None
+    keys = {"raw": "{d}", "imbalance": "{d}/{p}/{s}", "augment": "{d}/{p}/{a}/{s}",
+            "train": "{d}/{p}/{a}/{c}/{s}", "evaluate": "{d}/{p}/{a}/{c}/{s}"}
+    for line in bare_snakefile(config).splitlines():
+        if line.startswith("rule "):
+            rule = line[5:].rstrip(":")
+        if rule in keys and line.strip().startswith("input:"):
+            path = line.split("input:", 1)[1].strip()
+            line = f"    input: lambda wc: expand({path}, **dict(wc.items()))"
+        lines.append(line)
+        if rule in keys and line.strip().startswith("output:"):
+            lines.append(DRESS.format(rule=rule, key=keys[rule]).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
 def snakemake_exe() -> str:
     venv = REPO / ".venv" / "bin" / "snakemake"
     return str(venv) if venv.exists() else "snakemake"
@@ -247,6 +283,15 @@ def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = Non
         bare = {"jobs": total_jobs(out), **stats}
         parse, _ = measured([*bare_cmd, "--list-rules"], bare_dir)
         bare["parse_s"] = parse["wall_s"]
+        # the same DAG with imbench's kinds of directives: Snakemake's own cost for them
+        dressed_dir = workdir / "dressed"
+        dressed_dir.mkdir()
+        (dressed_dir / "Snakefile").write_text(dressed_snakefile(config))
+        (dressed_dir / "env.yaml").write_text("dependencies: [python]\n")
+        stats, out = measured([snakemake_exe(), "-s", str(dressed_dir / "Snakefile"), "-d",
+                               str(dressed_dir), "-n", "--quiet", "rules", "--cores", "2"],
+                              dressed_dir)
+        bare["dressed"] = {"jobs": total_jobs(out), **stats}
         stats, out = measured(cmd, REPO)
         jobs = total_jobs(out)
         parse, _ = measured([snakemake_exe(), "-s", str(REPO / "Snakefile"), "-d", str(workdir),
@@ -254,7 +299,10 @@ def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = Non
         row.update(jobs=jobs, dry_run_s=stats["wall_s"], cpu_s=stats["cpu_s"],
                    peak_mb=stats["peak_mb"], parse_s=parse["wall_s"], bare=bare,
                    ms_per_job_vs_bare=round((stats["wall_s"] / jobs)
-                                            / (bare["wall_s"] / bare["jobs"]), 2))
+                                            / (bare["wall_s"] / bare["jobs"]), 2),
+                   ms_per_job_vs_dressed=round(
+                       (stats["wall_s"] / jobs)
+                       / (bare["dressed"]["wall_s"] / bare["dressed"]["jobs"]), 2))
         if cluster:
             # From the repo root, exactly as a user types it (profile `gpu`).
             cmd = snakemake_cmd(config_path, workdir, "--profile", "gpu",
@@ -309,8 +357,11 @@ def main() -> None:
                 f"dry-run {row['dry_run_s']:6.1f} s ({1000 * row['dry_run_s'] / row['jobs']:.2f}"
                 f" ms/job, {row['peak_mb']} MB) | bare {bare['jobs']} jobs "
                 f"{bare['wall_s']:.1f} s ({1000 * bare['wall_s'] / bare['jobs']:.2f} ms/job, "
-                f"{bare['peak_mb']} MB): {row['ms_per_job_vs_bare']:.2f}x per job | parse "
-                f"{row['parse_s']:.1f} s, bare {bare['parse_s']:.1f} s")
+                f"{bare['peak_mb']} MB): {row['ms_per_job_vs_bare']:.2f}x per job | dressed "
+                f"bare {bare['dressed']['wall_s']:.1f} s "
+                f"({1000 * bare['dressed']['wall_s'] / bare['dressed']['jobs']:.2f} ms/job, "
+                f"{bare['dressed']['peak_mb']} MB): {row['ms_per_job_vs_dressed']:.2f}x per job"
+                f" | parse {row['parse_s']:.1f} s, bare {bare['parse_s']:.1f} s")
         if "submissions" in row:
             by = row["submissions_by"]
             line += (f"  | cluster: {row['submissions']} submissions ({by.get('group_jobs', 0)}"
