@@ -1,17 +1,16 @@
 """Snakemake script: quality.json and the Real-or-Fake sheets of one rebalanced set."""
 
-from imbench.runtime import start
+from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-import torch  # noqa: E402
 
 from imbench import records  # noqa: E402
 from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 from imbench.quality import generator_quality, real_or_fake_sheets  # noqa: E402
 
-torch.set_num_threads(snakemake.threads)
+torch_threads(snakemake.threads)
 cell = snakemake.params.cell
 train = records.load(snakemake.input.train, "train", cell)
 imbalanced = records.load(snakemake.input.imbalanced, "imbalanced", cell)

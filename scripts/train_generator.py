@@ -1,16 +1,15 @@
 """Snakemake script: train one generator unit (see imbench.generators.train)."""
 
-from imbench.runtime import start
+from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-import torch  # noqa: E402
 
 from imbench import records  # noqa: E402
 from imbench.generators.train import UnitFiles, train_generator  # noqa: E402
 from imbench.sampling import concrete_strategy  # noqa: E402
 
-torch.set_num_threads(snakemake.threads)
+torch_threads(snakemake.threads)
 cell = snakemake.params.cell
 data = records.load(snakemake.input.imbalanced, "imbalanced", cell)
 counts = records.read_json_describing(snakemake.input.counts, "imbalanced", cell, data.record)

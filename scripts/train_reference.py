@@ -1,15 +1,14 @@
 """Snakemake script: train the per-dataset reference classifier of generator quality."""
 
-from imbench.runtime import start
+from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-import torch  # noqa: E402
 
 from imbench import records  # noqa: E402
 from imbench.generators.reference import save_reference, train_reference  # noqa: E402
 
-torch.set_num_threads(snakemake.threads)
+torch_threads(snakemake.threads)
 # the whole file is read to check its record; only the training arrays are used
 raw = records.load(snakemake.input.raw, "raw", snakemake.params.cell)
 payload = train_reference(

@@ -472,3 +472,17 @@ def test_cyclegan_translates_from_a_second_folder_domain(digits, tmp_path):
     (folder / "big.png").unlink()
     after = Grid(prepare_config(dict(cfg))).generator_training("digits", "none", "cyc")
     assert before["source_folder_sha256"] != after["source_folder_sha256"]
+
+
+def test_cpu_torch_work_uses_one_thread_whatever_the_job_has():
+    # a generator's numbers depend on torch's thread count on the CPU (checked: a WGAN-GP
+    # unit resumed with 4 threads after 1 differs from one trained on 1 thread throughout),
+    # so a job without a GPU trains on one thread under every profile (the cluster gives 4)
+    from imbench.runtime import torch_threads
+
+    before = torch.get_num_threads()
+    try:
+        expected = 4 if torch.cuda.is_available() else 1
+        assert torch_threads(4) == expected == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)

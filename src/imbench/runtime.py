@@ -38,3 +38,19 @@ def limit_threads(n: int) -> None:
         pass
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+
+
+def torch_threads(n: int) -> int:
+    """Set torch's intra-op threads for a job given ``n`` threads, and return the number set.
+
+    Without CUDA the job's numbers depend on that count (reductions are split another way):
+    a generator trained with 4 threads differs from one trained with 1, and a retry that
+    resumes from a checkpoint with other resources would drift. So torch works on one thread
+    wherever there is no GPU (the same numbers on a laptop, the CI cluster and a resumed
+    job), and uses the job's ``n`` threads for its host-side work where there is one.
+    """
+    import torch
+
+    k = int(n) if torch.cuda.is_available() else 1
+    torch.set_num_threads(k)
+    return k
