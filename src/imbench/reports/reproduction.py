@@ -118,10 +118,11 @@ def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
     lines = [
         f"# Reproduction: {preset}{scale_words(scale)}", "",
         f"Compared with: {source}.", "",
-        "imbench: mean ± std over seeds, and the 95 % prediction interval for one more run "
-        "(mean ± t · sd · √(1 + 1/n)); a paper reports one run, so its number should fall "
+        "imbench: mean ± std over runs (seeds, or seeds × folds with k-fold "
+        "cross-validation; the `runs` column), and the 95 % prediction interval for one more "
+        "run (mean ± t · sd · √(1 + 1/n)); a paper reports one run, so its number should fall "
         "inside that interval if both measure the same thing. A change is the cell minus "
-        "its baseline cell, paired by seed. Values are in the paper's unit.", "",
+        "its baseline cell, paired by seed (and fold). Values are in the paper's unit.", "",
     ]
     if scale != "real":
         lines += [f"**{scale.capitalize()} scale**: fewer images, epochs and seeds than the "
@@ -134,7 +135,7 @@ def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
         lines += [f"{int(changes['same_sign'].sum())} of {len(changes)} published changes "
                   "have the same sign in imbench.", ""]
     header = ["number", "kind", "paper", "imbench", "95 % interval", "imbench − paper",
-              "inside", "seeds", "where in the paper"]
+              "inside", "runs", "where in the paper"]
     lines += ["| " + " | ".join(header) + " |",
               "|---|---|---:|---:|---:|---:|---|---:|---|"]
     for r in frame.itertuples():
