@@ -39,8 +39,8 @@ rule make_fold:
         "../envs/imbench.yaml"
     threads: 1
     params:
-        folds=lambda wc: GRID.folds,
-        fold_seed=lambda wc: GRID.fold_seed,
+        folds=GRID.folds,
+        fold_seed=GRID.fold_seed,
         fold=lambda wc: layout.fold_of(wc.fold),
         source_cell=lambda wc: GRID.job_config({"dataset": wc.dataset}, "raw"),
         cell=job_config("raw"),

@@ -94,6 +94,23 @@ HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage"})
 JACKKNIFE_GROUPS = 10
 
 
+def score_name(metric: str) -> str:
+    """How a measure's score is named in logs and selection.json: ``KID``, ``FID``, or the
+    negated ``-precision`` etc."""
+    return f"-{metric}" if metric in HIGHER_IS_BETTER else metric.upper()
+
+
+def score_method(metric: str) -> str:
+    """How a measure is computed, for selection.json's reason."""
+    if metric == "kid":
+        return "unbiased MMD^2, cubic kernel"
+    if metric == "fid":
+        return "Fréchet distance, torchmetrics"
+    from ..quality import PRDC_K
+
+    return f"{metric} of Kynkäänniemi et al. / Naeem et al. (prdc, k = {PRDC_K}), negated"
+
+
 @dataclass(frozen=True)
 class Score:
     """A checkpoint's score (lower is better) and its leave-one-out values (for the
@@ -107,10 +124,6 @@ class Score:
     value: float
     loo_real: list[float]
     loo_fake: list[float]
-
-
-#: the name the KID-only scorer had; every measure's score has the same fields
-KidScore = Score
 
 
 def kid(real: torch.Tensor, fake: torch.Tensor) -> float:

@@ -34,17 +34,17 @@ from torch import nn
 
 from ..errors import ConfigError, DataError, ImbenchError
 from ..io import array_digest, atomic_path, write_json, write_text
-from ..quality import PRDC_K
 from ..sampling import class_counts, resolve_sampling_strategy
 from . import GENERATORS, load_config, parse_unit
 from .graphs import make_iteration
 from .methods import GanMethod, to_float
 from .selection import (
     FEATURE_SPACE,
-    HIGHER_IS_BETTER,
     CheckpointScorer,
     ReferenceFeatures,
     choose_epoch,
+    score_method,
+    score_name,
 )
 
 FORMAT_VERSION = 1
@@ -405,7 +405,7 @@ def train_model(
                         {"score": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
                     for c, s in scorer.score(fake).items()}
                 if scores[epoch]:
-                    log(f"{key} epoch {epoch}: {_score_name(cfg['selection'])} to held-out "
+                    log(f"{key} epoch {epoch}: {score_name(cfg['selection'])} to held-out "
                         f"real {np.mean([s['score'] for s in scores[epoch].values()]):.5g}")
                 else:
                     del scores[epoch]
@@ -445,17 +445,6 @@ def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict
             "extra": m.extra_state()}
 
 
-def _score_name(metric: str) -> str:
-    return f"-{metric}" if metric in HIGHER_IS_BETTER else metric.upper()
-
-
-#: how each measure is computed, for selection.json's reason
-_HOW = {"kid": "unbiased MMD^2, cubic kernel",
-        "fid": "Fréchet distance, torchmetrics",
-        **{m: f"{m} of Kynkäänniemi et al. / Naeem et al. (prdc, k = {PRDC_K}), negated"
-           for m in HIGHER_IS_BETTER}}
-
-
 def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
             n_train: int, n_hold: int, classes: list[int], conditional: bool,
             tolerance: float, space: str = FEATURE_SPACE, metric: str = "kid"
@@ -467,10 +456,10 @@ def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
                           "final epoch"}
     pick = choose_epoch(scores, tolerance)
     best, lowest, mean = pick["chosen_epoch"], pick["lowest_epoch"], pick["mean"]
-    name = _score_name(metric)
+    name = score_name(metric)
     what = (f"mean {name} over classes {classes}" if conditional
             else f"{name} of class {classes[0]}")
-    reason = (f"{what} ({_HOW[metric]}) between generated images and {n_hold} "
+    reason = (f"{what} ({score_method(metric)}) between generated images and {n_hold} "
               f"held-out real training images, at checkpoint epochs {sorted(scores)}: lowest "
               f"{mean[lowest]:.5g} at epoch {lowest}")
     if best != lowest:

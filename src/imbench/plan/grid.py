@@ -214,19 +214,25 @@ class Grid:
         return get_spec(cfg["loader"]).with_options(
             {k: v for k, v in cfg.items() if k != "loader"})
 
-    def original_counts(self, dataset: str) -> list[int] | None:
-        """Per-class training counts known before loading (None when only loading can tell)."""
+    def loader_counts(self, dataset: str) -> tuple[int, ...] | None:
+        """Per-class counts of the loader's training split, known before loading (None when
+        only loading can tell)."""
         def count() -> tuple[int, ...] | None:
             options = {k: v for k, v in self.dataset_cfg(dataset).items() if k != "loader"}
             counts = self.spec(dataset).train_counts(options)
-            if counts is not None and self.folds is not None:
-                from ..datasets.folds import fold_counts
-
-                counts = fold_counts(counts, self.folds)  # a fold's training part
             return None if counts is None else tuple(counts)
 
         # digits' counts come from loading and splitting the data (5 ms a time)
-        counts = self._memo("original_counts", dataset, count)
+        return self._memo("loader_counts", dataset, count)
+
+    def original_counts(self, dataset: str) -> list[int] | None:
+        """Per-class training counts of a repetition (the loader's split, or a fold's
+        training part), known before loading (None when only loading can tell)."""
+        counts = self.loader_counts(dataset)
+        if counts is not None and self.folds is not None:
+            from ..datasets.folds import fold_counts
+
+            counts = fold_counts(counts, self.folds)
         return None if counts is None else list(counts)
 
     def expected_counts(self, dataset: str, imbalance: str) -> list[int] | None:
@@ -256,6 +262,13 @@ class Grid:
         """(seed, fold) of every repetition, in config order."""
         folds = list(range(self.folds)) if self.folds is not None else [None]
         return [(s, f) for s in self.config["seeds"] for f in folds]
+
+    def repetition_rank(self, repetition: tuple[int, int | None]) -> int:
+        """A repetition's place in config order (the first is what single-run figures
+        show)."""
+        ranks = self._memo("repetition_rank", "", lambda: {
+            r: n for n, r in enumerate(self.repetitions())})
+        return ranks[repetition]
 
     def fold_regex(self, fold_file: bool = False) -> str:
         """The ``{fold}`` wildcard's constraint: empty without folds, else one of the folds.
@@ -417,8 +430,7 @@ class Grid:
                                   f"null with folds: {self.folds} (the test part of each fold "
                                   "is a fold of the training split; the loader's test split "
                                   "is not used)")
-        options = {k: v for k, v in cfg.items() if k != "loader"}
-        counts = self.spec(name).train_counts(options)
+        counts = self.loader_counts(name)
         small = [c for c, n in enumerate(counts or []) if n < self.folds]
         if small:
             raise ConfigError("folds", self.folds,

@@ -172,29 +172,35 @@ class ReportPlan:
         return {"baselines": sorted(self.grid.baselines),
                 "originals": sorted(self.grid.originals)}
 
+    def first_repetitions(self, key: Callable[[Any], tuple[str, ...]]
+                          ) -> list[tuple[tuple[str, ...], tuple[int, int | None]]]:
+        """(key, its first configured repetition (seed, fold) that has a cell) for every
+        ``key(cell)``, sorted by key."""
+        rank = self.grid.repetition_rank
+        first: dict[tuple[str, ...], tuple[int, int | None]] = {}
+        for c in self.grid.cells:
+            k = key(c)
+            if k not in first or rank(c.repetition) < rank(first[k]):
+                first[k] = c.repetition
+        return sorted(first.items())
+
     def first_seeds(self) -> list[tuple[str, str, str, tuple[int, int | None]]]:
         """(dataset, imbalance, augmenter, its first configured repetition (seed, fold) that
         has a cell)."""
-        order = {r: n for n, r in enumerate(self.grid.repetitions())}
-        first: dict[tuple[str, str, str], tuple[int, int | None]] = {}
-        for c in self.grid.cells:
-            key = (c.dataset, c.imbalance, c.augmenter)
-            if key not in first or order[c.repetition] < order[first[key]]:
-                first[key] = c.repetition
-        return sorted(((*k, r) for k, r in first.items()), key=lambda t: (t[:3], order[t[3]]))
+        return [(*k, r) for k, r in self.first_repetitions(
+            lambda c: (c.dataset, c.imbalance, c.augmenter))]
 
     def variants(self) -> list[tuple[str, str, str, tuple[int, int | None]]]:
         """(dataset, imbalance, augmenter, (seed, fold)) of every rebalanced set."""
         return sorted({(c.dataset, c.imbalance, c.augmenter, c.repetition)
                        for c in self.grid.cells},
-                      key=lambda t: (t[:3], t[3][0], -1 if t[3][1] is None else t[3][1]))
+                      key=lambda t: (t[:3], self.grid.repetition_rank(t[3])))
 
     def counts_inputs(self, dataset: str) -> dict[str, str]:
         """One imbalanced counts.json per imbalance of the dataset (for ρ)."""
-        order = {r: n for n, r in enumerate(self.grid.repetitions())}
         out: dict[str, str] = {}
         for c in sorted(self.grid.cells_of_dataset(dataset),
-                        key=lambda c: order[c.repetition]):
+                        key=lambda c: self.grid.repetition_rank(c.repetition)):
             out.setdefault(c.imbalance, layout.path(layout.IMBALANCED_COUNTS, c.as_dict()))
         return out
 
@@ -426,15 +432,9 @@ def _losses_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 
 def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     """The first configured repetition of every cell whose classifier trains in epochs."""
-    order = {r: n for n, r in enumerate(plan.grid.repetitions())}
-    first: dict[tuple[str, str, str, str], tuple[int, int | None]] = {}
-    for c in plan.grid.cells:
-        if plan.classifier_history(c.classifier) is None:
-            continue
-        key = (c.dataset, c.imbalance, c.augmenter, c.classifier)
-        if key not in first or order[c.repetition] < order[first[key]]:
-            first[key] = c.repetition
-    return [_wc(d, i, a, r, classifier=k) for (d, i, a, k), r in sorted(first.items())]
+    return [_wc(d, i, a, r, classifier=k) for (d, i, a, k), r in plan.first_repetitions(
+        lambda c: (c.dataset, c.imbalance, c.augmenter, c.classifier))
+        if plan.classifier_history(k) is not None]
 
 
 def _ratio_targets(plan: ReportPlan) -> list[dict[str, Any]]:
