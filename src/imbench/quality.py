@@ -195,7 +195,7 @@ def fid_of_features(real: torch.Tensor, fake: torch.Tensor) -> float:
     a few held-out images, as the epoch choice does), both sets are first written in an
     orthonormal basis of the span of their centred rows and the difference of their means:
     the two covariances and the mean difference live in that span, so the distance is the
-    same number (tests/test_quality.py checks it against the unprojected one) and the matrix
+    same number (tests/test_selection.py checks it against the unprojected one) and the matrix
     square root is taken of an r x r matrix, r = n_real + n_fake + 1, instead of d x d.
     """
     from .inception import prepare_torch_fidelity
