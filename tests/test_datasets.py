@@ -592,3 +592,23 @@ def test_classes_option_keeps_a_relabelled_subset_of_classes(tmp_path):
             load_dataset("digits", cache_dir=tmp_path, classes=bad)
     with pytest.raises(ConfigError, match="one_vs_rest"):
         load_dataset("digits", cache_dir=tmp_path, classes=[3, 4], one_vs_rest=1)
+
+
+def test_digits_default_counts_are_the_split_scikit_learn_makes(tmp_path, monkeypatch):
+    """The plan reads the default split's counts from a constant (no scikit-learn import at
+    parse time); it must be the split itself, and a loader whose split differs refuses."""
+    from sklearn.datasets import load_digits
+
+    from imbench.datasets import digits as digits_module
+    from imbench.datasets.base import stratified_split
+
+    y = load_digits().target
+    train, _ = stratified_split(y, digits_module.TEST_FRACTION, digits_module.SPLIT_SEED)
+    assert tuple(np.bincount(y[train], minlength=10)) == digits_module.DEFAULT_TRAIN_COUNTS
+    assert get_spec("digits").train_counts() == digits_module.DEFAULT_TRAIN_COUNTS
+    # another split is computed, not read from the constant
+    assert sum(get_spec("digits").train_counts({"test_fraction": 0.5})) == 898
+    wrong = (134, *digits_module.DEFAULT_TRAIN_COUNTS[1:])
+    monkeypatch.setattr(digits_module, "DEFAULT_TRAIN_COUNTS", wrong)
+    with pytest.raises(DataError, match=r"planned with \[134, 136"):
+        load_dataset("digits", cache_dir=tmp_path)

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from ..errors import ConfigError
 from ..sampling import SamplingStrategy, class_counts, resolve_sampling_strategy
@@ -95,6 +94,8 @@ class Augmenter:
         self.sampling_strategy_ = resolve_sampling_strategy(
             self.sampling_strategy, counts, kind=self.kind
         )
+        from sklearn.utils import check_random_state  # lazy: the plan imports this module
+
         rng = check_random_state(self.random_state)
         new_x, new_y = [x], [y]
         for c, n in self.sampling_strategy_.items():

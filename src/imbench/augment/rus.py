@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from ..sampling import class_counts, resolve_sampling_strategy
 from .base import Augmenter, check_xy
@@ -28,6 +27,8 @@ class RandomUnderSampler(Augmenter):
         self.sampling_strategy_ = resolve_sampling_strategy(
             self.sampling_strategy, class_counts(y), kind="under"
         )
+        from sklearn.utils import check_random_state  # lazy: the plan imports this module
+
         rng = check_random_state(self.random_state)
         keep = np.ones(len(y), dtype=bool)
         for c, n_keep in self.sampling_strategy_.items():
