@@ -23,7 +23,9 @@ include: "rules/evaluate.smk"
 include: "rules/report.smk"
 
 
+# Input functions, not lists: every cluster job parses this file again, and a list over the
+# whole grid would be built at each parse (a job's own DAG never needs it).
 rule all:
     default_target: True
     input:
-        get_final_output(),
+        lambda wildcards: get_final_output(),
