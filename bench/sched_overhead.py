@@ -3,8 +3,9 @@ job, and whether it stays flat as jobs complete, for imbench on a grid of quick 
 the same run, for a bare touch-only Snakefile of about as many jobs on the same cluster.
 
     sudo tests/slurm/cluster.sh start           # the one-node test cluster (root)
-    .venv/bin/python bench/sched_overhead.py    # 60 seeds: ~1,800 imbench jobs, then bare
+    .venv/bin/python bench/sched_overhead.py    # 40 seeds: 823 imbench jobs, then bare
     .venv/bin/python bench/sched_overhead.py --seeds 10 --classifiers 2   # a short try
+    .venv/bin/python bench/sched_overhead.py --only-gan --gan-seeds 4     # job arrays only
 
 The imbench grid (:func:`imbench_config`) is the embedded digits, one imbalance, `none` and
 `ros`, and N SVMs that differ only in C, over the seeds: every job takes seconds (most of
@@ -21,6 +22,11 @@ them, the last tenth over the first (flat: about 1; a plan recomputed per finish
 grow with the jobs done), a least-squares slope of CPU against jobs done, CPU per second of
 wall, and the submissions. The per-tenth values include the status checks, which cost per
 second, not per job: CPU per wall second beside them tells the two apart.
+
+With `--gan-seeds N`, a grid of N seeds x 5 minority classes, each with a tiny WGAN-GP
+generator (:func:`gan_config`), runs twice from empty folders: generators as plain jobs,
+then as job arrays (`IMBENCH_SLURM_ARRAYS=1`); each run's sbatch calls (`submissions`, one
+per plain job or array) and the size of each array are reported.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ PARTITIONS = {"IMBENCH_SLURM_CPU_PARTITION": "batch", "IMBENCH_SLURM_GPU_PARTITI
 TICK = os.sysconf("SC_CLK_TCK")
 DONE = re.compile(r"^(\d+) of (\d+) steps \(")
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid|^Submitted array job")
+ARRAY = re.compile(r"^Submitted array job with Snakemake IDs (\S+) ")
 
 
 def imbench_config(seeds: int, classifiers: int) -> dict:
@@ -58,6 +65,23 @@ def imbench_config(seeds: int, classifiers: int) -> dict:
         "classifiers": {f"svm{i}": {"method": "svm", "params": {"C": float(2 ** i)}}
                         for i in range(classifiers)},
         "seeds": list(range(seeds)),
+    }
+
+
+def gan_config(seeds: int) -> dict:
+    """A grid whose GPU jobs are many small generators: a tiny WGAN-GP for each of five
+    minority classes of each seed (and the cells and reports around them)."""
+    return {
+        "cache_dir": ".cache/imbench",
+        "datasets": {"digits": {}},
+        "imbalances": {"step": {"protocol": "step", "mu": 0.5, "rho": 4}},
+        "augmenters": {"none": {"method": "none"}, "wgan": {"method": "wgan_gp", "params": {
+            "epochs": 2, "width": 8, "latent_dim": 16, "batch_size": 32,
+            "min_iters_per_epoch": 2, "sample_every": 50, "selection": "last",
+            "grid_size": 4}}},
+        "classifiers": {"svm": {"method": "svm"}},
+        "seeds": list(range(seeds)),
+        "reference_classifier": {"epochs": 1},
     }
 
 
@@ -86,7 +110,7 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
     """Run a Snakemake main process; the CPU it has used at each finished job."""
     points: list[tuple[int, float, float, float]] = []  # (done, wall, own cpu, children cpu)
-    submissions = 0
+    submissions, arrays = 0, []
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -96,6 +120,9 @@ def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
             out.write(line)
             if SUBMITTED.search(line):
                 submissions += 1
+            array = ARRAY.match(line)
+            if array:
+                arrays.append(len(array.group(1).split(",")))
             match = DONE.match(line.strip())
             if match:
                 total = int(match.group(2))
@@ -108,8 +135,8 @@ def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
     wall = time.perf_counter() - start
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({code}); its log: {log}")
-    return {"jobs": total, "submissions": submissions, "wall_s": round(wall, 1),
-            **summarise(points)}
+    return {"jobs": total, "submissions": submissions, "array_sizes": arrays,
+            "wall_s": round(wall, 1), **summarise(points)}
 
 
 def summarise(points: list[tuple[int, float, float, float]]) -> dict:
@@ -138,16 +165,29 @@ def summarise(points: list[tuple[int, float, float, float]]) -> dict:
     }
 
 
-def run_imbench(seeds: int, classifiers: int, jobs: int, work: Path, env: dict) -> dict:
+def run_imbench(seeds: int, classifiers: int, jobs: int, work: Path, env: dict,
+                scheduler: str | None = None) -> dict:
     config = work / "imbench.yaml"
     config.write_text(yaml.safe_dump(imbench_config(seeds, classifiers)))
     cmd = [snakemake_exe(), "-d", str(work / "imbench"), "--configfile", str(config),
            "--profile", str(REPO / "profiles" / "gpu"), "--profile", str(OVERLAY),
-           "--jobs", str(jobs)]
+           "--jobs", str(jobs), *(["--scheduler", scheduler] if scheduler else [])]
     return watched_run(cmd, REPO, env, work / "imbench.log")
 
 
-def run_bare(n_jobs: int, jobs: int, work: Path, env: dict) -> dict:
+def run_gan(seeds: int, arrays: bool, work: Path, env: dict) -> dict:
+    """The GAN grid under the cluster profile, its generators as plain jobs or as arrays
+    (then the profile's selection is uncapped: no --jobs here)."""
+    name = f"gan_arrays{int(arrays)}"
+    config = work / f"{name}.yaml"
+    config.write_text(yaml.safe_dump(gan_config(seeds)))
+    cmd = [snakemake_exe(), "-d", str(work / name), "--configfile", str(config),
+           "--profile", str(REPO / "profiles" / "gpu"), "--profile", str(OVERLAY)]
+    env = {**env, "IMBENCH_SLURM_ARRAYS": "1" if arrays else "0"}
+    return watched_run(cmd, REPO, env, work / f"{name}.log")
+
+
+def run_bare(n_jobs: int, jobs: int, work: Path, env: dict, scheduler: str) -> dict:
     bare = work / "bare"
     bare.mkdir()
     (bare / "Snakefile").write_text(submitted_snakefile(bare_config(n_jobs)))
@@ -156,15 +196,24 @@ def run_bare(n_jobs: int, jobs: int, work: Path, env: dict) -> dict:
     cmd = [snakemake_exe(), "-s", str(bare / "Snakefile"), "-d", str(bare), "--executor",
            "slurm", "--profile", str(OVERLAY), "--jobs", str(jobs), "--default-resources",
            f"slurm_partition='{PARTITIONS['IMBENCH_SLURM_CPU_PARTITION']}'", "mem_mb=500",
-           "runtime=10", "disk_mb=100"]
+           "runtime=10", "disk_mb=100", "--scheduler", scheduler]
     return watched_run(cmd, bare, env, work / "bare.log")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=60)
+    parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--classifiers", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=8, help="jobs queued at once")
+    parser.add_argument("--gan-seeds", type=int, default=0, metavar="N",
+                        help="also run a grid of N seeds x 5 tiny generators twice, with and "
+                        "without job arrays, and count the sbatch calls")
+    parser.add_argument("--scheduler", choices=["greedy", "ilp"],
+                        help="Snakemake's job selector for both runs (default: the cluster "
+                        "profile's, greedy; `ilp` is Snakemake's own default)")
+    parser.add_argument("--bare-jobs", type=int, help="about how many jobs the bare run has "
+                        "(default: as many as the imbench run)")
+    parser.add_argument("--only-gan", action="store_true", help="skip the overhead runs")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "sched_overhead.json")
     parser.add_argument("--work", type=Path, help="keep the runs and their logs here "
                         "(default: a temporary folder, removed)")
@@ -174,11 +223,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sched_overhead_") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        result = {"imbench": run_imbench(args.seeds, args.classifiers, args.jobs, work, env)}
-        print(json.dumps({"imbench": result["imbench"]}, indent=1), flush=True)
-        result["bare"] = run_bare(result["imbench"]["jobs"], args.jobs, work, env)
-    imb, bare = result["imbench"], result["bare"]
-    result["ms_per_job_vs_bare"] = round(imb["ms_per_job"] / bare["ms_per_job"], 2)
+        result: dict = {}
+        if not args.only_gan:
+            result["imbench"] = run_imbench(args.seeds, args.classifiers, args.jobs, work, env,
+                                            args.scheduler)
+            print(json.dumps({"imbench": result["imbench"]}, indent=1), flush=True)
+            result["bare"] = run_bare(args.bare_jobs or result["imbench"]["jobs"], args.jobs,
+                                      work, env, args.scheduler or "greedy")
+            result["ms_per_job_vs_bare"] = round(
+                result["imbench"]["ms_per_job"] / result["bare"]["ms_per_job"], 2)
+        if args.gan_seeds:
+            for arrays in (False, True):
+                result[f"gan_arrays{int(arrays)}"] = run_gan(args.gan_seeds, arrays, work, env)
     result["settings"] = vars(args) | {"out": str(args.out), "work": str(args.work)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -85,7 +85,8 @@ def parse_args_in_subprocess(*argv: str, env: dict | None = None) -> dict:
             "groups": a.groups, "group_components": a.group_components,
             "array_jobs": (lambda v: v if isinstance(v, str) else None)(
                 getattr(a, "slurm_array_jobs", None)),
-            "max_jobs_per_timespan": vars(a.max_jobs_per_timespan)}}))
+            "max_jobs_per_timespan": vars(a.max_jobs_per_timespan),
+            "scheduler": a.scheduler}}))
     """)
     out = run([sys.executable, "-c", code], env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -111,6 +112,8 @@ def test_cluster_profile_settings_survive_the_workflow_profile():
         assert {"mem_mb", "runtime", "slurm_partition"} <= set(cluster["default_resources"])
         assert {"train_generator", "train_classifier"} <= set(cluster["set_resources"])
         assert cluster["groups"]["evaluate"] == "cell_{augmenter}_{classifier}"
+        # the ILP scheduler's cost per round grows with the ready and remaining jobs
+        assert cluster["scheduler"] == "greedy", argv
     # the command line still wins over both
     assert parse_args_in_subprocess("--profile", "gpu", "--jobs", "7")["jobs"] == 7
     assert cluster["array_jobs"] is None
