@@ -51,6 +51,13 @@ def test_a_submission_rate_below_the_run_is_refused():
                                per_timespan=10)
 
 
+def test_a_scheduler_subsample_below_the_run_is_refused():
+    with pytest.raises(ConfigError, match="--scheduler-subsample.*got 29.*at least 30"):
+        check_array_submission({"train_generator"}, JOBS, jobs_limit=sys.maxsize,
+                               per_timespan=None, subsample=29)
+    check_array_submission({"train_generator"}, JOBS, sys.maxsize, None, subsample=30)
+
+
 @pytest.mark.parametrize("jobs_limit, per_timespan", [
     (sys.maxsize, None), (sys.maxsize, 10**6), (30, 30)])
 def test_an_uncut_selection_passes(jobs_limit, per_timespan):
@@ -64,7 +71,8 @@ def test_without_arrays_or_with_single_job_array_rules_any_limit_passes():
                            jobs_limit=1, per_timespan=1)
 
 
-def fake_workflow(array_jobs: str | None, nodes: int, rate: int | None):
+def fake_workflow(array_jobs: str | None, nodes: int, rate: int | None,
+                  subsample: int | None = None):
     jobs = [SimpleNamespace(rule=SimpleNamespace(name=name))
             for name, n in JOBS.items() for _ in range(n)]
     return SimpleNamespace(
@@ -74,7 +82,8 @@ def fake_workflow(array_jobs: str | None, nodes: int, rate: int | None):
         rules=[SimpleNamespace(name=name) for name in RULES],
         resource_settings=SimpleNamespace(nodes=nodes),
         scheduling_settings=SimpleNamespace(
-            max_jobs_per_timespan=None if rate is None else SimpleNamespace(max_jobs=rate)))
+            max_jobs_per_timespan=None if rate is None else SimpleNamespace(max_jobs=rate),
+            subsample=subsample))
 
 
 def test_workflow_check_reads_the_executor_and_scheduling_settings():
@@ -85,3 +94,5 @@ def test_workflow_check_reads_the_executor_and_scheduling_settings():
         check_workflow_arrays(fake_workflow("train_generator", 4, 10**6))
     with pytest.raises(ConfigError, match="--max-jobs-per-timespan"):
         check_workflow_arrays(fake_workflow("all", sys.maxsize, 10))
+    with pytest.raises(ConfigError, match="--scheduler-subsample"):
+        check_workflow_arrays(fake_workflow("train_generator", sys.maxsize, None, 29))

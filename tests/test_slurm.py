@@ -86,7 +86,9 @@ def parse_args_in_subprocess(*argv: str, env: dict | None = None) -> dict:
             "array_jobs": (lambda v: v if isinstance(v, str) else None)(
                 getattr(a, "slurm_array_jobs", None)),
             "max_jobs_per_timespan": vars(a.max_jobs_per_timespan),
-            "scheduler": a.scheduler}}))
+            "scheduler": a.scheduler, "subsample": a.scheduler_subsample,
+            "omit_input_ranking": getattr(
+                a, "scheduler_greedy_omit_prioritize_by_temp_and_input", None) is True}}))
     """)
     out = run([sys.executable, "-c", code], env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -112,8 +114,9 @@ def test_cluster_profile_settings_survive_the_workflow_profile():
         assert {"mem_mb", "runtime", "slurm_partition"} <= set(cluster["default_resources"])
         assert {"train_generator", "train_classifier"} <= set(cluster["set_resources"])
         assert cluster["groups"]["evaluate"] == "cell_{augmenter}_{classifier}"
-        # the ILP scheduler's cost per round grows with the ready and remaining jobs
-        assert cluster["scheduler"] == "greedy", argv
+        # a scheduling round's cost must not grow with the backlog of ready jobs
+        assert cluster["scheduler"] == "greedy" and cluster["omit_input_ranking"], argv
+        assert cluster["subsample"] >= cluster["jobs"], argv
     # the command line still wins over both
     assert parse_args_in_subprocess("--profile", "gpu", "--jobs", "7")["jobs"] == 7
     assert cluster["array_jobs"] is None
@@ -127,6 +130,7 @@ def test_job_arrays_switch_on_for_the_gpu_rules_with_an_uncut_selection():
     assert arrays["array_jobs"] == "train_generator"
     assert arrays["jobs"] == sys.maxsize
     assert arrays["max_jobs_per_timespan"]["max_jobs"] >= 10**6
+    assert arrays["subsample"] is None
 
 
 def test_profile_names_only_rules_of_the_workflow(tmp_path):

@@ -8,7 +8,8 @@ seen on the test cluster (docs/cluster.md):
   jobs, waiting for "a full chunk" that never comes, and the run hangs with nothing queued
   (``ARRAY_DROP_ISSUE``). That happens whenever ``--jobs`` or ``--max-jobs-per-timespan``
   cuts Snakemake's selection, so an array run needs both at least as large as the number of
-  jobs it will run: `check_workflow_arrays` refuses it otherwise;
+  jobs it will run, and no ``--scheduler-subsample`` below that number (it hands the
+  selector a random subset of the ready jobs): `check_workflow_arrays` refuses it otherwise;
 * every task's job step checks the outputs of the array's *first* job, not its own
   (``ARRAY_OUTPUT_ISSUE``): a task that ends while the first task's outputs are missing
   fails, and Snakemake resubmits it as a plain job. So only rules whose retry resumes
@@ -45,10 +46,11 @@ def array_rules(setting: str | None, rules: Iterable[str]) -> set[str]:
 
 
 def check_array_submission(arrays: set[str], jobs_by_rule: Counter, jobs_limit: int,
-                           per_timespan: int | None) -> None:
+                           per_timespan: int | None, subsample: int | None = None) -> None:
     """Raise ConfigError if a run with job arrays for ``arrays`` could have its selection
-    cut: ``jobs_limit`` (``--jobs``) or ``per_timespan`` (``--max-jobs-per-timespan``'s job
-    count; None: no rate limit) below the number of jobs to run."""
+    cut: ``jobs_limit`` (``--jobs``), ``per_timespan`` (``--max-jobs-per-timespan``'s job
+    count; None: no rate limit) or ``subsample`` (``--scheduler-subsample``; None: all
+    ready jobs) below the number of jobs to run."""
     if not arrays & {r for r, n in jobs_by_rule.items() if n > 1}:
         return  # a rule with one job is submitted as a plain job
     total = sum(jobs_by_rule.values())
@@ -61,6 +63,9 @@ def check_array_submission(arrays: set[str], jobs_by_rule: Counter, jobs_limit: 
     if per_timespan is not None and per_timespan < total:
         raise ConfigError("--max-jobs-per-timespan", f"{per_timespan}/<timespan>",
                           f"at least {total} jobs per timespan ({why}); or no job arrays")
+    if subsample is not None and subsample < total:
+        raise ConfigError("--scheduler-subsample", subsample,
+                          f"unset or at least {total} ({why}); or no job arrays")
 
 
 def check_workflow_arrays(workflow: Workflow) -> None:
@@ -72,4 +77,5 @@ def check_workflow_arrays(workflow: Workflow) -> None:
     arrays = array_rules(setting, (rule.name for rule in workflow.rules))
     rate = workflow.scheduling_settings.max_jobs_per_timespan
     check_array_submission(arrays, jobs, workflow.resource_settings.nodes,
-                           None if rate is None else int(rate.max_jobs))
+                           None if rate is None else int(rate.max_jobs),
+                           workflow.scheduling_settings.subsample or None)
