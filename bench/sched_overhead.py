@@ -56,6 +56,11 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid|^Submitted array jo
 ARRAY = re.compile(r"^Submitted array job with Snakemake IDs (\S+) ")
 
 
+#: the cluster profile's scheduling settings (profiles/gpu), given to the bare run too
+SCHEDULING = ["--scheduler-greedy-omit-prioritize-by-temp-and-input", "--scheduler-subsample",
+              "200", "--max-jobs-per-timespan", "60000/10m"]
+
+
 def imbench_config(seeds: int, classifiers: int) -> dict:
     return {
         "cache_dir": ".cache/imbench",
@@ -100,16 +105,17 @@ def submitted_snakefile(config: dict) -> str:
                   bare_snakefile(config))
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """(own, waited-for children) CPU seconds of a live process."""
+def cpu_seconds(pid: int) -> tuple[float, float, int]:
+    """(own, waited-for children) CPU seconds of a live process, and its thread count."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-    return (utime + stime) / TICK, (cutime + cstime) / TICK
+    return (utime + stime) / TICK, (cutime + cstime) / TICK, int(fields[17])
 
 
 def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
     """Run a Snakemake main process; the CPU it has used at each finished job."""
-    points: list[tuple[int, float, float, float]] = []  # (done, wall, own cpu, children cpu)
+    # (done, wall, own cpu, children cpu, threads)
+    points: list[tuple[int, float, float, float, int]] = []
     submissions, arrays = 0, []
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -127,10 +133,11 @@ def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
             if match:
                 total = int(match.group(2))
                 try:
-                    own, children = cpu_seconds(proc.pid)
+                    own, children, threads = cpu_seconds(proc.pid)
                 except (FileNotFoundError, ProcessLookupError):
                     break
-                points.append((int(match.group(1)), time.perf_counter() - start, own, children))
+                points.append((int(match.group(1)), time.perf_counter() - start, own, children,
+                               threads))
     code = proc.wait()
     wall = time.perf_counter() - start
     if code != 0:
@@ -139,7 +146,7 @@ def watched_run(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
             "wall_s": round(wall, 1), **summarise(points)}
 
 
-def summarise(points: list[tuple[int, float, float, float]]) -> dict:
+def summarise(points: list[tuple[int, float, float, float, int]]) -> dict:
     if len(points) < 20:
         raise RuntimeError(f"only {len(points)} finished jobs seen: too few to judge")
     done = [p[0] for p in points]
@@ -149,8 +156,11 @@ def summarise(points: list[tuple[int, float, float, float]]) -> dict:
     for k in range(10):
         a, b = points[k * (n - 1) // 10], points[(k + 1) * (n - 1) // 10]
         jobs, secs, cpu = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+        # Snakemake's re-evaluation timers are threads: their count shows them piling up
         tenths.append({"jobs": jobs, "ms_per_job": round(1000 * cpu / max(jobs, 1), 1),
-                       "cpu_per_wall_s": round(cpu / secs, 3) if secs > 0 else None})
+                       "cpu_per_wall_s": round(cpu / secs, 3) if secs > 0 else None,
+                       "max_threads": max(p[4] for p in points[k * (n - 1) // 10:
+                                                                 (k + 1) * (n - 1) // 10 + 1])})
     mean_x, mean_y = sum(done) / n, sum(own) / n
     sxx = sum((x - mean_x) ** 2 for x in done)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(done, own, strict=True)) / sxx
@@ -196,7 +206,7 @@ def run_bare(n_jobs: int, jobs: int, work: Path, env: dict, scheduler: str) -> d
     cmd = [snakemake_exe(), "-s", str(bare / "Snakefile"), "-d", str(bare), "--executor",
            "slurm", "--profile", str(OVERLAY), "--jobs", str(jobs), "--default-resources",
            f"slurm_partition='{PARTITIONS['IMBENCH_SLURM_CPU_PARTITION']}'", "mem_mb=500",
-           "runtime=10", "disk_mb=100", "--scheduler", scheduler]
+           "runtime=10", "disk_mb=100", "--scheduler", scheduler, *SCHEDULING]
     return watched_run(cmd, bare, env, work / "bare.log")
 
 

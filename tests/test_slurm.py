@@ -117,6 +117,8 @@ def test_cluster_profile_settings_survive_the_workflow_profile():
         # a scheduling round's cost must not grow with the backlog of ready jobs
         assert cluster["scheduler"] == "greedy" and cluster["omit_input_ranking"], argv
         assert cluster["subsample"] >= cluster["jobs"], argv
+        # each round starts a timer of this timespan that runs another: they pile up
+        assert cluster["max_jobs_per_timespan"]["timespan"] >= 600, argv
     # the command line still wins over both
     assert parse_args_in_subprocess("--profile", "gpu", "--jobs", "7")["jobs"] == 7
     assert cluster["array_jobs"] is None
@@ -131,6 +133,7 @@ def test_job_arrays_switch_on_for_the_gpu_rules_with_an_uncut_selection():
     assert arrays["jobs"] == sys.maxsize
     assert arrays["max_jobs_per_timespan"]["max_jobs"] >= 10**6
     assert arrays["subsample"] is None
+    assert arrays["max_jobs_per_timespan"]["timespan"] >= 600
 
 
 def test_profile_names_only_rules_of_the_workflow(tmp_path):
