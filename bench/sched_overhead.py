@@ -101,8 +101,11 @@ def bare_config(jobs: int) -> dict:
 def submitted_snakefile(config: dict) -> str:
     """The bare Snakefile with a shell command per rule: a rule with only `touch()` outputs
     has nothing to run and is finished by the main process itself, never submitted."""
-    return re.sub(r'output: touch\((".*")\)', r'output: \1\n    shell: "touch {output}"',
+    text = re.sub(r'output: touch\((".*")\)', r'output: \1\n    shell: "touch {output}"',
                   bare_snakefile(config))
+    # the workflow's exit hook too: without it the process waits out Snakemake's last timers
+    return text + ("\nonsuccess:\n    from imbench.plan.cluster import cancel_reevaluation_timers"
+                   "\n    cancel_reevaluation_timers()\n")
 
 
 def cpu_seconds(pid: int) -> tuple[float, float, int]:
@@ -223,6 +226,8 @@ def main() -> None:
                         "profile's, greedy; `ilp` is Snakemake's own default)")
     parser.add_argument("--bare-jobs", type=int, help="about how many jobs the bare run has "
                         "(default: as many as the imbench run)")
+    parser.add_argument("--only-bare", action="store_true",
+                        help="only the bare run (of --bare-jobs jobs)")
     parser.add_argument("--only-gan", action="store_true", help="skip the overhead runs")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "sched_overhead.json")
     parser.add_argument("--work", type=Path, help="keep the runs and their logs here "
@@ -234,7 +239,10 @@ def main() -> None:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         result: dict = {}
-        if not args.only_gan:
+        if args.only_bare:
+            result["bare"] = run_bare(args.bare_jobs or 300, args.jobs, work, env,
+                                      args.scheduler or "greedy")
+        elif not args.only_gan:
             result["imbench"] = run_imbench(args.seeds, args.classifiers, args.jobs, work, env,
                                             args.scheduler)
             print(json.dumps({"imbench": result["imbench"]}, indent=1), flush=True)

@@ -6,7 +6,7 @@ import os
 from snakemake.utils import validate
 
 from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
-from imbench.plan.cluster import check_workflow_arrays
+from imbench.plan.cluster import cancel_reevaluation_timers, check_workflow_arrays
 
 # Duplicate keys in a config file refused; presets: quick_overrides when quick=true,
 # data_sources overlay; then the merged config is what the schema checks.
@@ -21,6 +21,16 @@ GRID = Grid(config)
 # would hang (imbench.plan.cluster): refused once the DAG is built, before any submission.
 onstart:
     check_workflow_arrays(workflow)
+
+
+# Snakemake's scheduling timers would hold the finished process for up to a timespan
+# (ten minutes under the cluster profile): imbench.plan.cluster.
+onsuccess:
+    cancel_reevaluation_timers()
+
+
+onerror:
+    cancel_reevaluation_timers()
 
 
 # With --sdm conda, envs/*.post-deploy.sh installs this checkout's package into each env.

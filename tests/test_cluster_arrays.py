@@ -13,7 +13,9 @@ import pytest
 from imbench.errors import ConfigError
 from imbench.plan.cluster import (
     ARRAY_DROP_ISSUE,
+    REEVALUATION,
     array_rules,
+    cancel_reevaluation_timers,
     check_array_submission,
     check_workflow_arrays,
 )
@@ -96,3 +98,39 @@ def test_workflow_check_reads_the_executor_and_scheduling_settings():
         check_workflow_arrays(fake_workflow("all", sys.maxsize, 10))
     with pytest.raises(ConfigError, match="--scheduler-subsample"):
         check_workflow_arrays(fake_workflow("train_generator", sys.maxsize, None, 29))
+
+
+def test_snakemake_still_starts_its_scheduling_timers_where_imbench_cancels_them():
+    """cancel_reevaluation_timers finds the timers by their function's name: a Snakemake
+    that renamed the method would leave the finished process waiting again."""
+    import inspect
+
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    source = inspect.getsource(JobScheduler._schedule_reevalutation)
+    assert "threading.Timer(" in source
+    assert JobScheduler._schedule_reevalutation.__qualname__ == REEVALUATION
+
+
+def test_only_snakemake_scheduling_timers_are_cancelled():
+    import threading
+    import time
+
+    class JobScheduler:  # the name and method Snakemake's timers come from
+        def _schedule_reevalutation(self, delay):
+            timer = threading.Timer(delay, lambda: None)
+            timer.start()
+            return timer
+
+    ours = JobScheduler()._schedule_reevalutation(600)
+    other = threading.Timer(600, lambda: None)
+    other.start()
+    try:
+        start = time.monotonic()
+        assert cancel_reevaluation_timers() == 1
+        ours.join(timeout=5)
+        assert not ours.is_alive() and time.monotonic() - start < 5
+        assert other.is_alive()
+    finally:
+        other.cancel()
+        ours.cancel()

@@ -19,6 +19,7 @@ seen on the test cluster (docs/cluster.md):
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -79,3 +80,26 @@ def check_workflow_arrays(workflow: Workflow) -> None:
     check_array_submission(arrays, jobs, workflow.resource_settings.nodes,
                            None if rate is None else int(rate.max_jobs),
                            workflow.scheduling_settings.subsample or None)
+
+
+#: Snakemake 9's JobScheduler method that starts the timers (sic: its spelling)
+REEVALUATION = "JobScheduler._schedule_reevalutation"
+
+
+def cancel_reevaluation_timers() -> int:
+    """Cancel Snakemake's pending scheduling timers once a run is over; how many.
+
+    Snakemake ends every scheduling round by starting a ``threading.Timer`` of the
+    ``--max-jobs-per-timespan`` timespan that runs one more round. Those threads are not
+    daemons, so the finished process waits for the last of them before it exits: with the
+    cluster profile's ten-minute timespan (chosen so the rounds do not pile up, see
+    profiles/gpu), up to ten minutes. Called from the workflow's onsuccess / onerror, when
+    no more rounds are needed; timers of anything else are left alone."""
+    cancelled = 0
+    for thread in threading.enumerate():
+        function = getattr(thread, "function", None)
+        if isinstance(thread, threading.Timer) and REEVALUATION in getattr(
+                function, "__qualname__", ""):
+            thread.cancel()
+            cancelled += 1
+    return cancelled
