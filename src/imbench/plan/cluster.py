@@ -1,5 +1,6 @@
-"""SLURM job arrays: which rules may use them, and what a run's submission settings must
-satisfy before anything is submitted.
+"""Cluster runs: which rules may go as SLURM job arrays, what a run's submission settings
+must satisfy before anything is submitted, and the end of a run (Snakemake's scheduling
+timers, `cancel_reevaluation_timers`).
 
 snakemake-executor-plugin-slurm 2.8.0 (the newest release) has two faults with arrays, both
 seen on the test cluster (docs/cluster.md):
