@@ -4,7 +4,6 @@ from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-
 from imbench import records  # noqa: E402
 from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402

@@ -4,7 +4,6 @@ from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-
 from imbench import records  # noqa: E402
 from imbench.generators.train import UnitFiles, train_generator  # noqa: E402
 from imbench.sampling import concrete_strategy  # noqa: E402

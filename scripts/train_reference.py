@@ -4,7 +4,6 @@ from imbench.runtime import start, torch_threads
 
 start(snakemake)
 
-
 from imbench import records  # noqa: E402
 from imbench.generators.reference import save_reference, train_reference  # noqa: E402
 

@@ -79,15 +79,16 @@ def load_digits_dataset(
             "against; install the pinned scikit-learn (or set `verify: false`).",
         )
     train, test = stratified_split(y, test_fraction, split_seed)
-    if (test_fraction, split_seed) == (TEST_FRACTION, SPLIT_SEED):
-        counts = tuple(int(c) for c in np.bincount(y[train], minlength=10))
-        if counts != DEFAULT_TRAIN_COUNTS:
-            raise DataError(
-                f"the digits' training split has per-class counts {list(counts)}, but the "
-                f"workflow was planned with {list(DEFAULT_TRAIN_COUNTS)}; install the pinned "
-                f"scikit-learn, whose train_test_split made the planned split"
-            )
-    return Dataset(x[train], y[train], x[test], y[test], class_names=spec.class_names)
+    dataset = Dataset(x[train], y[train], x[test], y[test], class_names=spec.class_names)
+    counts = dataset.train_counts()
+    planned = (test_fraction, split_seed) == (TEST_FRACTION, SPLIT_SEED)
+    if planned and counts != DEFAULT_TRAIN_COUNTS:
+        raise DataError(
+            f"the digits' training split has per-class counts {list(counts)}, but the "
+            f"workflow was planned with {list(DEFAULT_TRAIN_COUNTS)}; install the pinned "
+            f"scikit-learn, whose train_test_split made the planned split"
+        )
+    return dataset
 
 
 def _train_counts(options: Mapping[str, Any]) -> tuple[int, ...]:
