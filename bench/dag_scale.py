@@ -16,7 +16,7 @@ working directory, so every job is pending. Per grid it reports
   over the same axes, dry-run the same way: its jobs, wall, CPU and peak memory;
 * `bare.dressed`: that Snakefile with imbench's kinds of directives on every stage rule
   (an input function, five params that are functions, a log, a benchmark, a conda env,
-  threads) and none of imbench's code: what Snakemake itself charges per job for them, and
+  threads, a `script:`) and none of imbench's code: what Snakemake itself charges per job for them, and
   `ms_per_job_vs_dressed`, imbench's per-job time over it;
 * `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for,
   with its CPU time and peak memory (`cpu_s`, `peak_mb`), and `ms_per_job_vs_bare`;
@@ -175,7 +175,8 @@ def bare_snakefile(config: dict) -> str:
 
 #: the bare Snakefile's rules dressed as imbench's are: inputs from a function, five params
 #: that are functions of the wildcards (imbench's rules have 3-7), a log, a benchmark, a
-#: conda env and threads, and nothing computed in them (each lambda returns its wildcards)
+#: conda env, threads and a script (Snakemake reads a script rule's source for every job it
+#: plans), and nothing computed in them (each lambda returns its wildcards)
 DRESS = """\
     log: "logs/{rule}/{key}.log"
     benchmark: "benchmarks/{rule}/{key}.tsv"
@@ -184,6 +185,7 @@ DRESS = """\
     params:
         a=lambda wc: dict(wc.items()), b=lambda wc: wc[0], c=lambda wc: len(wc),
         d=lambda wc: [wc[0]], e=lambda wc: {{"cell": dict(wc.items())}}
+    script: "job.py"
 """
 
 
@@ -288,6 +290,7 @@ def measure(shape: dict[str, int], cluster: bool, profile_out: Path | None = Non
         dressed_dir.mkdir()
         (dressed_dir / "Snakefile").write_text(dressed_snakefile(config))
         (dressed_dir / "env.yaml").write_text("dependencies: [python]\n")
+        (dressed_dir / "job.py").write_text("# never run: dry-runs only\n")
         stats, out = measured([snakemake_exe(), "-s", str(dressed_dir / "Snakefile"), "-d",
                                str(dressed_dir), "-n", "--quiet", "rules", "--cores", "2"],
                               dressed_dir)

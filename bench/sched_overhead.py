@@ -56,9 +56,29 @@ SUBMITTED = re.compile(r"has been submitted with SLURM jobid|^Submitted array jo
 ARRAY = re.compile(r"^Submitted array job with Snakemake IDs (\S+) ")
 
 
-#: the cluster profile's scheduling settings (profiles/gpu), given to the bare run too
-SCHEDULING = ["--scheduler-greedy-omit-prioritize-by-temp-and-input", "--scheduler-subsample",
-              "200", "--max-jobs-per-timespan", "60000/10m"]
+#: the cluster profile's settings that shape scheduling, given to the bare run too (the
+#: profile itself names imbench's rules and groups, so the bare Snakefile cannot take it)
+SCHEDULING_KEYS = ("scheduler-greedy-omit-prioritize-by-temp-and-input", "scheduler-subsample",
+                   "max-jobs-per-timespan")
+
+
+def scheduling_flags(profile: Path = REPO / "profiles" / "gpu" / "config.yaml") -> list[str]:
+    """The profile's scheduling settings (without job arrays) as command-line flags, read
+    from the profile as Snakemake renders it, so that the bare run follows any edit."""
+    import yte
+
+    env = os.environ.pop("IMBENCH_SLURM_ARRAYS", None)
+    try:
+        with profile.open() as f:
+            settings = yte.process_yaml(f)
+    finally:
+        if env is not None:
+            os.environ["IMBENCH_SLURM_ARRAYS"] = env
+    flags = []
+    for key in SCHEDULING_KEYS:
+        value = settings[key]
+        flags += [f"--{key}"] if value is True else [f"--{key}", str(value)]
+    return flags
 
 
 def imbench_config(seeds: int, classifiers: int) -> dict:
@@ -209,7 +229,7 @@ def run_bare(n_jobs: int, jobs: int, work: Path, env: dict, scheduler: str) -> d
     cmd = [snakemake_exe(), "-s", str(bare / "Snakefile"), "-d", str(bare), "--executor",
            "slurm", "--profile", str(OVERLAY), "--jobs", str(jobs), "--default-resources",
            f"slurm_partition='{PARTITIONS['IMBENCH_SLURM_CPU_PARTITION']}'", "mem_mb=500",
-           "runtime=10", "disk_mb=100", "--scheduler", scheduler, *SCHEDULING]
+           "runtime=10", "disk_mb=100", "--scheduler", scheduler, *scheduling_flags()]
     return watched_run(cmd, bare, env, work / "bare.log")
 
 
