@@ -16,8 +16,8 @@ working directory, so every job is pending. Per grid it reports
   over the same axes, dry-run the same way: its jobs, wall, CPU and peak memory;
 * `bare.dressed`: that Snakefile with imbench's kinds of directives on every stage rule
   (an input function, five params that are functions, a log, a benchmark, a conda env,
-  threads, a `script:`) and none of imbench's code: what Snakemake itself charges per job for them, and
-  `ms_per_job_vs_dressed`, imbench's per-job time over it;
+  threads, a `script:`) and none of imbench's code: what Snakemake itself charges per job
+  for them, and `ms_per_job_vs_dressed`, imbench's per-job time over it;
 * `dry_run_s`, `jobs`: a plain dry-run (`--quiet rules`), the DAG build a user waits for,
   with its CPU time and peak memory (`cpu_s`, `peak_mb`), and `ms_per_job_vs_bare`;
 * `parse_s`: what every cluster job pays before it runs: Snakemake reading the Snakefile

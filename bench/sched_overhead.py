@@ -123,9 +123,9 @@ def submitted_snakefile(config: dict) -> str:
     has nothing to run and is finished by the main process itself, never submitted."""
     text = re.sub(r'output: touch\((".*")\)', r'output: \1\n    shell: "touch {output}"',
                   bare_snakefile(config))
-    # the workflow's exit hook too: without it the process waits out Snakemake's last timers
-    return text + ("\nonsuccess:\n    from imbench.plan.cluster import cancel_reevaluation_timers"
-                   "\n    cancel_reevaluation_timers()\n")
+    # the workflow's scheduling timers too (rules/common.smk), so that only the plan differs
+    return text + ("\nfrom imbench.plan.cluster import coalesce_reevaluation_timers\n"
+                   "coalesce_reevaluation_timers()\n")
 
 
 def cpu_seconds(pid: int) -> tuple[float, float, int]:

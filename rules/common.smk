@@ -6,7 +6,7 @@ import os
 from snakemake.utils import validate
 
 from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
-from imbench.plan.cluster import cancel_reevaluation_timers, check_workflow_arrays
+from imbench.plan.cluster import check_workflow_arrays, coalesce_reevaluation_timers
 
 # Duplicate keys in a config file refused; presets: quick_overrides when quick=true,
 # data_sources overlay; then the merged config is what the schema checks.
@@ -23,14 +23,9 @@ onstart:
     check_workflow_arrays(workflow)
 
 
-# Snakemake's scheduling timers would hold the finished process for up to a timespan
-# (ten minutes under the cluster profile): imbench.plan.cluster.
-onsuccess:
-    cancel_reevaluation_timers()
-
-
-onerror:
-    cancel_reevaluation_timers()
+# Snakemake starts a scheduling timer per finished job and keeps them all while jobs wait;
+# one pending wake-up does their work (imbench.plan.cluster). Before the scheduler exists.
+coalesce_reevaluation_timers()
 
 
 # With --sdm conda, envs/*.post-deploy.sh installs this checkout's package into each env.

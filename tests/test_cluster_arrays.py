@@ -1,6 +1,8 @@
-"""The guard against SLURM job-array runs that would hang (imbench.plan.cluster).
+"""The guard against SLURM job-array runs that would hang, and Snakemake's scheduling
+timers (imbench.plan.cluster).
 
-The hang itself needs a cluster: tests/test_slurm.py reproduces the refusal there."""
+The hang itself needs a cluster: tests/test_slurm.py reproduces the refusal there; every
+workflow run in the suite schedules with the coalesced timers."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from imbench.plan.cluster import (
     ARRAY_DROP_ISSUE,
     REEVALUATION,
     array_rules,
-    cancel_reevaluation_timers,
     check_array_submission,
     check_workflow_arrays,
+    coalesce_reevaluation_timers,
 )
 
 RULES = ["train_generator", "train_classifier", "evaluate", "all"]
@@ -100,37 +102,102 @@ def test_workflow_check_reads_the_executor_and_scheduling_settings():
         check_workflow_arrays(fake_workflow("train_generator", sys.maxsize, None, 29))
 
 
-def test_snakemake_still_starts_its_scheduling_timers_where_imbench_cancels_them():
-    """cancel_reevaluation_timers finds the timers by their function's name: a Snakemake
-    that renamed the method would leave the finished process waiting again."""
+def test_snakemake_schedules_its_reevaluations_where_imbench_coalesces_them():
+    """coalesce_reevaluation_timers replaces this method: a Snakemake that renamed it, or
+    woke its scheduler another way, would pile up timers again unnoticed."""
     import inspect
 
-    from snakemake.scheduling.job_scheduler import JobScheduler
+    from snakemake.scheduling import job_scheduler
 
-    source = inspect.getsource(JobScheduler._schedule_reevalutation)
-    assert "threading.Timer(" in source
-    assert JobScheduler._schedule_reevalutation.__qualname__ == REEVALUATION
+    source = inspect.getsource(job_scheduler)
+    assert source.count("self._schedule_reevalutation(") == 2  # rate limit, queue input
+    original = job_scheduler.JobScheduler.__dict__["_schedule_reevalutation"]
+    if not getattr(original, "coalesced", False):  # not yet replaced in this process
+        assert original.__qualname__ == REEVALUATION
+        body = inspect.getsource(original)
+        assert "threading.Timer(" in body and "self._open_jobs.release()" in body
 
 
-def test_only_snakemake_scheduling_timers_are_cancelled():
-    import threading
+class FakeScheduler:
+    """What the replacement touches of Snakemake's JobScheduler."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._open_jobs = threading.Semaphore(0)
+
+    def _schedule_reevalutation(self, delay: float) -> None:  # replaced below
+        raise AssertionError("not coalesced")
+
+
+def wakeups(scheduler: FakeScheduler, within: float) -> int:
     import time
 
-    class JobScheduler:  # the name and method Snakemake's timers come from
-        def _schedule_reevalutation(self, delay):
-            timer = threading.Timer(delay, lambda: None)
-            timer.start()
-            return timer
+    count, end = 0, time.monotonic() + within
+    while scheduler._open_jobs.acquire(timeout=max(end - time.monotonic(), 0)):
+        count += 1
+    return count
 
-    ours = JobScheduler()._schedule_reevalutation(600)
-    other = threading.Timer(600, lambda: None)
-    other.start()
-    try:
-        start = time.monotonic()
-        assert cancel_reevaluation_timers() == 1
-        ours.join(timeout=5)
-        assert not ours.is_alive() and time.monotonic() - start < 5
-        assert other.is_alive()
-    finally:
-        other.cancel()
-        ours.cancel()
+
+def timers() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if isinstance(t, threading.Timer)
+            and "_schedule_reevalutation" in getattr(t.function, "__qualname__", "")]
+
+
+@pytest.fixture
+def scheduler_class() -> type:
+    """A fresh FakeScheduler class, coalesced."""
+    cls = type("JobScheduler", (FakeScheduler,), {})
+    assert coalesce_reevaluation_timers(cls)
+    assert not coalesce_reevaluation_timers(cls)  # once per class
+    return cls
+
+
+def test_one_pending_wakeup_serves_every_request_due_no_sooner(scheduler_class):
+    scheduler = scheduler_class()
+    for _ in range(50):  # fifty finished jobs, each ending its round with a request
+        scheduler._schedule_reevalutation(0.3)
+    assert len(timers()) == 1 and timers()[0].daemon
+    assert wakeups(scheduler, within=1.0) == 1
+    assert timers() == []
+    # the round that wake-up starts asks again, and gets a timer of its own
+    scheduler._schedule_reevalutation(0.1)
+    assert wakeups(scheduler, within=0.5) == 1
+
+
+def test_an_earlier_request_is_not_held_back_by_a_later_wakeup(scheduler_class):
+    scheduler = scheduler_class()
+    scheduler._schedule_reevalutation(600)  # the profile's ten-minute timespan
+    scheduler._schedule_reevalutation(0.1)  # e.g. Snakemake's queue-input wait
+    assert wakeups(scheduler, within=1.0) == 1
+    later = timers()
+    assert len(later) == 1 and later[0].interval == 600
+    later[0].cancel()
+
+
+def test_schedulers_keep_their_own_wakeups(scheduler_class):
+    first, second = scheduler_class(), scheduler_class()
+    first._schedule_reevalutation(0.1)
+    second._schedule_reevalutation(0.1)
+    assert wakeups(first, within=0.5) == 1 and wakeups(second, within=0.5) == 1
+
+
+def test_parsing_the_workflow_coalesces_snakemakes_timers(repo):
+    """The replacement is made by rules/common.smk, in the process that will schedule."""
+    import subprocess
+
+    code = (
+        "import atexit, sys\n"
+        "from snakemake.scheduling.job_scheduler import JobScheduler as J\n"
+        "atexit.register(lambda: print('COALESCED', getattr(J._schedule_reevalutation, "
+        "'coalesced', False)))\n"
+        "sys.argv = ['snakemake', '--list-rules']\n"
+        "from snakemake.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "train_generator" in out.stdout  # the workflow was parsed
+    assert "COALESCED True" in out.stdout

@@ -1,6 +1,6 @@
 """Cluster runs: which rules may go as SLURM job arrays, what a run's submission settings
-must satisfy before anything is submitted, and the end of a run (Snakemake's scheduling
-timers, `cancel_reevaluation_timers`).
+must satisfy before anything is submitted, and Snakemake's scheduling timers
+(`coalesce_reevaluation_timers`).
 
 snakemake-executor-plugin-slurm 2.8.0 (the newest release) has two faults with arrays, both
 seen on the test cluster (docs/cluster.md):
@@ -21,6 +21,7 @@ seen on the test cluster (docs/cluster.md):
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -87,20 +88,49 @@ def check_workflow_arrays(workflow: Workflow) -> None:
 REEVALUATION = "JobScheduler._schedule_reevalutation"
 
 
-def cancel_reevaluation_timers() -> int:
-    """Cancel Snakemake's pending scheduling timers once a run is over; how many.
+def coalesce_reevaluation_timers(scheduler_class: type | None = None) -> bool:
+    """Keep one pending scheduling wake-up per Snakemake scheduler, as a daemon thread;
+    whether this call changed the class (False when it already had).
 
-    Snakemake ends every scheduling round by starting a ``threading.Timer`` of the
-    ``--max-jobs-per-timespan`` timespan that runs one more round. Those threads are not
-    daemons, so the finished process waits for the last of them before it exits: with the
-    cluster profile's ten-minute timespan (chosen so the rounds do not pile up, see
-    profiles/gpu), up to ten minutes. Called from the workflow's onsuccess / onerror, when
-    no more rounds are needed; timers of anything else are left alone."""
-    cancelled = 0
-    for thread in threading.enumerate():
-        function = getattr(thread, "function", None)
-        if isinstance(thread, threading.Timer) and REEVALUATION in getattr(
-                function, "__qualname__", ""):
-            thread.cancel()
-            cancelled += 1
-    return cancelled
+    Snakemake (9.27.1) ends every scheduling round that leaves ready jobs waiting by
+    starting a ``threading.Timer`` of the ``--max-jobs-per-timespan`` timespan, which
+    releases the scheduler for one more round (``JobScheduler._schedule_reevalutation``).
+    A round woken by such a timer starts the next one, so every finished job adds a timer
+    that lives as long as jobs wait: one thread per finished job, and one more round per
+    timespan each (a 1,223-job run on the test cluster ended with 127 threads; a
+    paper-scale grid of 13,000 submissions would hold 13,000 sleeping threads and run 22
+    rounds a second at the profile's ten-minute timespan). All those timers do the same
+    thing, so one pending wake-up, the earliest asked for, serves them all: a request
+    due no sooner than the pending one is dropped, an earlier one starts its own timer.
+    The timers are daemon threads: the finished process does not wait for them (they
+    held it for up to a timespan). Called when the Snakefile is parsed, before the
+    scheduler exists; ``scheduler_class`` is for tests (default: Snakemake's)."""
+    if scheduler_class is None:
+        from snakemake.scheduling.job_scheduler import JobScheduler as scheduler_class
+    if getattr(scheduler_class._schedule_reevalutation, "coalesced", False):
+        return False
+    lock = threading.Lock()
+
+    def _schedule_reevalutation(self, delay: float) -> None:
+        due = time.monotonic() + delay
+        with lock:
+            pending = getattr(self, "_imbench_wakeup", None)
+            if pending is not None and pending[0] <= due:
+                return
+            entry: list = [due, None]
+
+            def wake() -> None:
+                # cleared before the release, so the round it starts can ask again
+                with lock:
+                    if getattr(self, "_imbench_wakeup", None) is entry:
+                        self._imbench_wakeup = None
+                self._open_jobs.release()
+
+            entry[1] = timer = threading.Timer(delay, wake)
+            timer.daemon = True
+            self._imbench_wakeup = entry
+        timer.start()
+
+    _schedule_reevalutation.coalesced = True  # type: ignore[attr-defined]
+    scheduler_class._schedule_reevalutation = _schedule_reevalutation
+    return True
