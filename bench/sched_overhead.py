@@ -6,6 +6,7 @@ the same run, for a bare touch-only Snakefile of about as many jobs on the same 
     .venv/bin/python bench/sched_overhead.py    # 40 seeds: 823 imbench jobs, then bare
     .venv/bin/python bench/sched_overhead.py --seeds 10 --classifiers 2   # a short try
     .venv/bin/python bench/sched_overhead.py --only-gan --gan-seeds 4     # job arrays only
+    .venv/bin/python bench/sched_overhead.py --seeds 20 --no-bare         # imbench's run only
 
 The imbench grid (:func:`imbench_config`) is the embedded digits, one imbalance, `none` and
 `ros`, and N SVMs that differ only in C, over the seeds: every job takes seconds (most of
@@ -249,6 +250,8 @@ def main() -> None:
     parser.add_argument("--only-bare", action="store_true",
                         help="only the bare run (of --bare-jobs jobs)")
     parser.add_argument("--only-gan", action="store_true", help="skip the overhead runs")
+    parser.add_argument("--no-bare", action="store_true",
+                        help="skip the bare run (then no ratio to it)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "sched_overhead.json")
     parser.add_argument("--work", type=Path, help="keep the runs and their logs here "
                         "(default: a temporary folder, removed)")
@@ -266,6 +269,7 @@ def main() -> None:
             result["imbench"] = run_imbench(args.seeds, args.classifiers, args.jobs, work, env,
                                             args.scheduler)
             print(json.dumps({"imbench": result["imbench"]}, indent=1), flush=True)
+        if not (args.only_bare or args.only_gan or args.no_bare):
             result["bare"] = run_bare(args.bare_jobs or result["imbench"]["jobs"], args.jobs,
                                       work, env, args.scheduler or "greedy")
             result["ms_per_job_vs_bare"] = round(
