@@ -15,7 +15,6 @@ import pytest
 from imbench.errors import ConfigError
 from imbench.plan.cluster import (
     ARRAY_DROP_ISSUE,
-    REEVALUATION,
     array_rules,
     check_array_submission,
     check_workflow_arrays,
@@ -106,16 +105,18 @@ def test_snakemake_schedules_its_reevaluations_where_imbench_coalesces_them():
     """coalesce_reevaluation_timers replaces this method: a Snakemake that renamed it, or
     woke its scheduler another way, would pile up timers again unnoticed."""
     import inspect
+    import re
 
     from snakemake.scheduling import job_scheduler
 
+    # the module's text: this process may already have parsed a workflow and replaced it
     source = inspect.getsource(job_scheduler)
     assert source.count("self._schedule_reevalutation(") == 2  # rate limit, queue input
-    original = job_scheduler.JobScheduler.__dict__["_schedule_reevalutation"]
-    if not getattr(original, "coalesced", False):  # not yet replaced in this process
-        assert original.__qualname__ == REEVALUATION
-        body = inspect.getsource(original)
-        assert "threading.Timer(" in body and "self._open_jobs.release()" in body
+    method = re.search(r"\n    def _schedule_reevalutation\(self, delay.*?(?=\n    def )", source,
+                       re.DOTALL)
+    assert method, "JobScheduler._schedule_reevalutation is gone"
+    assert "threading.Timer(" in method.group(0)
+    assert "self._open_jobs.release()" in method.group(0)
 
 
 class FakeScheduler:

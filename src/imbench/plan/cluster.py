@@ -84,10 +84,6 @@ def check_workflow_arrays(workflow: Workflow) -> None:
                            workflow.scheduling_settings.subsample or None)
 
 
-#: Snakemake 9's JobScheduler method that starts the timers (sic: its spelling)
-REEVALUATION = "JobScheduler._schedule_reevalutation"
-
-
 def coalesce_reevaluation_timers(scheduler_class: type | None = None) -> bool:
     """Keep one pending scheduling wake-up per Snakemake scheduler, as a daemon thread;
     whether this call changed the class (False when it already had).
@@ -95,11 +91,12 @@ def coalesce_reevaluation_timers(scheduler_class: type | None = None) -> bool:
     Snakemake (9.27.1) ends every scheduling round that leaves ready jobs waiting by
     starting a ``threading.Timer`` of the ``--max-jobs-per-timespan`` timespan, which
     releases the scheduler for one more round (``JobScheduler._schedule_reevalutation``).
-    A round woken by such a timer starts the next one, so every finished job adds a timer
-    that lives as long as jobs wait: one thread per finished job, and one more round per
-    timespan each (a 1,223-job run on the test cluster ended with 127 threads; a
-    paper-scale grid of 13,000 submissions would hold 13,000 sleeping threads and run 22
-    rounds a second at the profile's ten-minute timespan). All those timers do the same
+    A round woken by such a timer starts the next one, so every round woken by a finished
+    job adds a timer that lives as long as jobs wait: one thread per finished submission,
+    and one more round per timespan each (a 1,223-job run of 129 submissions on the test
+    cluster ended with 127 threads; a paper-scale grid of 13,000 submissions would hold
+    13,000 sleeping threads and run 22 rounds a second at the profile's ten-minute
+    timespan). All those timers do the same
     thing, so one pending wake-up, the earliest asked for, serves them all: a request
     due no sooner than the pending one is dropped, an earlier one starts its own timer.
     The timers are daemon threads: the finished process does not wait for them (they
@@ -117,20 +114,21 @@ def coalesce_reevaluation_timers(scheduler_class: type | None = None) -> bool:
             pending = getattr(self, "_imbench_wakeup", None)
             if pending is not None and pending[0] <= due:
                 return
-            entry: list = [due, None]
+            token = object()
 
             def wake() -> None:
                 # cleared before the release, so the round it starts can ask again
                 with lock:
-                    if getattr(self, "_imbench_wakeup", None) is entry:
+                    if getattr(self, "_imbench_wakeup", (None, None))[1] is token:
                         self._imbench_wakeup = None
                 self._open_jobs.release()
 
-            entry[1] = timer = threading.Timer(delay, wake)
+            timer = threading.Timer(delay, wake)
             timer.daemon = True
-            self._imbench_wakeup = entry
+            self._imbench_wakeup = (due, token)
         timer.start()
 
     _schedule_reevalutation.coalesced = True  # type: ignore[attr-defined]
+    # Snakemake 9's name for it (sic)
     scheduler_class._schedule_reevalutation = _schedule_reevalutation
     return True
