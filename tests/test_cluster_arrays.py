@@ -140,11 +140,12 @@ def wakeups(scheduler: FakeScheduler, within: float) -> int:
     return count
 
 
-def timers() -> list:
+def timers(scheduler: FakeScheduler) -> list:
+    """The live wake-up timers of this scheduler (their function closes over it)."""
     import threading
 
     return [t for t in threading.enumerate() if isinstance(t, threading.Timer)
-            and "_schedule_reevalutation" in getattr(t.function, "__qualname__", "")]
+            and any(c.cell_contents is scheduler for c in t.function.__closure__ or ())]
 
 
 @pytest.fixture
@@ -160,9 +161,11 @@ def test_one_pending_wakeup_serves_every_request_due_no_sooner(scheduler_class):
     scheduler = scheduler_class()
     for _ in range(50):  # fifty finished jobs, each ending its round with a request
         scheduler._schedule_reevalutation(0.3)
-    assert len(timers()) == 1 and timers()[0].daemon
+    pending = timers(scheduler)
+    assert len(pending) == 1 and pending[0].daemon
     assert wakeups(scheduler, within=1.0) == 1
-    assert timers() == []
+    pending[0].join(timeout=1)
+    assert timers(scheduler) == []
     # the round that wake-up starts asks again, and gets a timer of its own
     scheduler._schedule_reevalutation(0.1)
     assert wakeups(scheduler, within=0.5) == 1
@@ -173,7 +176,7 @@ def test_an_earlier_request_is_not_held_back_by_a_later_wakeup(scheduler_class):
     scheduler._schedule_reevalutation(600)  # the profile's ten-minute timespan
     scheduler._schedule_reevalutation(0.1)  # e.g. Snakemake's queue-input wait
     assert wakeups(scheduler, within=1.0) == 1
-    later = timers()
+    later = timers(scheduler)
     assert len(later) == 1 and later[0].interval == 600
     later[0].cancel()
 
