@@ -178,13 +178,13 @@ def summarise(points: list[tuple[int, float, float, float, int]]) -> dict:
     n = len(points)
     tenths = []
     for k in range(10):
-        a, b = points[k * (n - 1) // 10], points[(k + 1) * (n - 1) // 10]
+        lo, hi = k * (n - 1) // 10, (k + 1) * (n - 1) // 10
+        a, b = points[lo], points[hi]
         jobs, secs, cpu = b[0] - a[0], b[1] - a[1], b[2] - a[2]
         # Snakemake's re-evaluation timers are threads: their count shows them piling up
         tenths.append({"jobs": jobs, "ms_per_job": round(1000 * cpu / max(jobs, 1), 1),
                        "cpu_per_wall_s": round(cpu / secs, 3) if secs > 0 else None,
-                       "max_threads": max(p[4] for p in points[k * (n - 1) // 10:
-                                                                 (k + 1) * (n - 1) // 10 + 1])})
+                       "max_threads": max(p[4] for p in points[lo:hi + 1])})
     mean_x, mean_y = sum(done) / n, sum(own) / n
     sxx = sum((x - mean_x) ** 2 for x in done)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(done, own, strict=True)) / sxx

@@ -117,7 +117,7 @@ def test_cluster_profile_settings_survive_the_workflow_profile():
         # a scheduling round's cost must not grow with the backlog of ready jobs
         assert cluster["scheduler"] == "greedy" and cluster["omit_input_ranking"], argv
         assert cluster["subsample"] >= cluster["jobs"], argv
-        # each round starts a timer of this timespan that runs another: they pile up
+        # a round ends with a wake-up after this timespan: not a round a second
         assert cluster["max_jobs_per_timespan"]["timespan"] >= 600, argv
     # the command line still wins over both
     assert parse_args_in_subprocess("--profile", "gpu", "--jobs", "7")["jobs"] == 7

@@ -96,9 +96,9 @@ def coalesce_reevaluation_timers(scheduler_class: type | None = None) -> bool:
     and one more round per timespan each (a 1,223-job run of 129 submissions on the test
     cluster ended with 127 threads; a paper-scale grid of 13,000 submissions would hold
     13,000 sleeping threads and run 22 rounds a second at the profile's ten-minute
-    timespan). All those timers do the same
-    thing, so one pending wake-up, the earliest asked for, serves them all: a request
-    due no sooner than the pending one is dropped, an earlier one starts its own timer.
+    timespan). All those timers do the same thing, so one pending wake-up, the earliest
+    asked for, serves them all: a request due no sooner than the pending one is dropped,
+    an earlier one starts its own timer.
     The timers are daemon threads: the finished process does not wait for them (they
     held it for up to a timespan). Called when the Snakefile is parsed, before the
     scheduler exists; ``scheduler_class`` is for tests (default: Snakemake's)."""
