@@ -8,14 +8,16 @@ import pytest
 
 from imbench.classify import CLASSIFIERS
 from imbench.classify.losses import (
-    DEFAULTS,
     LOSSES,
+    PARAMETERS,
     Objective,
     effective_number_weights,
     ldam_margins,
     posthoc_adjust,
 )
 from imbench.errors import ConfigError
+
+DEFAULTS = PARAMETERS.defaults()
 
 pytestmark = pytest.mark.neural
 

@@ -8,19 +8,19 @@ import pytest
 
 from imbench.classify import CLASSIFIERS
 from imbench.classify.batches import BatchPlan, crop_flip, remix_label_weight
-from imbench.classify.losses import DEFAULTS, Objective
+from imbench.classify.losses import PARAMETERS, Objective
 from imbench.classify.resnet import RESNET32_RECIPE
-from imbench.classify.training import RECIPE_DEFAULTS, learning_rate_at
+from imbench.classify.training import RECIPE, learning_rate_at
 from imbench.errors import ConfigError
 
 
 def test_learning_rate_follows_ldam_drw_adjust_learning_rate():
-    p = {**RECIPE_DEFAULTS, **RESNET32_RECIPE}
+    p = {**RECIPE.defaults(), **RESNET32_RECIPE}
     # 1-based epoch e: 0.1 * e / 5 up to 5, 0.1 to 160, 0.001 to 180, then 1e-5
     expected = {0: 0.02, 4: 0.1, 5: 0.1, 159: 0.1, 160: 1e-3, 179: 1e-3, 180: 1e-5, 199: 1e-5}
     for epoch, lr in expected.items():
         assert learning_rate_at(epoch, p) == pytest.approx(lr), epoch
-    assert learning_rate_at(7, {**RECIPE_DEFAULTS, "learning_rate": 1e-3}) == 1e-3
+    assert learning_rate_at(7, {**RECIPE.defaults(), "learning_rate": 1e-3}) == 1e-3
 
 
 def test_crop_flip_is_a_shifted_window_of_the_padded_image():
@@ -100,7 +100,7 @@ def test_mixed_loss_is_the_lambda_combination():
     counts = [100, 10, 1]
     probs = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3]], np.float32)
     ce = -np.log(probs)
-    p = {**DEFAULTS, "epochs": 3}
+    p = {**PARAMETERS.defaults(), "epochs": 3}
     mixed = Objective(p, counts, mixed=True).loss
     y = np.array([[0, 1, 0.25], [2, 2, 1.0]], np.float32)
     np.testing.assert_allclose(np.asarray(mixed(y, probs)),

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..params import ParamSpec
 from ..sampling import SamplingStrategy, class_counts, resolve_sampling_strategy
 
 
@@ -37,9 +37,15 @@ class Augmenter:
     single_image: ClassVar[bool] = False
     #: trains on the imbalanced set as it is: the imbalanced baseline of every comparison
     baseline: ClassVar[bool] = False
-    #: every accepted ``params`` key with its default; config holds overrides only, so a key
-    #: missing here is a typo and is rejected (see ``check_params``)
+    #: every accepted ``params`` key: default, allowed values, meaning (imbench.params); the
+    #: config holds overrides only, so a key missing here is a typo and is rejected
+    parameters: ClassVar[ParamSpec] = ParamSpec()
+    #: ``parameters``' defaults (derived, never written by hand)
     default_params: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.default_params = cls.parameters.defaults()
 
     def __init__(
         self,
@@ -55,27 +61,21 @@ class Augmenter:
     @classmethod
     def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
                      ) -> dict[str, Any]:
-        """``default_params`` updated by ``params``; ConfigError for an unknown or invalid key.
+        """The defaults updated by ``params``, checked against ``parameters``; then
+        ``_check_values`` for relations between them. ConfigError naming ``key.<param>``.
 
         The convention of every registry entry (augmenters, classifiers, generators): a
         classmethod, run once while the DAG is built and once in the job; ``key`` is the
         config path the message names (e.g. ``"augmenters.smote.params"``).
         """
-        params = dict(params or {})
-        allowed = sorted(cls.default_params)
-        for k in params:
-            if k not in cls.default_params:
-                raise ConfigError(
-                    f"{key}.{k}", params[k],
-                    f"keys {allowed}" if allowed else f"no params for {cls.name!r}",
-                )
-        resolved = {**cls.default_params, **params}
+        resolved = cls.parameters.resolve(params, key, cls.name)
         cls._check_values(resolved, key)
         return resolved
 
     @classmethod
     def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
-        """Validate the merged params' values; subclasses override. Raise ConfigError."""
+        """Checks that relate parameters (each one's own values are declared); raise
+        ConfigError."""
 
     def _resolve_params(self) -> dict[str, Any]:
         """Validate ``self.params`` (imblearn style: at fit time, not in ``__init__``) and

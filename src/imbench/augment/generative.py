@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import DataError
-from ..generators import GENERATORS, default_config, load_config
+from ..generators import GENERATORS, load_config, spec
 from .base import Augmenter
 
 
@@ -28,10 +28,10 @@ class GenerativeAugmenter(Augmenter):
     synthesises: ClassVar[bool] = True
 
     @classmethod
-    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
-        # the base checks the keys against default_params; the generator package owns the
-        # value checks (choices, positive integers, no batch norm in a WGAN-GP critic)
-        load_config(cls.method, params, key=key)
+    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
+                     ) -> dict[str, Any]:
+        # the generator package owns the declaration and the relation between budgets
+        return load_config(cls.method, params, key=key)
 
     def set_generators(self, units: Mapping[str, str | os.PathLike[str]]) -> None:
         self.generator_paths = dict(units)
@@ -60,5 +60,5 @@ def augmenter_for(method: str) -> type[GenerativeAugmenter]:
     generator it samples; its params are the method's training hyper-parameters)."""
     return type(f"GenerativeAugmenter[{method}]", (GenerativeAugmenter,), {
         "name": method, "method": method, "generator": GENERATORS[method].kind,
-        "default_params": default_config(method), "__module__": __name__,
+        "parameters": spec(method), "__module__": __name__,
     })

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..errors import DataError
+from ..params import Int, Param, ParamSpec
 from .base import Augmenter
 
 
@@ -22,13 +22,11 @@ class Smote(Augmenter):
 
     name: ClassVar[str] = "smote"
     synthesises: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {"k_neighbors": 5}
-
-    @classmethod
-    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
-        k = params["k_neighbors"]
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ConfigError(f"{key}.k_neighbors", k, "an integer >= 1")
+    parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("k_neighbors", 5, Int(1),
+              "same-class neighbours each new image interpolates towards (clipped to the "
+              "class's size - 1)"),
+    )
 
     def _generate(
         self, x: np.ndarray, y: np.ndarray, cls: int, n: int, rng: np.random.RandomState

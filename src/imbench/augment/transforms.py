@@ -9,15 +9,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError
+from ..params import BOOL, Choice, Number, Pair, Param, ParamSpec, one_of
 from .base import Augmenter
 
 #: Keras ``fill_mode`` -> ``skimage.transform.warp`` ``mode`` (Keras uses scipy.ndimage
 #: names; scipy's "reflect" (d c b a | a b c d) is numpy's "symmetric")
 FILL_MODES = {"nearest": "edge", "constant": "constant", "reflect": "symmetric", "wrap": "wrap"}
-
-
-def _num(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 class TransformAugmenter(Augmenter):
@@ -54,21 +51,32 @@ class TransformAugmenter(Augmenter):
     name: ClassVar[str] = "transforms"
     synthesises: ClassVar[bool] = True
     single_image: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {
-        "rotation_range": 10.0,
-        "width_shift_range": 0.1,
-        "height_shift_range": 0.1,
-        "shear_range": 0.1,
-        "zoom_range": 0.1,
-        "horizontal_flip": "auto",
-        "flip_safe": False,
-        "blur_sigma": (0.0, 1.0),
-        "blur_probability": 0.5,
-        "zca_whitening": False,
-        "zca_epsilon": 1e-6,
-        "fill_mode": "nearest",
-        "cval": 0.0,
-    }
+    parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("rotation_range", 10.0, Number(0, 180, unit="degrees"),
+              "rotation angle ~ U(-r, r), in degrees"),
+        Param("width_shift_range", 0.1, Number(0, 1, hi_open=True),
+              "horizontal shift ~ U(-s, s), a fraction of the width"),
+        Param("height_shift_range", 0.1, Number(0, 1, hi_open=True),
+              "vertical shift ~ U(-s, s), a fraction of the height"),
+        Param("shear_range", 0.1, Number(0, 89, unit="degrees"),
+              "shear angle ~ U(-s, s), in degrees (Keras >= 2; Keras 1 read radians)"),
+        Param("zoom_range", 0.1, Number(0, 1, hi_open=True),
+              "independent x and y scales ~ U(1 - z, 1 + z)"),
+        Param("horizontal_flip", "auto", one_of(True, False, "auto"),
+              "flip with p = 0.5; 'auto' flips only datasets that are flip-invariant"),
+        Param("flip_safe", False, BOOL,
+              "whether flips keep the label (set by the workflow from the dataset)"),
+        Param("blur_sigma", (0.0, 1.0), Pair(Number(0)),
+              "Gaussian blur sigma ~ U(lo, hi), in pixels, per channel"),
+        Param("blur_probability", 0.5, Number(0, 1), "probability that an image is blurred"),
+        Param("zca_whitening", False, BOOL,
+              "ZCA-whiten the new images, fitted on the class's real images"),
+        Param("zca_epsilon", 1e-6, Number(0, lo_open=True),
+              "added to the covariance eigenvalues before ZCA"),
+        Param("fill_mode", "nearest", Choice(tuple(sorted(FILL_MODES))),
+              "how pixels from outside the image are filled (Keras' names)"),
+        Param("cval", 0.0, Number(), "the fill value of fill_mode 'constant'"),
+    )
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
@@ -85,36 +93,6 @@ class TransformAugmenter(Augmenter):
                 "False or 'auto' for a dataset that is not flip-invariant (flip_safe=False)",
             )
         return resolved
-
-    @classmethod
-    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
-        def need(name: str, ok: bool, allowed: str) -> None:
-            if not ok:
-                raise ConfigError(f"{key}.{name}", params[name], allowed)
-
-        for name, hi in (("rotation_range", 180.0), ("shear_range", 89.0)):
-            v = params[name]
-            need(name, _num(v) and 0 <= v <= hi, f"degrees in [0, {hi:g}]")
-        for name in ("width_shift_range", "height_shift_range", "zoom_range"):
-            v = params[name]
-            need(name, _num(v) and 0 <= v < 1, "a fraction in [0, 1)")
-        need("flip_safe", isinstance(params["flip_safe"], bool), "True or False")
-        flip = params["horizontal_flip"]
-        need("horizontal_flip", flip in (True, False, "auto"), "True, False or 'auto'")
-        s = params["blur_sigma"]
-        need(
-            "blur_sigma",
-            isinstance(s, (list, tuple)) and len(s) == 2 and all(_num(v) for v in s)
-            and 0 <= s[0] <= s[1],
-            "a pair (lo, hi) with 0 <= lo <= hi",
-        )
-        p = params["blur_probability"]
-        need("blur_probability", _num(p) and 0 <= p <= 1, "a probability in [0, 1]")
-        need("zca_whitening", isinstance(params["zca_whitening"], bool), "True or False")
-        e = params["zca_epsilon"]
-        need("zca_epsilon", _num(e) and e > 0, "a number > 0")
-        need("fill_mode", params["fill_mode"] in FILL_MODES, f"one of {sorted(FILL_MODES)}")
-        need("cval", _num(params["cval"]), "a number")
 
     def _generate(
         self, x: np.ndarray, y: np.ndarray, cls: int, n: int, rng: np.random.RandomState

@@ -7,20 +7,20 @@ one-vs-rest AUC).
 
 A classifier class describes itself: ``stage`` says which workflow rules train it
 (``imbench.plan.stages``: "cpu", "neural" or "two_stage"), ``score_kind`` what its scores
-are, ``default_params`` every tunable key with its default. The config holds overrides only;
-``check_params`` returns the defaults updated by the overrides and raises a ``ConfigError``
-for an unknown key or a bad value (the convention of every registry entry).
+are, ``parameters`` every tunable key (default, allowed values, meaning; imbench.params).
+The config holds overrides only; ``check_params`` returns the defaults updated by the
+overrides and raises a ``ConfigError`` for an unknown key or a bad value (the convention of
+every registry entry).
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..params import ParamSpec
 
 
 class Classifier:
@@ -31,8 +31,15 @@ class Classifier:
     stage: ClassVar[str] = "cpu"
     #: "probability" or "decision": what ``predict_scores`` returns
     score_kind: ClassVar[str] = "probability"
-    #: every accepted parameter and its default; the config overrides a subset
+    #: every accepted parameter: default, allowed values, meaning (imbench.params); the
+    #: config overrides a subset
+    parameters: ClassVar[ParamSpec] = ParamSpec()
+    #: ``parameters``' defaults (derived, never written by hand)
     default_params: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.default_params = cls.parameters.defaults()
 
     def __init__(
         self, *, random_state: int | None = None, n_jobs: int = 1, **params: Any
@@ -45,24 +52,19 @@ class Classifier:
     @classmethod
     def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
                      ) -> dict[str, Any]:
-        """Return ``default_params`` updated by ``params``.
+        """Return the defaults updated by ``params``, each value checked against its
+        declaration, then ``_check_values`` (relations between parameters).
 
         Raises ``ConfigError`` naming ``key.<param>`` for an unknown key (listing the
-        allowed ones) or a bad value. Subclasses validate values in ``_check_values``.
+        allowed ones) or a bad value.
         """
-        params = dict(params or {})
-        for k, value in params.items():
-            if k not in cls.default_params:
-                raise ConfigError(f"{key}.{k}", value, sorted(cls.default_params))
-        # Deep copy so that a mutable default (list, dict) is never shared between instances.
-        resolved = copy.deepcopy(cls.default_params)
-        resolved.update(params)
+        resolved = cls.parameters.resolve(params, key, cls.name)
         cls._check_values(resolved, key)
         return resolved
 
     @classmethod
     def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        """Validate the resolved params; subclasses extend (calling super first)."""
+        """Checks that relate parameters; subclasses extend (calling super first)."""
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,
             synthetic: np.ndarray | None = None) -> Classifier:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from .params import is_int, is_number, require
+from ..params import Int, Number, Param, ParamSpec, one_of, optional
 from .training import KerasClassifier, check_images
 
 #: name of the penultimate (feature) layer of :func:`build_cnn`; the CNN-SVM reads it
@@ -96,23 +96,13 @@ class CNNClassifier(KerasClassifier):
     the SVM gets."""
 
     name: ClassVar[str] = "cnn"
-    default_params: ClassVar[dict[str, Any]] = {
-        **KerasClassifier.default_params,
-        "n_blocks": None,
-        "dense_units": 1024,
-        "conv_dropout": 0.25,
-        "dense_dropout": 0.5,
-    }
-
-    @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        super()._check_values(p, key)
-        require(p, key, "n_blocks", p["n_blocks"] is None or p["n_blocks"] in (1, 2, 3),
-                "1, 2, 3 or null (auto)")
-        require(p, key, "dense_units", is_int(p["dense_units"], 1), "an integer >= 1")
-        for name in ("conv_dropout", "dense_dropout"):
-            require(p, key, name, is_number(p[name], strict=False) and p[name] < 1,
-                    "a number in [0, 1)")
+    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters + ParamSpec(
+        Param("n_blocks", None, optional(one_of(1, 2, 3)),
+              "conv blocks (null: as many as the image size allows, 3 for 28x28 / 32x32)"),
+        Param("dense_units", 1024, Int(1), "width of the dense layer (the SVM's features)"),
+        Param("conv_dropout", 0.25, Number(0, 1, hi_open=True), "dropout after each conv block"),
+        Param("dense_dropout", 0.5, Number(0, 1, hi_open=True), "dropout after the dense layer"),
+    )
 
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
         p = self.params

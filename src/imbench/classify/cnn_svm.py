@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import DataError
+from ..params import BOOL, AnyOf, Check, Int, ListOf, Number, Param, ParamSpec, one_of
 from .cnn import CNNClassifier
-from .params import is_int, is_number, require, require_bool
 from .predictions import predictions_from_scores
 from .svm import class_scores
 from .training import class_counts
@@ -123,6 +123,10 @@ class FeatureSVM:
                             self.trained_classes_, probability=self.probability)
 
 
+_POSITIVE = Number(0, lo_open=True)
+_GAMMA = AnyOf((one_of("scale", "auto"), _POSITIVE))
+
+
 class CNNSVMClassifier(CNNClassifier):
     """Seed 000's hybrid (see the module docstring).
 
@@ -134,15 +138,29 @@ class CNNSVMClassifier(CNNClassifier):
 
     name: ClassVar[str] = "cnn_svm"
     stage: ClassVar[str] = "two_stage"
-    svm_defaults: ClassVar[dict[str, Any]] = {
-        "svm_C": 1.0,
-        "svm_gamma": "scale",
-        "svm_per_class": 1000,
-        "svm_standardize": False,
-        "svm_probability": False,
-        "svm_cv_folds": 3,
-    }
-    default_params: ClassVar[dict[str, Any]] = {**CNNClassifier.default_params, **svm_defaults}
+    #: the SVM's parameters (``svm_`` + FeatureSVM's keyword)
+    svm_parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("svm_C", 1.0, AnyOf((_POSITIVE, ListOf(_POSITIVE, min_length=1))),
+              "the SVM's C (sklearn's default; the seed gives none); a list: grid search"),
+        Param("svm_gamma", "scale", AnyOf((_GAMMA, ListOf(_GAMMA, min_length=1))),
+              "the RBF kernel's gamma; a list: grid search"),
+        Param("svm_per_class", 1000, AnyOf((Int(1), one_of("all"))),
+              "training images per class the SVM fits on (a seeded subsample), or all"),
+        Param("svm_standardize", False, BOOL, "z-score the features before the SVM"),
+        Param("svm_probability", False, BOOL,
+              "Platt-scaled probabilities as scores (false: decision values)"),
+        Param("svm_cv_folds", 3, Int(2), "folds of the grid search over svm_C / svm_gamma"),
+    )
+    parameters: ClassVar[ParamSpec] = CNNClassifier.parameters.merged(ParamSpec(
+        Param("posthoc_tau", 0.0, Check(lambda v: v == 0 and not isinstance(v, bool),
+                                        "0 (cnn_svm's predictions come from its SVM, not the "
+                                        "CNN's softmax)", {"const": 0}),
+              "post-hoc logit adjustment: not for cnn_svm"),
+        Param("crt_epochs", 0, Check(lambda v: v == 0 and not isinstance(v, bool),
+                                     "0 (cnn_svm's SVM reads the features, not a retrained "
+                                     "softmax layer)", {"const": 0}),
+              "classifier re-training: not for cnn_svm"),
+    )) + svm_parameters
 
     def __init__(self, *, random_state: int | None = None, n_jobs: int = 1,
                  **params: Any) -> None:
@@ -151,36 +169,12 @@ class CNNSVMClassifier(CNNClassifier):
         self.score_kind = "probability" if self.params["svm_probability"] else "decision"
 
     @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        super()._check_values(p, key)
-        require(p, key, "posthoc_tau", p["posthoc_tau"] == 0,
-                "0 (cnn_svm's predictions come from its SVM, not the CNN's softmax)")
-        require(p, key, "crt_epochs", p["crt_epochs"] == 0,
-                "0 (cnn_svm's SVM reads the features, not a retrained softmax layer)")
-
-        def values(name: str) -> list[Any]:
-            v = p[name]
-            return v if isinstance(v, list) and v else [v]
-
-        require(p, key, "svm_C", all(is_number(c) for c in values("svm_C")),
-                "a number > 0 or a list of them")
-        require(p, key, "svm_gamma",
-                all(g in ("scale", "auto") or is_number(g) for g in values("svm_gamma")),
-                "'scale', 'auto', a number > 0, or a list of them")
-        require(p, key, "svm_per_class",
-                p["svm_per_class"] == "all" or is_int(p["svm_per_class"], 1),
-                "an integer >= 1 or 'all'")
-        require_bool(p, key, "svm_standardize")
-        require_bool(p, key, "svm_probability")
-        require(p, key, "svm_cv_folds", is_int(p["svm_cv_folds"], 2), "an integer >= 2")
-
-    @classmethod
     def split_params(cls, params: Mapping[str, Any] | None, key: str = "params"
                      ) -> tuple[dict, dict]:
         """Validate ``cnn_svm`` params; return ``(cnn params, FeatureSVM kwargs)``."""
         p = cls.check_params(params, key)
-        cnn = {k: v for k, v in p.items() if k not in cls.svm_defaults}
-        svm = {k.removeprefix("svm_"): v for k, v in p.items() if k in cls.svm_defaults}
+        cnn = {k: v for k, v in p.items() if k not in cls.svm_parameters}
+        svm = {k.removeprefix("svm_"): v for k, v in p.items() if k in cls.svm_parameters}
         return cnn, svm
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,

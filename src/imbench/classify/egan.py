@@ -40,12 +40,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from ..params import BOOL, Choice, Int, Number, Param, ParamSpec, one_of, optional
 from .applications import APPLICATIONS
-from .losses import DEFAULTS as LOSS_DEFAULTS
-from .params import is_int, is_number, require, require_bool
+from .losses import PARAMETERS as LOSS_PARAMETERS
 from .runtime import configure_runtime
 from .training import (
-    RECIPE_DEFAULTS,
+    RECIPE,
     KerasClassifier,
     check_images,
     class_counts,
@@ -225,70 +225,52 @@ class EGANClassifier(KerasClassifier):
     score_kind: ClassVar[str] = "decision"
     #: fit takes ``test_monitor`` (for ``as_published_test_curves`` only)
     monitors_test: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {
+    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters.without(
         # eGAN trains its own adversarial objective: the loss-level options do not apply
-        **{k: v for k, v in KerasClassifier.default_params.items()
-           if k not in LOSS_DEFAULTS and k not in RECIPE_DEFAULTS},
-        "epochs": 100,
-        "batch_size": 64,
-        "learning_rate": 1e-4,
-        "patience": 20,
-        "class_weight": "balanced",
-        "minority_class": None,
-        "majority_class": None,
-        "latent_dim": 128,
-        "backbone": "small",
-        "encoder_backbone": None,
-        "discriminator_backbone": None,
-        "pretrained": False,
-        # per backbone (seed 003 Fig 5 trains the discriminator without pre-training);
-        # null: `pretrained`
-        "encoder_pretrained": None,
-        "discriminator_pretrained": None,
-        "trainable_layers": 5,
-        "image_size": None,
-        "dropout": 0.2,
-        # model choice: "best" validation balanced accuracy, or seed 003's "nash" rule: the
-        # first epoch whose minority and majority validation recalls differ by at most
-        # nash_threshold (the study: |correct minority - correct majority| <= 20 of 1000
-        # test images each, i.e. 0.02), falling back to "best" when none does
-        "stopping": "best",
-        "nash_threshold": 0.02,
-        # also score the test set after every epoch, only to report what choosing the epoch on
-        # it (as seed 003 did) would give, labelled "as published (selected on test)"; the
-        # epoch kept and the predictions never depend on it
-        "as_published_test_curves": False,
-    }
+        *LOSS_PARAMETERS.names, *RECIPE.names,
+    ).with_defaults(epochs=100, batch_size=64, learning_rate=1e-4, patience=20,
+                    class_weight="balanced") + ParamSpec(
+        Param("minority_class", None, optional(Int(0)),
+              "the task's minority class (null: the smallest training class)"),
+        Param("majority_class", None, optional(Int(0)),
+              "the task's majority class (null: the largest other class)"),
+        Param("latent_dim", 128, Int(1), "size of the generator's noise vector"),
+        Param("backbone", "small", Choice(BACKBONES),
+              "small (a 3-block CNN) or a keras.applications name"),
+        Param("encoder_backbone", None, optional(Choice(BACKBONES)),
+              "the encoder's backbone (null: backbone)"),
+        Param("discriminator_backbone", None, optional(Choice(BACKBONES)),
+              "the discriminator's backbone (null: backbone)"),
+        Param("pretrained", False, BOOL, "ImageNet weights for the backbones"),
+        # per backbone (seed 003 Fig 5 trains the discriminator without pre-training)
+        Param("encoder_pretrained", None, optional(BOOL),
+              "ImageNet weights for the encoder (null: pretrained)"),
+        Param("discriminator_pretrained", None, optional(BOOL),
+              "ImageNet weights for the discriminator (null: pretrained)"),
+        Param("trainable_layers", 5, optional(Int(0)),
+              "each backbone's last weight layers trained (null: all)"),
+        Param("image_size", None, optional(Int(8)),
+              "resize images to this size (null: native, at least 32 for applications)"),
+        Param("dropout", 0.2, Number(0, 1, hi_open=True), "dropout before each head"),
+        # seed 003's rule: the first epoch whose minority and majority validation recalls
+        # differ by at most nash_threshold (20 of 1000 test images each, i.e. 0.02),
+        # falling back to "best" when none does
+        Param("stopping", "best", one_of("best", "nash"),
+              "model choice: best validation balanced accuracy, or seed 003's Nash rule"),
+        Param("nash_threshold", 0.02, Number(0, 1, hi_open=True),
+              "nash: the largest gap between minority and majority validation recall"),
+        # the epoch kept and the predictions never depend on it
+        Param("as_published_test_curves", False, BOOL,
+              "also score the test set after every epoch, only to report what choosing the "
+              "epoch on it (as seed 003 did) would give, labelled as such"),
+    )
 
     @classmethod
     def _check_values(cls, p: dict[str, Any], key: str) -> None:
         super()._check_values(p, key)
-        for name in ("minority_class", "majority_class"):
-            require(p, key, name, p[name] is None or is_int(p[name]),
-                    "a class index >= 0 or null")
         if p["minority_class"] is not None and p["minority_class"] == p["majority_class"]:
             raise ConfigError(f"{key}.majority_class", p["majority_class"],
                               "a class != minority_class")
-        require(p, key, "latent_dim", is_int(p["latent_dim"], 1), "an integer >= 1")
-        require(p, key, "backbone", p["backbone"] in BACKBONES, BACKBONES)
-        for name in ("encoder_backbone", "discriminator_backbone"):
-            require(p, key, name, p[name] is None or p[name] in BACKBONES, (*BACKBONES, None))
-        require_bool(p, key, "pretrained")
-        for name in ("encoder_pretrained", "discriminator_pretrained"):
-            require(p, key, name, p[name] is None or isinstance(p[name], bool),
-                    "true, false or null (= pretrained)")
-        require(p, key, "trainable_layers",
-                p["trainable_layers"] is None or is_int(p["trainable_layers"]),
-                "an integer >= 0 or null (all)")
-        require(p, key, "image_size", p["image_size"] is None or is_int(p["image_size"], 8),
-                "an integer >= 8 or null")
-        require(p, key, "dropout", is_number(p["dropout"], strict=False) and p["dropout"] < 1,
-                "a number in [0, 1)")
-        require(p, key, "stopping", p["stopping"] in ("best", "nash"), ["best", "nash"])
-        require(p, key, "nash_threshold",
-                is_number(p["nash_threshold"], strict=False) and p["nash_threshold"] < 1,
-                "a number in [0, 1)")
-        require_bool(p, key, "as_published_test_curves")
 
     # -- training ----------------------------------------------------------------------------
     def fit(

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .params import is_int, is_number, require, require_choice
+from ..params import Choice, Int, Number, Param, ParamSpec, one_of, require
 
 EPSILON = 1e-7
 
@@ -66,12 +66,11 @@ def log_prior(counts: Sequence[int]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Loss:
-    """One ``loss:`` choice: its own params (``key: default``), their check, and the
+    """One ``loss:`` choice: its own params (declared; they are classifier params) and the
     per-sample loss of ``(labels, log p, counts, params)`` in ``keras.ops``."""
 
     name: str
-    params: dict[str, Any] = field(default_factory=dict)
-    check: Callable[[Mapping[str, Any], str], None] = lambda p, key: None
+    params: ParamSpec = field(default_factory=ParamSpec)
     per_sample: Callable[..., Any] | None = None
 
 
@@ -115,65 +114,53 @@ def _shifted(scale: Callable[[Mapping[str, Any]], float]) -> Callable[..., Any]:
     return loss
 
 
-def _check_number(name: str, strict: bool = False, below_one: bool = False
-                  ) -> Callable[[Mapping[str, Any], str], None]:
-    def check(p: Mapping[str, Any], key: str) -> None:
-        ok = is_number(p[name], strict=strict) and (not below_one or p[name] < 1)
-        require(p, key, name, ok, ("a number in [0, 1)" if below_one
-                                   else "a number > 0" if strict else "a number >= 0"))
-    return check
-
-
-def _check_cb(p: Mapping[str, Any], key: str) -> None:
-    _check_number("cb_beta", below_one=True)(p, key)
-    require_choice(p, key, "cb_base", ("cross_entropy", "focal"))
-
-
-def _check_ldam(p: Mapping[str, Any], key: str) -> None:
-    _check_number("ldam_max_margin")(p, key)
-    _check_number("ldam_s", strict=True)(p, key)
-
-
 LOSSES: dict[str, Loss] = {
     "cross_entropy": Loss("cross_entropy"),
     "focal": Loss("focal", per_sample=lambda y, z, counts, p: _focal(y, z, p["focal_gamma"])),
-    "class_balanced": Loss("class_balanced", {"cb_beta": 0.9999, "cb_base": "focal"},
-                           _check_cb, _class_balanced),
-    "ldam": Loss("ldam", {"ldam_max_margin": 0.5, "ldam_s": 1.0}, _check_ldam, _ldam),
-    "logit_adjusted": Loss("logit_adjusted", {"la_tau": 1.0}, _check_number("la_tau"),
-                           _shifted(lambda p: p["la_tau"])),
+    "class_balanced": Loss("class_balanced", ParamSpec(
+        Param("cb_beta", 0.9999, Number(0, 1, hi_open=True),
+              "class_balanced: beta of the effective number (1 - b) / (1 - b^n_c)"),
+        Param("cb_base", "focal", one_of("cross_entropy", "focal"),
+              "class_balanced: the loss the class weights multiply"),
+    ), _class_balanced),
+    "ldam": Loss("ldam", ParamSpec(
+        Param("ldam_max_margin", 0.5, Number(0), "ldam: the largest class margin"),
+        Param("ldam_s", 1.0, Number(0, lo_open=True),
+              "ldam: logit scale (Cao et al.'s cosine logits use 30; linear heads 1)"),
+    ), _ldam),
+    "logit_adjusted": Loss("logit_adjusted", ParamSpec(
+        Param("la_tau", 1.0, Number(0), "logit_adjusted: tau of z + tau log(prior)"),
+    ), _shifted(lambda p: p["la_tau"])),
     "balanced_softmax": Loss("balanced_softmax", per_sample=_shifted(lambda p: 1.0)),
 }
 REWEIGHTING = ("none", "balanced", "drw")
 
-#: every classifier param this module adds, with its default
-DEFAULTS: dict[str, Any] = {
-    "loss": "cross_entropy",
-    "focal_gamma": 2.0,
-    **{k: v for entry in LOSSES.values() for k, v in entry.params.items()},
-    "reweighting": "none",
-    "drw_epoch": 160,
-    "drw_beta": 0.9999,
-    "posthoc_tau": 0.0,
-}
+#: every classifier param this module adds
+PARAMETERS = ParamSpec(
+    Param("loss", "cross_entropy", Choice(tuple(LOSSES)),
+          "the training loss (module doc: focal, class-balanced, LDAM, logit-adjusted, "
+          "balanced softmax)"),
+    Param("focal_gamma", 2.0, Number(0), "focal loss gamma (0 is cross-entropy)"),
+).merged(p for entry in LOSSES.values() for p in entry.params) + ParamSpec(
+    Param("reweighting", "none", Choice(REWEIGHTING),
+          "per-class loss weights: none, balanced (n / (k n_c)) or drw (deferred, Cao et al.)"),
+    Param("drw_epoch", 160, Int(1), "drw: the 1-based epoch the class weights start at"),
+    Param("drw_beta", 0.9999, Number(0, 1, hi_open=True),
+          "drw: beta of the effective-number weights"),
+    Param("posthoc_tau", 0.0, Number(0),
+          "post-hoc logit adjustment of the predictions: z - tau log(prior) (0: none)"),
+)
 
 
-def check_params(p: Mapping[str, Any], key: str) -> None:
-    """ConfigError naming ``key.<param>`` for a bad loss, reweighting or post-hoc value."""
-    require_choice(p, key, "loss", tuple(LOSSES))
-    _check_number("focal_gamma")(p, key)
-    for entry in LOSSES.values():
-        entry.check(p, key)
-    require_choice(p, key, "reweighting", REWEIGHTING)
-    require(p, key, "drw_epoch", is_int(p["drw_epoch"], 1), "an integer >= 1")
-    _check_number("drw_beta", below_one=True)(p, key)
-    _check_number("posthoc_tau")(p, key)
-    if p["reweighting"] != "none" and p.get("class_weight") is not None:
-        require(p, key, "class_weight", False,
+def check_relations(p: Mapping[str, Any], key: str) -> None:
+    """ConfigError for loss settings that contradict the classifier's others."""
+    if p["reweighting"] != "none":
+        require(p.get("class_weight") is None, f"{key}.class_weight", p.get("class_weight"),
                 "null when reweighting is set (reweighting: balanced is class_weight: "
                 "balanced)")
-    if p["reweighting"] == "drw" and p["drw_epoch"] > p["epochs"]:
-        require(p, key, "drw_epoch", False, f"an epoch <= epochs ({p['epochs']})")
+    if p["reweighting"] == "drw":
+        require(p["drw_epoch"] <= p["epochs"], f"{key}.drw_epoch", p["drw_epoch"],
+                f"an epoch <= epochs ({p['epochs']})")
 
 
 class Objective:

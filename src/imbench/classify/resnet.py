@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..errors import ConfigError
+from ..params import BOOL, Check, Choice, Int, Param, ParamSpec, Text, optional, require
 from .applications import APPLICATIONS
-from .params import is_int, require, require_bool, require_choice
 from .training import KerasClassifier
 
 STEMS = ("auto", "cifar", "imagenet")
+_SHA256 = Check(lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-fA-F]{8,64}", v) is not None,
+                "a sha256 (hex, at least its first 8 digits)",
+                {"type": "string", "pattern": "^[0-9a-fA-F]{8,64}$"})
 
 
 def _strided(h: Any, layer: Any, pad: int, torch_padding: bool, name: str) -> Any:
@@ -172,35 +175,31 @@ class ResNet18Classifier(KerasClassifier):
     """
 
     name: ClassVar[str] = "resnet18"
-    default_params: ClassVar[dict[str, Any]] = {
-        **KerasClassifier.default_params,
-        "stem": "auto",
-        "pretrained": False,
-        "backbone": "resnet50",
-        "image_size": None,
-        "trainable_layers": 0,
-        "weights_file": None,
-        "weights_sha256": None,
-    }
+    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters + ParamSpec(
+        Param("stem", "auto", Choice(STEMS),
+              "cifar (3x3 conv, no pooling), imagenet (7x7 stride 2 and pooling), or auto "
+              "(cifar below 64 pixels)"),
+        Param("pretrained", False, BOOL,
+              "an ImageNet-trained backbone, frozen except its last trainable_layers"),
+        Param("backbone", "resnet50", Choice(tuple(sorted(APPLICATIONS))),
+              "the keras.applications backbone of pretrained: true"),
+        Param("image_size", None, optional(Int(8)),
+              "resize images to this size (null: native, at least 32)"),
+        Param("trainable_layers", 0, optional(Int(0)),
+              "the backbone's last weight layers trained (null: all)"),
+        Param("weights_file", None, optional(Text()),
+              "torchvision's resnet18-f37072fd.pth, read instead of Keras' weights (with "
+              "pretrained: true)"),
+        Param("weights_sha256", None, optional(_SHA256),
+              "the weights file's sha256 (or its first 8+ hex digits)"),
+    )
 
     @classmethod
     def _check_values(cls, p: dict[str, Any], key: str) -> None:
         super()._check_values(p, key)
-        require_choice(p, key, "stem", STEMS)
-        require_bool(p, key, "pretrained")
-        require(p, key, "backbone", p["backbone"] in APPLICATIONS, sorted(APPLICATIONS))
-        require(p, key, "image_size", p["image_size"] is None or is_int(p["image_size"], 8),
-                "an integer >= 8 or null")
-        require(p, key, "trainable_layers",
-                p["trainable_layers"] is None or is_int(p["trainable_layers"]),
-                "an integer >= 0 or null (all)")
-        require(p, key, "weights_file", p["weights_file"] is None
-                or (isinstance(p["weights_file"], str) and p["pretrained"] is True),
+        require(p["weights_file"] is None or p["pretrained"] is True, f"{key}.weights_file",
+                p["weights_file"],
                 "null, or the path of torchvision's resnet18-f37072fd.pth with pretrained: true")
-        require(p, key, "weights_sha256", p["weights_sha256"] is None
-                or (isinstance(p["weights_sha256"], str)
-                    and re.fullmatch(r"[0-9a-fA-F]{8,64}", p["weights_sha256"]) is not None),
-                "null or a sha256 (hex, at least its first 8 digits)")
 
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
         p = self.params

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from .params import is_int, require
+from ..params import Int, ListOf, Param, ParamSpec
 from .training import KerasClassifier
 
 
@@ -43,19 +43,12 @@ class SmallCNNClassifier(KerasClassifier):
     """Seed 004's small CNN; Adam with learning rate 1e-4 as in the seed."""
 
     name: ClassVar[str] = "small_cnn"
-    default_params: ClassVar[dict[str, Any]] = {
-        **KerasClassifier.default_params,
-        "learning_rate": 1e-4,
-        "filters": [50, 20, 5],
-        "hidden": [30, 20],
-    }
-
-    @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        super()._check_values(p, key)
-        for name in ("filters", "hidden"):
-            ok = isinstance(p[name], list | tuple) and all(is_int(v, 1) for v in p[name])
-            require(p, key, name, ok and len(p[name]) > 0, "a non-empty list of integers >= 1")
+    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters.with_defaults(
+        learning_rate=1e-4) + ParamSpec(
+        Param("filters", [50, 20, 5], ListOf(Int(1), min_length=1),
+              "filters of each conv layer (each followed by 2x2 max pooling)"),
+        Param("hidden", [30, 20], ListOf(Int(1), min_length=1), "units of each dense layer"),
+    )
 
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
         return build_small_cnn(input_shape, n_classes, filters=self.params["filters"],

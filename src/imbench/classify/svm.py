@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError
+from ..params import BOOL, AnyOf, Choice, Int, Number, Param, ParamSpec, one_of, optional
 from .base import Classifier
-from .params import is_int, is_number, require, require_bool, require_choice
 
 #: Score given to a class that was absent from the training set. It is finite (so that
 #: metrics, JSON and ``np.argmax`` behave) and far below any one-vs-rest decision value, which
@@ -126,39 +126,26 @@ class SVMClassifier(Classifier):
 
     name: ClassVar[str] = "svm"
     score_kind: ClassVar[str] = "decision"
-    default_params: ClassVar[dict[str, Any]] = {
-        "C": 10.0,
-        "gamma": "scale",
-        "class_weight": None,
-        "decision_function_shape": "ovr",
-        "cache_size": 500,
-        "features": "pixels",
-        "hog_pixels_per_cell": None,
-        "hog_cells_per_block": 2,
-        "hog_orientations": 9,
-        "standardize": False,
-        "max_train_per_class": None,
-    }
-
-    @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        super()._check_values(p, key)
-        require_choice(p, key, "features", FEATURES)
-        require_choice(p, key, "class_weight", CLASS_WEIGHTS)
-        require_choice(p, key, "decision_function_shape", ["ovr"])
-        require(p, key, "C", is_number(p["C"]), "a number > 0")
-        require(p, key, "gamma", p["gamma"] in ("scale", "auto") or is_number(p["gamma"]),
-                "'scale', 'auto' or a number > 0")
-        require(p, key, "cache_size", is_number(p["cache_size"]), "a number of MB > 0")
-        require_bool(p, key, "standardize")
-        for name, optional in (
-            ("max_train_per_class", True),
-            ("hog_pixels_per_cell", True),
-            ("hog_cells_per_block", False),
-            ("hog_orientations", False),
-        ):
-            require(p, key, name, (optional and p[name] is None) or is_int(p[name], 1),
-                    "an integer >= 1" + (" or null" if optional else ""))
+    parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("C", 10.0, Number(0, lo_open=True), "the RBF SVM's regularisation C"),
+        Param("gamma", "scale", AnyOf((one_of("scale", "auto"), Number(0, lo_open=True))),
+              "the RBF kernel's gamma (scikit-learn's 'scale' / 'auto', or a number)"),
+        Param("class_weight", None, Choice(CLASS_WEIGHTS),
+              "null or balanced (C of class c times n / (k n_c))"),
+        Param("decision_function_shape", "ovr", one_of("ovr"),
+              "one-vs-rest decision values (the scores AUC reads)"),
+        Param("cache_size", 500, Number(0, lo_open=True, unit="MB"), "libsvm's kernel cache"),
+        Param("features", "pixels", Choice(FEATURES),
+              "pixels (scaled to [0, 1]) or hog (scikit-image's HOG)"),
+        Param("hog_pixels_per_cell", None, optional(Int(1)),
+              "HOG cell size (null: adapted to the image size)"),
+        Param("hog_cells_per_block", 2, Int(1), "HOG cells per normalisation block"),
+        Param("hog_orientations", 9, Int(1), "HOG orientation bins"),
+        Param("standardize", False, BOOL,
+              "z-score each feature on the training set before the SVM"),
+        Param("max_train_per_class", None, optional(Int(1)),
+              "a seeded per-class subsample of the training set (null: all)"),
+    )
 
     def _features(self, x: np.ndarray) -> np.ndarray:
         if x.ndim != 4 or x.dtype != np.uint8:

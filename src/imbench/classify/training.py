@@ -17,7 +17,7 @@ Training protocol:
   ``bfloat16`` trains in ``mixed_bfloat16`` on any device (on a CPU with AVX-512 BF16 about
   twice float32's speed for seed 000's CNN; still deterministic).
 
-Recipe options (:data:`RECIPE_DEFAULTS`; the defaults leave training as it was):
+Recipe options (:data:`RECIPE`; the defaults leave training as it was):
 
 * ``optimizer``: ``adam`` (AdamW when ``weight_decay`` > 0) or ``sgd`` (``momentum``,
   Keras' SGD, whose ``weight_decay`` is decoupled: ``w -= lr * wd * w`` each step, where
@@ -44,12 +44,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import DataError
+from ..params import BOOL, Choice, Int, ListOf, Number, Param, ParamSpec, one_of, optional, require
 from .base import Classifier
 from .batches import AUGMENTATIONS, MIXING, BatchPlan, train_batches, unmixed_labels
-from .losses import DEFAULTS as LOSS_DEFAULTS
+from .losses import PARAMETERS as LOSS_PARAMETERS
 from .losses import Objective, posthoc_adjust
-from .losses import check_params as check_loss_params
-from .params import is_int, is_number, require, require_bool, require_choice
+from .losses import check_relations as check_loss_relations
 from .runtime import configure_runtime
 
 CLASS_WEIGHTS = (None, "balanced")
@@ -57,21 +57,30 @@ MIXED_PRECISION = ("auto", True, False, "bfloat16")
 OPTIMIZERS = ("adam", "sgd")
 
 #: training-recipe params every single-network Keras classifier takes (see the module doc)
-RECIPE_DEFAULTS: dict[str, Any] = {
-    "optimizer": "adam",
-    "momentum": 0.9,
-    "lr_warmup_epochs": 0,
-    "lr_milestones": [],
-    "lr_factors": [],
-    "augmentation": "none",
-    "crop_padding": 4,
-    "mixing": "none",
-    "mixup_alpha": 1.0,
-    "remix_kappa": 3.0,
-    "remix_tau": 0.5,
-    "crt_epochs": 0,
-    "crt_learning_rate": None,
-}
+RECIPE = ParamSpec(
+    Param("optimizer", "adam", Choice(OPTIMIZERS),
+          "adam (AdamW when weight_decay > 0) or sgd (with momentum; decoupled weight decay)"),
+    Param("momentum", 0.9, Number(0, 1, hi_open=True), "sgd: momentum"),
+    Param("lr_warmup_epochs", 0, Int(0),
+          "linear learning-rate warm-up over this many epochs (0: none)"),
+    Param("lr_milestones", [], ListOf(Int(1), increasing=True),
+          "epochs after which the learning rate becomes lr x the matching lr_factors entry"),
+    Param("lr_factors", [], ListOf(Number(0, lo_open=True)),
+          "one factor per milestone (kaidic/LDAM-DRW's step decay: [0.01, 0.0001])"),
+    Param("augmentation", "none", Choice(AUGMENTATIONS),
+          "on-the-fly batch augmentation (imbench.classify.batches)"),
+    Param("crop_padding", 4, Int(0), "padding of the random crop, in pixels"),
+    Param("mixing", "none", Choice(MIXING), "mixup or remix of batch pairs"),
+    Param("mixup_alpha", 1.0, Number(0), "Beta(alpha, alpha) of the mixing weight"),
+    Param("remix_kappa", 3.0, Number(1), "remix: count ratio above which the label goes to "
+          "the smaller class"),
+    Param("remix_tau", 0.5, Number(0, 1), "remix: mixing weight threshold"),
+    Param("crt_epochs", 0, Int(0),
+          "classifier re-training (Kang et al.): epochs of the re-initialised last layer "
+          "alone, class-balanced sampling (0: none)"),
+    Param("crt_learning_rate", None, optional(Number(0, lo_open=True)),
+          "cRT learning rate (null: learning_rate)"),
+)
 
 
 def learning_rate_at(epoch: int, p: Any) -> float:
@@ -87,31 +96,10 @@ def learning_rate_at(epoch: int, p: Any) -> float:
 
 
 def check_recipe(p: dict[str, Any], key: str) -> None:
-    """ConfigError naming ``key.<param>`` for a bad recipe value."""
-    require_choice(p, key, "optimizer", OPTIMIZERS)
-    require(p, key, "momentum", is_number(p["momentum"], strict=False) and p["momentum"] < 1,
-            "a number in [0, 1)")
-    require(p, key, "lr_warmup_epochs", is_int(p["lr_warmup_epochs"]), "an integer >= 0")
+    """ConfigError unless ``lr_factors`` has one factor per milestone."""
     ms, fs = p["lr_milestones"], p["lr_factors"]
-    require(p, key, "lr_milestones",
-            isinstance(ms, list) and all(is_int(m, 1) for m in ms) and ms == sorted(set(ms)),
-            "a list of increasing epochs >= 1")
-    require(p, key, "lr_factors",
-            isinstance(fs, list) and len(fs) == len(ms) and all(is_number(f) for f in fs),
-            f"a list of {len(ms) if isinstance(ms, list) else 'len(lr_milestones)'} "
-            "numbers > 0, one per milestone")
-    require_choice(p, key, "augmentation", AUGMENTATIONS)
-    require(p, key, "crop_padding", is_int(p["crop_padding"]), "an integer >= 0")
-    require_choice(p, key, "mixing", MIXING)
-    require(p, key, "mixup_alpha", is_number(p["mixup_alpha"], strict=False), "a number >= 0")
-    require(p, key, "remix_kappa", is_number(p["remix_kappa"], 1.0, strict=False),
-            "a number >= 1")
-    require(p, key, "remix_tau", is_number(p["remix_tau"], strict=False)
-            and p["remix_tau"] <= 1, "a number in [0, 1]")
-    require(p, key, "crt_epochs", is_int(p["crt_epochs"]), "an integer >= 0")
-    require(p, key, "crt_learning_rate",
-            p["crt_learning_rate"] is None or is_number(p["crt_learning_rate"]),
-            "a number > 0 or null (learning_rate)")
+    require(len(fs) == len(ms), f"{key}.lr_factors", fs,
+            f"a list of {len(ms)} numbers > 0, one per milestone")
 
 
 def check_images(x: np.ndarray, y: np.ndarray | None = None) -> None:
@@ -206,42 +194,30 @@ class KerasClassifier(Classifier):
 
     stage: ClassVar[str] = "neural"
     score_kind: ClassVar[str] = "probability"
-    default_params: ClassVar[dict[str, Any]] = {
-        "epochs": 50,
-        "batch_size": 128,
-        "learning_rate": 1e-3,
-        "weight_decay": 0.0,
-        "validation_fraction": 0.1,
-        "patience": 5,
-        "class_weight": None,
-        "deterministic": True,
-        "mixed_precision": "auto",
-        "verbose": 2,
-        # loss-level remedies (imbench.classify.losses)
-        **LOSS_DEFAULTS,
-        # optimizer, schedule, augmentation, mixing, cRT (module doc)
-        **RECIPE_DEFAULTS,
-    }
+    parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("epochs", 50, Int(1), "training epochs (at most, with early stopping)"),
+        Param("batch_size", 128, Int(1), "images per step"),
+        Param("learning_rate", 1e-3, Number(0, lo_open=True), "the optimiser's learning rate"),
+        Param("weight_decay", 0.0, Number(0), "weight decay (AdamW when > 0 with adam)"),
+        Param("validation_fraction", 0.1, Number(0, 1, hi_open=True),
+              "share of each class's real training images held out for early stopping and "
+              "model choice (0: none, keep the last epoch)"),
+        Param("patience", 5, optional(Int(1)),
+              "epochs without validation-loss improvement before stopping (null: never stop "
+              "early, still keep the best epoch)"),
+        Param("class_weight", None, Choice(CLASS_WEIGHTS),
+              "null or balanced: the loss weighted by n / (k n_c)"),
+        Param("deterministic", True, BOOL, "same seed, same predictions on a CPU"),
+        Param("mixed_precision", "auto", Choice(MIXED_PRECISION),
+              "auto: mixed_float16 on a GPU; bfloat16: mixed_bfloat16 on any device"),
+        Param("verbose", 2, one_of(0, 1, 2), "Keras' verbosity (2: one log line per epoch)"),
+    ) + LOSS_PARAMETERS + RECIPE
 
     @classmethod
     def _check_values(cls, p: dict[str, Any], key: str) -> None:
         super()._check_values(p, key)
-        require(p, key, "epochs", is_int(p["epochs"], 1), "an integer >= 1")
-        require(p, key, "batch_size", is_int(p["batch_size"], 1), "an integer >= 1")
-        require(p, key, "learning_rate", is_number(p["learning_rate"]), "a number > 0")
-        require(p, key, "weight_decay", is_number(p["weight_decay"], strict=False),
-                "a number >= 0")
-        require(p, key, "validation_fraction",
-                is_number(p["validation_fraction"], strict=False)
-                and p["validation_fraction"] < 1, "a number in [0, 1)")
-        require(p, key, "patience", p["patience"] is None or is_int(p["patience"], 1),
-                "an integer >= 1 or null")
-        require_choice(p, key, "class_weight", CLASS_WEIGHTS)
-        require_bool(p, key, "deterministic")
-        require_choice(p, key, "mixed_precision", MIXED_PRECISION)
-        require_choice(p, key, "verbose", (0, 1, 2))
         if "loss" in p:  # eGAN trains its own objective and leaves these out
-            check_loss_params(p, key)
+            check_loss_relations(p, key)
         if "mixing" in p:
             check_recipe(p, key)
 

@@ -7,19 +7,20 @@ This module is deliberately light (no torch import): the workflow calls
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import ConfigError
+from ..params import ParamSpec
 from ..registry import Registry, load_attribute
+from . import parameters as P
+from .parameters import SHARED
 
 #: how a method's models cover the classes
 KINDS = ("per_class", "conditional")
@@ -33,12 +34,15 @@ class GeneratorMethod:
     ``"conditional"`` (one model for every class). ``impl``: the torch class (a
     :class:`~imbench.generators.methods.GanMethod`, usually as ``"module:Class"`` so that it is
     imported only when used), which declares the losses and the training hooks itself.
-    Defaults: ``configs/defaults.yaml``, updated by ``configs/<name>.yaml`` when the package
-    has one, then by ``defaults`` (for a method defined outside this package).
+    ``params``: the method's own parameters beside :data:`~.parameters.SHARED` (one of the
+    same name narrows the shared one). Defaults: the declarations, updated by
+    ``configs/<name>.yaml`` when the package has one, then by ``defaults`` (for a method
+    defined outside this package).
     """
 
     kind: str
     impl: str | type
+    params: ParamSpec = field(default_factory=ParamSpec)
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,19 +58,21 @@ class GeneratorMethod:
         return load_attribute(self.impl) if isinstance(self.impl, str) else self.impl
 
 
+_M = "imbench.generators.methods"
+
 #: every generator method: one line each (every one is an augmenter too, see imbench.augment)
 GENERATORS = Registry(
     "generator",
     {
-        "gan": GeneratorMethod("per_class", "imbench.generators.methods:VanillaGan"),
-        "dcgan": GeneratorMethod("per_class", "imbench.generators.methods:Dcgan"),
-        "wgan_gp": GeneratorMethod("per_class", "imbench.generators.methods:WganGp"),
-        "cgan": GeneratorMethod("conditional", "imbench.generators.methods:Cgan"),
-        "acgan": GeneratorMethod("conditional", "imbench.generators.methods:Acgan"),
-        "cs_acgan": GeneratorMethod("conditional", "imbench.generators.methods:CsAcgan"),
-        "bagan": GeneratorMethod("conditional", "imbench.generators.methods:Bagan"),
-        "deepsmote": GeneratorMethod("conditional", "imbench.generators.methods:DeepSmote"),
-        "cyclegan": GeneratorMethod("per_class", "imbench.generators.methods:CycleGan"),
+        "gan": GeneratorMethod("per_class", f"{_M}:VanillaGan", P.GAN),
+        "dcgan": GeneratorMethod("per_class", f"{_M}:Dcgan"),
+        "wgan_gp": GeneratorMethod("per_class", f"{_M}:WganGp", P.WGAN_GP),
+        "cgan": GeneratorMethod("conditional", f"{_M}:Cgan"),
+        "acgan": GeneratorMethod("conditional", f"{_M}:Acgan"),
+        "cs_acgan": GeneratorMethod("conditional", f"{_M}:CsAcgan", P.CS_ACGAN),
+        "bagan": GeneratorMethod("conditional", f"{_M}:Bagan", P.BAGAN),
+        "deepsmote": GeneratorMethod("conditional", f"{_M}:DeepSmote", P.DEEPSMOTE),
+        "cyclegan": GeneratorMethod("per_class", f"{_M}:CycleGan", P.CYCLEGAN),
     },
 )
 
@@ -124,43 +130,38 @@ def _read_yaml(name: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text()) or {}
 
 
+def spec(method: str) -> ParamSpec:
+    """Every parameter of ``method`` with its package defaults (declarations, then
+    ``configs/<method>.yaml``, then the entry's ``defaults``)."""
+    entry = GENERATORS[check_method(method)]
+    cached = _SPECS.get(method)
+    if cached is None or cached[0] is not entry:  # a toy registered again in the tests
+        declared = SHARED.merged(entry.params)
+        cached = _SPECS[method] = (entry, declared.with_defaults(
+            **{**_read_yaml(method), **entry.defaults}))
+    return cached[1]
+
+
+_SPECS: dict[str, tuple[GeneratorMethod, ParamSpec]] = {}
+
+
 def default_config(method: str) -> dict[str, Any]:
-    """Package defaults for ``method``: ``defaults.yaml`` updated by ``<method>.yaml``."""
-    check_method(method)
-    return {**_read_yaml("defaults"), **_read_yaml(method), **GENERATORS[method].defaults}
+    """Package defaults for ``method``."""
+    return spec(method).defaults()
 
 
 def load_config(method: str, overrides: Mapping[str, Any] | None = None,
                 key: str | None = None) -> dict[str, Any]:
-    """Resolved hyper-parameters; an override key the method does not know is a ConfigError.
-
-    ``key``: the config path named in errors (default ``"<method>.params"``).
-    """
-    cfg = default_config(method)
+    """Resolved hyper-parameters: ConfigError for a key the method does not know or a value
+    its declaration does not allow. ``key``: the config path named in errors (default
+    ``"<method>.params"``)."""
     prefix = key or f"{method}.params"
-    for k, value in (overrides or {}).items():
-        if k not in cfg:
-            raise ConfigError(f"{prefix}.{k}", value, sorted(cfg))
-        cfg[k] = value
-    _check_values(prefix, method, cfg)
+    cfg = spec(method).resolve(overrides, prefix, method)
+    if (cfg["epochs"] is None) == (cfg["iterations"] is None):
+        # one budget, never two that silently disagree
+        raise ConfigError(f"{prefix}.epochs / iterations", (cfg["epochs"], cfg["iterations"]),
+                          "exactly one of them set (epochs: null to budget in iterations)")
     return cfg
-
-
-_CHOICES = {
-    "init": ("normal", "xavier", "default"),
-    "g_act": ("relu", "leaky"),
-    "g_norm": ("batch", "none"),
-    "d_norm": ("batch", "none"),
-    "fake_labels": ("uniform", "real"),
-    "selection": ("kid", "fid", "precision", "recall", "density", "coverage", "last"),
-    "selection_features": ("random", "reference"),
-    "cs_weights": ("literal", "normalised"),
-}
-_POSITIVE_INT = (
-    "batch_size", "latent_dim", "width", "n_critic", "checkpoint_every", "sample_every",
-    "grid_size", "selection_samples", "hidden", "cs_eval_per_class", "k_neighbors",
-    "source_max",
-)
 
 
 def needs_reference(method: str, overrides: Mapping[str, Any] | None = None) -> bool:
@@ -170,56 +171,7 @@ def needs_reference(method: str, overrides: Mapping[str, Any] | None = None) -> 
     return cfg["selection"] != "last" and cfg["selection_features"] == "reference"
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_values(prefix: str, method: str, cfg: dict[str, Any]) -> None:
-    for key, allowed in _CHOICES.items():
-        if key in cfg and cfg[key] not in allowed:
-            raise ConfigError(f"{prefix}.{key}", cfg.get(key), allowed)
-    for key in _POSITIVE_INT:
-        if key in cfg and (not isinstance(cfg[key], int) or cfg[key] < 1):
-            raise ConfigError(f"{prefix}.{key}", cfg[key], "an integer >= 1")
-    for key in ("epochs", "iterations"):
-        if cfg[key] is not None and (not _is_int(cfg[key]) or cfg[key] < 1):
-            raise ConfigError(f"{prefix}.{key}", cfg[key], "null or an integer >= 1")
-    if (cfg["epochs"] is None) == (cfg["iterations"] is None):
-        # one budget, never two that silently disagree
-        raise ConfigError(f"{prefix}.epochs / iterations", (cfg["epochs"], cfg["iterations"]),
-                          "exactly one of them set (epochs: null to budget in iterations)")
-    if not _is_int(cfg["min_iters_per_epoch"]) or cfg["min_iters_per_epoch"] < 0:
-        raise ConfigError(f"{prefix}.min_iters_per_epoch", cfg["min_iters_per_epoch"],
-                          "an integer >= 0")
-    tol = cfg["selection_tolerance"]
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
-        raise ConfigError(f"{prefix}.selection_tolerance", tol, "a number >= 0")
-    if not 0.0 <= float(cfg["holdout_fraction"]) < 1.0:
-        raise ConfigError(f"{prefix}.holdout_fraction", cfg["holdout_fraction"],
-                          "a float in [0, 1)")
-    if "pool_size" in cfg and (not _is_int(cfg["pool_size"]) or cfg["pool_size"] < 0):
-        raise ConfigError(f"{prefix}.pool_size", cfg["pool_size"], "an integer >= 0")
-    if cfg.get("source_class") is not None and (not _is_int(cfg["source_class"])
-                                                or cfg["source_class"] < 0):
-        raise ConfigError(f"{prefix}.source_class", cfg["source_class"],
-                          "null (the largest other class) or a class index >= 0")
-    folder = cfg.get("source_folder")
-    if folder is not None and (not isinstance(folder, str)
-                               or not Path(folder).expanduser().is_dir()):
-        # before any job: the training job would otherwise fail after the DAG was built
-        raise ConfigError(f"{prefix}.source_folder", folder,
-                          "null (a class of the dataset) or an existing folder of images")
-    for key in ("lambda_cycle", "lambda_identity"):
-        if key in cfg and (isinstance(cfg[key], bool) or not isinstance(cfg[key], (int, float))
-                           or cfg[key] < 0):
-            raise ConfigError(f"{prefix}.{key}", cfg[key], "a number >= 0")
-    if method == "wgan_gp" and cfg["d_norm"] == "batch":
-        # batch norm makes each critic output depend on the whole batch, which breaks the
-        # per-sample gradient penalty (Gulrajani et al. §4)
-        raise ConfigError(f"{prefix}.d_norm", "batch", ["none"])
-
-
 __all__ = [
     "GENERATORS", "KINDS", "TRAINING_JOBS", "GeneratorMethod", "check_method", "default_config",
-    "generator_units", "load_config", "parse_unit",
+    "generator_units", "load_config", "parse_unit", "spec",
 ]

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError
+from ..params import Int, ParamSpec
 
 # floor() of products like 0.29 * 100 = 28.999999999999996 must give 29, not 28
 _EPS = 1e-9
@@ -25,20 +26,12 @@ def floor(v: float) -> int:
     return int(math.floor(v + _EPS))
 
 
-def is_int(v: object) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def is_number(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
 def class_index(key: str, c: object, n_classes: int | None) -> int:
     """Parse a class key (YAML gives ints, JSON gives digit strings) and range-check it."""
     allowed = f"a class index in 0..{n_classes - 1}" if n_classes else "a class index >= 0"
     if isinstance(c, str) and c.strip().isdigit():
         c = int(c)
-    if not is_int(c) or int(c) < 0 or (n_classes is not None and int(c) >= n_classes):
+    if not Int(0).ok(c) or (n_classes is not None and int(c) >= n_classes):
         raise ConfigError(key, c, allowed)
     return int(c)
 
@@ -66,13 +59,6 @@ def check_class_list(key: str, value: object, n_classes: int | None) -> list[int
     return out
 
 
-def check_rho(prefix: str, cfg: Mapping[str, Any]) -> float:
-    rho = cfg["rho"]
-    if not is_number(rho) or not math.isfinite(rho) or rho < 1:
-        raise ConfigError(f"{prefix}.rho", rho, "a number >= 1")
-    return float(rho)
-
-
 def normalised(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Class keys of the class maps as ints (JSON delivers them as strings)."""
     out = dict(cfg)
@@ -85,17 +71,17 @@ def normalised(cfg: Mapping[str, Any]) -> dict[str, Any]:
 class Protocol:
     """One imbalance protocol: its config keys, their checks, and the target counts.
 
-    Subclasses set ``name``, ``keys`` (accepted besides ``protocol``), ``required`` and
-    ``example`` (a valid config for 10 classes of 600 images, for docs and the
-    contract test) and
-    implement ``targets``; ``check_values`` adds their own checks (it runs after the key
-    checks). ``original``: the protocol keeps the training set as it is (the "Original" row
-    of every table).
+    Subclasses set ``name``, ``parameters`` (the keys accepted besides ``protocol``) and
+    ``example`` (a valid config for 10 classes of 600 images, for docs and the contract
+    test) and implement ``targets``; ``check_values`` adds the checks that need the classes
+    or relate keys (it runs after the declared ones). ``original``: the protocol keeps the
+    training set as it is (the "Original" row of every table).
     """
 
     name: ClassVar[str] = ""
-    keys: ClassVar[frozenset[str]] = frozenset()
-    required: ClassVar[frozenset[str]] = frozenset()
+    #: its config keys besides ``protocol`` (imbench.params): what is allowed and what it
+    #: means; a default is what an absent key stands for (the config is read as written)
+    parameters: ClassVar[ParamSpec] = ParamSpec()
     original: ClassVar[bool] = False
     example: ClassVar[dict[str, Any]] = {}
 
@@ -105,15 +91,9 @@ class Protocol:
 
         With ``counts`` (original per-class train sizes) everything is checked, including
         that no class would end up empty; with only ``n_classes`` class indices are
-        range-checked; with neither, only structure and value types and ranges.
+        range-checked; with neither, only the declared keys and values.
         """
-        for k in cfg:
-            if k != "protocol" and k not in self.keys:
-                raise ConfigError(f"{prefix}.{k}", cfg[k],
-                                  f"keys for {self.name!r}: {sorted(self.keys)}")
-        for k in sorted(self.required):
-            if k not in cfg:
-                raise ConfigError(f"{prefix}.{k}", None, f"a value (required by {self.name!r})")
+        self.parameters.check(cfg, prefix, self.name, ignore=("protocol",))
         self.check_values(prefix, cfg, counts, n_classes)
         if counts is not None:
             targets = self.targets(normalised(cfg), counts)

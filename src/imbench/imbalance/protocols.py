@@ -13,16 +13,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from .base import (
-    Counts,
-    Protocol,
-    check_class_list,
-    check_class_map,
-    check_rho,
-    floor,
-    is_int,
-    is_number,
-)
+from ..params import ClassMap, Int, ListOf, Number, Param, ParamSpec, one_of
+from .base import Counts, Protocol, check_class_list, check_class_map, floor
+
+#: majority / minority size ratio: the key step, linear and exponential share
+RHO = Param("rho", None, Number(1), "majority / minority size ratio", required=True)
 
 
 def n_minority(mu: float, n_classes: int) -> int:
@@ -46,13 +41,12 @@ class Drop(Protocol):
 
     name = "drop"
     example = {"protocol": "drop", "drop": {3: 530, 4: 550}}
-    keys = required = frozenset({"drop"})
+    parameters = ParamSpec(Param("drop", None, ClassMap(Int(0)),
+                                 "{class: training images removed}", required=True))
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
         for c, (key, n) in check_class_map(f"{prefix}.drop", cfg["drop"], n_classes).items():
-            if not is_int(n) or n < 0:
-                raise ConfigError(key, n, "an integer number of images to remove >= 0")
             if counts is not None and n > counts[c]:
                 raise ConfigError(key, n, f"at most the class size {counts[c]}")
 
@@ -68,13 +62,13 @@ class KeepRatio(Protocol):
 
     name = "keep_ratio"
     example = {"protocol": "keep_ratio", "keep": {1: 0.2}}
-    keys = required = frozenset({"keep"})
+    parameters = ParamSpec(Param("keep", None, ClassMap(Number(0, 1, lo_open=True)),
+                                 "{class: fraction of its training images kept}",
+                                 required=True))
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
-        for _, (key, f) in check_class_map(f"{prefix}.keep", cfg["keep"], n_classes).items():
-            if not is_number(f) or not 0 < f <= 1:
-                raise ConfigError(key, f, "a fraction in (0, 1]")
+        check_class_map(f"{prefix}.keep", cfg["keep"], n_classes)
 
     def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
         out = list(counts)
@@ -88,14 +82,13 @@ class ExplicitCounts(Protocol):
 
     name = "counts"
     example = {"protocol": "counts", "counts": {0: 100, 1: 50}}
-    keys = required = frozenset({"counts"})
+    parameters = ParamSpec(Param("counts", None, ClassMap(Int(1)),
+                                 "{class: training images kept}", required=True))
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
         for c, (key, n) in check_class_map(f"{prefix}.counts", cfg["counts"],
                                            n_classes).items():
-            if not is_int(n) or n < 1:
-                raise ConfigError(key, n, "an integer number of images to keep >= 1")
             if counts is not None and n > counts[c]:
                 raise ConfigError(key, n, f"at most the class size {counts[c]}")
 
@@ -115,8 +108,13 @@ class Step(Protocol):
 
     name = "step"
     example = {"protocol": "step", "mu": 0.1, "rho": 20, "classes": [0]}
-    keys = frozenset({"mu", "rho", "classes"})
-    required = frozenset({"rho"})
+    parameters = ParamSpec(
+        Param("mu", None, Number(0, 1, lo_open=True, hi_open=True),
+              "fraction of the classes that are minority classes (or give classes)"),
+        RHO,
+        Param("classes", None, ListOf(Int(0), min_length=1),
+              "the minority classes (default: the last round(mu x C))"),
+    )
 
     @staticmethod
     def minority(cfg: Mapping[str, Any], n_classes: int) -> list[int]:
@@ -127,13 +125,8 @@ class Step(Protocol):
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
-        check_rho(prefix, cfg)
         if "mu" not in cfg and "classes" not in cfg:
             raise ConfigError(f"{prefix}.mu", None, "a fraction in (0, 1) (or give 'classes')")
-        if "mu" in cfg:
-            mu = cfg["mu"]
-            if not is_number(mu) or not 0 < mu < 1:
-                raise ConfigError(f"{prefix}.mu", mu, "a fraction in (0, 1)")
         if "classes" in cfg:
             chosen = check_class_list(f"{prefix}.classes", cfg["classes"], n_classes)
             if "mu" in cfg and n_classes is not None:
@@ -162,15 +155,17 @@ class _Ranked(Protocol):
     """Rank ``i`` (class ``order[i]``, default class ``i``; ``order`` a permutation of the
     classes) gets ``floor(n_max * fraction(i))``, capped at the class size."""
 
-    keys = frozenset({"rho", "order"})
-    required = frozenset({"rho"})
+    parameters = ParamSpec(
+        RHO,
+        Param("order", None, ListOf(Int(0), min_length=1),
+              "the classes from largest to smallest (default: 0, 1, ..., C - 1)"),
+    )
 
     def fractions(self, rho: float, n_classes: int) -> list[float]:
         raise NotImplementedError
 
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
-        check_rho(prefix, cfg)
         if "order" in cfg:
             order = check_class_list(f"{prefix}.order", cfg["order"], n_classes)
             if n_classes is not None and sorted(order) != list(range(n_classes)):
@@ -222,7 +217,12 @@ class Exponential(_Ranked):
 
     name = "exponential"
     example = {"protocol": "exponential", "rho": 100}
-    keys = _Ranked.keys | {"selection", "cao_seed"}
+    parameters = _Ranked.parameters + ParamSpec(
+        Param("selection", "imbench", one_of(*SELECTIONS),
+              "imbench (the seeded per-class draw) or cao2019 (exactly the images "
+              "kaidic/LDAM-DRW's IMBALANCECIFAR10 keeps; needs the official training order)"),
+        Param("cao_seed", 0, Int(0), "cao2019: their rand_number"),
+    )
 
     def fractions(self, rho: float, n_classes: int) -> list[float]:
         last = max(n_classes - 1, 1)
@@ -231,12 +231,7 @@ class Exponential(_Ranked):
     def check_values(self, prefix: str, cfg: Mapping[str, Any], counts: Sequence[int] | None,
                      n_classes: int | None) -> None:
         super().check_values(prefix, cfg, counts, n_classes)
-        selection = cfg.get("selection", "imbench")
-        if selection not in SELECTIONS:
-            raise ConfigError(f"{prefix}.selection", selection, list(SELECTIONS))
-        if "cao_seed" in cfg and (not is_int(cfg["cao_seed"]) or cfg["cao_seed"] < 0):
-            raise ConfigError(f"{prefix}.cao_seed", cfg["cao_seed"], "an integer >= 0")
-        if selection == "cao2019" and "order" in cfg:
+        if cfg.get("selection", "imbench") == "cao2019" and "order" in cfg:
             # their class i is rank i
             raise ConfigError(f"{prefix}.order", cfg["order"],
                               "no order with selection: cao2019 (rank i is class i there)")
