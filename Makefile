@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: run test lint format bench clean-results
+.PHONY: run test lint format bench reference clean-results
 
 $(BIN)/snakemake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(BIN)/snakemake
 format: $(BIN)/snakemake
 	$(BIN)/ruff format src tests scripts bench
 	$(BIN)/snakefmt Snakefile rules
+
+## reference: docs/reference.md from the code's declarations (a test fails when it is stale)
+reference: $(BIN)/snakemake
+	$(BIN)/python -m imbench.reference > docs/reference.md
 
 bench: $(BIN)/snakemake
 	$(BIN)/python bench/dag_scale.py

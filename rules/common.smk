@@ -3,15 +3,15 @@
 # reach it; every file path pattern is a constant of imbench.plan.layout.
 import os
 
-from snakemake.utils import validate
-
 from imbench.plan import Cell, Grid, ReportPlan, layout, prepare_config
+from imbench.plan.schema import validate_config
 from imbench.plan.cluster import check_workflow_arrays, coalesce_reevaluation_timers
 
 # Duplicate keys in a config file refused; presets: quick_overrides when quick=true,
-# data_sources overlay; then the merged config is what the schema checks.
+# data_sources overlay; then the merged config is what the schema checks (the schema file
+# with the registries' names and parameters filled in; one ConfigError line, no dump).
 prepare_config(config, workflow.configfiles)
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate_config(config, os.path.join(workflow.basedir, "schemas", "config.schema.yaml"))
 
 # Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
 GRID = Grid(config)

@@ -15,13 +15,32 @@ from imbench.augment import AUGMENTERS
 from imbench.augment.base import Augmenter
 from imbench.classify import CLASSIFIERS
 from imbench.classify.training import KerasClassifier
+from imbench.errors import ConfigError
 from imbench.generators import GENERATORS, GeneratorMethod
 from imbench.imbalance import PROTOCOLS
 from imbench.imbalance.base import Counts, Protocol, check_class_list
+from imbench.params import Int, ListOf, Number, Param, ParamSpec
 from imbench.plan import Grid, ReportPlan, layout
 from imbench.plan.reports import REPORT_RULES, Indexed, Output, ReportRule
+from imbench.reference import reference_markdown
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _refused(dry_run: Any, cfg: dict, path: tuple[str, ...], value: Any, key: str,
+             allowed: str) -> None:
+    """The toy's own parameter at a bad value: the DAG build stops with one ConfigError
+    naming the key, the value and what its declaration allows (the schema knows the key
+    from the declaration: nothing else was edited)."""
+    bad = copy.deepcopy(cfg)
+    node = bad
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError) as err:
+        dry_run(bad)
+    assert err.value.key == key and err.value.value == value
+    assert allowed in str(err.value)
 
 
 def _rules(jobs: list, rule: str, **wildcards: Any) -> list:
@@ -35,7 +54,8 @@ class ToyJitter(Augmenter):
 
     name: ClassVar[str] = "toy_jitter"
     synthesises: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {"amount": 1}
+    parameters: ClassVar[ParamSpec] = ParamSpec(
+        Param("amount", 1, Int(1, 255), "added to the first pixel of each copy"))
 
     def _generate(self, x, y, cls, n, rng):
         out = x[y == cls][rng.randint(0, int((y == cls).sum()), size=n)].copy()
@@ -52,6 +72,9 @@ def test_recipe_classic_augmenter(tiny_config, dry_run):
         cfg["augmenters"]["toy"] = {"method": "toy_jitter", "params": {"amount": 2}}
         cfg["exclude"].append({"imbalance": "none", "augmenter": "toy"})
         jobs = dry_run(cfg)
+        _refused(dry_run, cfg, ("augmenters", "toy", "params", "amount"), 300,
+                 "augmenters.toy.params.amount", "an integer in [1, 255]")
+        assert "amount" in reference_markdown()
     assert _rules(jobs, "augment", imbalance="step", augmenter="toy")
     assert _rules(jobs, "train_classifier", augmenter="toy")
     # it synthesises, so the samples figure shows what it added
@@ -64,7 +87,8 @@ class ToyDense(KerasClassifier):
     """Flatten, one hidden layer, softmax."""
 
     name: ClassVar[str] = "toy_dense"
-    default_params: ClassVar[dict[str, Any]] = {**KerasClassifier.default_params, "units": 8}
+    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters + ParamSpec(
+        Param("units", 8, Int(1), "width of the hidden layer"))
 
     def build_model(self, input_shape, n_classes):
         import keras
@@ -85,6 +109,9 @@ def test_recipe_keras_classifier(tiny_config, dry_run, small_digits):
         cfg = copy.deepcopy(tiny_config)
         cfg["classifiers"]["toy"] = {"method": "toy_dense", "params": {"units": 4}}
         jobs = dry_run(cfg)
+        _refused(dry_run, cfg, ("classifiers", "toy", "params", "units"), 0,
+                 "classifiers.toy.params.units", "an integer >= 1")
+        assert "width of the hidden layer" in reference_markdown()
     # its class says "neural": the GPU rule trains it, not the SVM rule
     assert _rules(jobs, "train_neural", classifier="toy")
     assert not _rules(jobs, "train_classifier", classifier="toy")
@@ -133,17 +160,21 @@ def test_recipe_report_figure(tiny_config, dry_run, monkeypatch, tmp_path):
 
 # (d) an imbalance protocol -----------------------------------------------------------------
 class HalveClasses(Protocol):
-    """``classes: [..]`` keep half of their images."""
+    """``classes: [..]`` keep ``fraction`` of their images."""
 
     name = "toy_halve"
-    keys = required = frozenset({"classes"})
+    parameters = ParamSpec(
+        Param("classes", None, ListOf(Int(0), min_length=1), "the classes shrunk",
+              required=True),
+        Param("fraction", 0.5, Number(0, 1, lo_open=True), "the share of them kept"))
     example = {"protocol": "toy_halve", "classes": [0, 9]}
 
     def check_values(self, prefix, cfg, counts, n_classes) -> None:
         check_class_list(f"{prefix}.classes", cfg["classes"], n_classes)
 
     def targets(self, cfg, counts) -> Counts:
-        return [n // 2 if c in cfg["classes"] else n for c, n in enumerate(counts)]
+        kept = float(cfg.get("fraction", 0.5))
+        return [int(n * kept) if c in cfg["classes"] else n for c, n in enumerate(counts)]
 
 
 def test_recipe_imbalance_protocol(tiny_config, dry_run):
@@ -152,12 +183,15 @@ def test_recipe_imbalance_protocol(tiny_config, dry_run):
     with PROTOCOLS.registered("toy_halve", HalveClasses):
         check_protocol_entry("toy_halve")
         cfg = copy.deepcopy(tiny_config)
-        cfg["imbalances"]["half"] = {"protocol": "toy_halve", "classes": [9]}
+        cfg["imbalances"]["half"] = {"protocol": "toy_halve", "classes": [9], "fraction": 0.25}
         grid = Grid(cfg)
         counts, original = grid.expected_counts("digits", "half"), grid.original_counts("digits")
-        assert counts[9] == original[9] // 2 and counts[:9] == original[:9]
+        assert counts[9] == int(original[9] * 0.25) and counts[:9] == original[:9]
         assert "half" not in grid.originals
         jobs = dry_run(cfg)
+        _refused(dry_run, cfg, ("imbalances", "half", "fraction"), 2,
+                 "imbalances.half.fraction", "a number in (0, 1]")
+        assert "the share of them kept" in reference_markdown()
     assert _rules(jobs, "make_imbalanced", imbalance="half")
     assert _rules(jobs, "augment", imbalance="half", augmenter="smote")
     assert _rules(jobs, "plot_class_counts", imbalance="half")
@@ -173,7 +207,7 @@ def _toy_gan() -> type:
         name = "toy_gan"
 
         def _bce(self, logits, target):
-            return super()._bce(logits, 0.9 * target)
+            return super()._bce(logits, self.cfg["soft_label"] * target)
 
     return ToyGan
 
@@ -182,15 +216,20 @@ def test_recipe_generator_method(tiny_config, dry_run, small_digits, tmp_path):
     pytest.importorskip("torch")
     from test_contracts import check_generator
 
-    with GENERATORS.registered("toy_gan", GeneratorMethod("per_class", _toy_gan(),
+    own = ParamSpec(Param("soft_label", 0.9, Number(0, 1), "factor of the BCE targets"))
+    with GENERATORS.registered("toy_gan", GeneratorMethod("per_class", _toy_gan(), own,
                                                           defaults={"epochs": 3})):
         # every generator method is an augmenter too: nothing to add there
         assert AUGMENTERS["toy_gan"].generator == "per_class"
         check_generator("toy_gan", small_digits[:2], tmp_path)
         cfg = copy.deepcopy(tiny_config)
-        cfg["augmenters"]["toy"] = {"method": "toy_gan", "params": {"epochs": 2}}
+        cfg["augmenters"]["toy"] = {"method": "toy_gan",
+                                    "params": {"epochs": 2, "soft_label": 0.8}}
         cfg["exclude"].append({"imbalance": "none", "augmenter": "toy"})
         jobs = dry_run(cfg)
+        _refused(dry_run, cfg, ("augmenters", "toy", "params", "soft_label"), 1.5,
+                 "augmenters.toy.params.soft_label", "a number in [0, 1]")
+        assert "factor of the BCE targets" in reference_markdown()
     # one training job per minority class of the step protocol (the last 20% of classes)
     units = {j[1]["unit"] for j in _rules(jobs, "train_generator", augmenter="toy")}
     assert units == {"class8", "class9"}

@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def yaml_word(value: object) -> str:
+    """A value as a config file spells it: true, false, null, 'text', 3."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else repr(value)
+
+
 class ImbenchError(Exception):
     """Base class of every error imbench raises on purpose."""
 
@@ -14,7 +21,7 @@ class ConfigError(ImbenchError, ValueError):
 
     def __init__(self, key: str, value: object, allowed: str | Iterable[object]) -> None:
         if not isinstance(allowed, str):
-            allowed = ", ".join(repr(a) for a in allowed)
+            allowed = ", ".join(yaml_word(a) for a in allowed)
         self.key, self.value, self.allowed = key, value, allowed
         super().__init__(f"config key {key!r}: got {value!r}; allowed: {allowed}")
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .params import Number, Param, ParamSpec
+
 #: The scalar metrics, in the order tables show them.
 METRIC_NAMES: tuple[str, ...] = (
     "accuracy",
@@ -41,7 +43,14 @@ METRIC_NAMES: tuple[str, ...] = (
 #: long-tail class groups by training images: CIFAR-100-LT's many (> 100) and few (< 20) of
 #: its largest class's 500 (Liu et al. 2019; Cao et al. 2019), as fractions of the largest
 #: training class, so that a small or a large set splits the same way
-SHOT_THRESHOLDS: dict[str, float] = {"many": 0.2, "few": 0.04}
+#: the config's ``shot_thresholds`` (CIFAR-100-LT's 100 and 20 of 500 training images)
+SHOTS = ParamSpec(
+    Param("many", 0.2, Number(0, 1, lo_open=True),
+          "many-shot: more than this fraction of the largest class's training images"),
+    Param("few", 0.04, Number(0, 1, lo_open=True),
+          "few-shot: fewer than this fraction of the largest class's training images"),
+)
+SHOT_THRESHOLDS: dict[str, float] = SHOTS.defaults()
 ECE_BINS = 15
 
 DEFINITIONS: dict[str, str] = {

@@ -26,7 +26,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, yaml_word
 
 
 def _is_int(v: object) -> bool:
@@ -142,7 +142,7 @@ class Choice(Constraint):
 
     @property
     def allowed(self) -> str:
-        return ", ".join(repr(v) for v in self.values)
+        return ", ".join(yaml_word(v) for v in self.values)
 
     def schema(self) -> dict[str, Any]:
         return {"enum": list(self.values)}
@@ -206,9 +206,11 @@ class ListOf(Constraint):
 
     @property
     def allowed(self) -> str:
-        size = f"{self.length} " if self.length is not None else ""
-        order = "increasing " if self.increasing else ""
-        return f"a list of {size}{order}items, each {self.item.allowed}"
+        size = f" of {self.length}" if self.length is not None else (
+            f" of at least {self.min_length}" if self.min_length > 1
+            else " (not empty)" if self.min_length else "")
+        order = ", increasing," if self.increasing else ""
+        return f"a list{size}{order} each item {self.item.allowed}"
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": self.item.schema()}
@@ -434,17 +436,22 @@ class ParamSpec(Sequence[Param]):
             if p.name in given:
                 p.check(given[p.name], key)
 
-    def schema(self, *, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def schema(self, *, extra: Mapping[str, Any] | None = None, owner: str = ""
+               ) -> dict[str, Any]:
         """A JSON-schema object for these parameters (``extra``: more properties, e.g. a
         protocol's ``protocol`` key). Defaults are the package's to apply, so they are given
-        as ``x-default`` (the workflow's validator fills only ``default``)."""
+        as ``x-default`` (the workflow's validator fills only ``default``); ``x-allowed``
+        is the constraint in the words of every other error."""
         props: dict[str, Any] = dict(extra or {})
         for p in self._params:
-            props[p.name] = {**p.allowed.schema(), "description": p.help}
+            props[p.name] = {**p.allowed.schema(), "description": p.help,
+                             "x-allowed": p.allowed.allowed}
             if not p.required:
                 props[p.name]["x-default"] = _jsonable(p.default)
         out: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                "properties": props}
+        if owner:
+            out["x-owner"] = owner
         required = [p.name for p in self._params if p.required]
         if required:
             out["required"] = required

@@ -45,6 +45,9 @@ class Augmenter:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "default_params" in vars(cls):
+            raise TypeError(f"{cls.__name__}: declare `parameters` (imbench.params); "
+                            "default_params is derived from them")
         cls.default_params = cls.parameters.defaults()
 
     def __init__(

@@ -39,6 +39,9 @@ class Classifier:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "default_params" in vars(cls):
+            raise TypeError(f"{cls.__name__}: declare `parameters` (imbench.params); "
+                            "default_params is derived from them")
         cls.default_params = cls.parameters.defaults()
 
     def __init__(

@@ -11,15 +11,37 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from ..params import BOOL, Int, ListOf, Number, Param, ParamSpec, Text, optional
 
-#: Options every built-in (downloadable) loader accepts.
-BUILTIN_OPTIONS = frozenset({"source", "verify"})
+#: options every built-in (downloadable) loader takes
+BUILTIN = ParamSpec(
+    Param("source", None, optional(Text()),
+          "a local file or folder to read instead of downloading"),
+    Param("verify", True, BOOL, "verify the content checksums of the built-in files"),
+)
+#: options of a loader that splits a test set off when the data has none
+SPLIT = ParamSpec(
+    Param("test_fraction", 0.2, Number(0, 1, lo_open=True, hi_open=True),
+          "fraction of each class held out as the test set (a stratified split)"),
+    Param("split_seed", 0, Int(), "seed of that split (not the grid's seeds: every seed "
+          "sees the same test set)"),
+)
 #: options every loader takes: a balanced subset of the test split (seed 000 §4.4 scores on
-#: 650 test images per class), fixed by its seed and stored in the raw file; and a binary
-#: task, one class against the rest (seed 002 §4), whose label 1 is that class
-COMMON_OPTIONS = frozenset({"test_per_class", "test_subset_seed", "one_vs_rest", "classes"})
-#: ``classes: [a, b, ...]`` keeps only those classes of the loader (train and test),
-#: relabelled 0, 1, ... in that order: seed 004's two-class tiny set from a built-in dataset
+#: 650 test images per class), fixed by its seed and stored in the raw file; a binary task,
+#: one class against the rest (seed 002 §4), whose label 1 is that class; or a subset of the
+#: classes, relabelled 0, 1, ... in that order (seed 004's two-class tiny set)
+COMMON = ParamSpec(
+    Param("test_per_class", None, optional(Int(1)),
+          "score on a balanced subset of the test split with this many images per class, "
+          "drawn with test_subset_seed and stored in the raw file (null: the whole split)"),
+    Param("test_subset_seed", 0, Int(), "seed of that subset (every grid seed scores on the "
+          "same images)"),
+    Param("one_vs_rest", None, optional(Int(0)),
+          "a binary task: this class (label 1) against all the others (label 0)"),
+    Param("classes", None, optional(ListOf(Int(0), min_length=2)),
+          "keep only these classes (train and test), relabelled 0, 1, ... in this order"),
+)
+COMMON_OPTIONS = frozenset(COMMON.names)
 
 
 @dataclass
@@ -128,7 +150,8 @@ class DatasetSpec:
     class_names: tuple[str, ...]
     image_shape: tuple[int, int, int] | None
     flip_safe: bool
-    allowed_options: frozenset[str]
+    #: the loader's own options (besides :data:`COMMON`), declared
+    parameters: ParamSpec
     loader: str = field(repr=False)
     counts: tuple[int, ...] | None = None
     # For datasets whose counts depend on options (digits: split; folder: the directory).
@@ -155,41 +178,35 @@ class DatasetSpec:
 
     @property
     def options(self) -> frozenset[str]:
-        """Every option key this loader takes (its own and :data:`COMMON_OPTIONS`)."""
-        return self.allowed_options | COMMON_OPTIONS
+        """Every option key this loader takes (its own and :data:`COMMON`'s)."""
+        return frozenset(self.parameters.names) | COMMON_OPTIONS
 
-    def check_options(self, options: Mapping[str, Any]) -> None:
-        """Raise :class:`ConfigError` naming an option key this loader does not know."""
-        allowed = self.options
-        for key in options:
-            if key not in allowed:
-                raise ConfigError(f"datasets option of loader {self.name!r}", key, sorted(allowed))
-        per_class = options.get("test_per_class")
-        if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int)
-                                      or per_class < 1):
-            raise ConfigError("test_per_class", per_class, "null or an integer >= 1")
-        if "test_subset_seed" in options:
-            option_int(options, "test_subset_seed", 0)
+    def option(self, options: Mapping[str, Any], name: str) -> Any:
+        """The (checked) value of one of the loader's own options, or its declared default."""
+        return options.get(name, self.parameters.param(name).default)
+
+    def check_options(self, options: Mapping[str, Any], key: str = "") -> None:
+        """Raise :class:`ConfigError` naming an option this loader does not know, a value its
+        declaration does not allow, or a class the loader does not have. ``key``: the config
+        entry (``datasets.<name>``)."""
+        key = key or f"datasets.<{self.name}>"
+        (self.parameters + COMMON).check(options, key, self.name)
         classes = options.get("classes")
         n_loader = len(self.loader_classes or self.class_names) or None
         if classes is not None:
-            ok = (isinstance(classes, list) and len(classes) >= 2
-                  and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0
-                          and (n_loader is None or c < n_loader) for c in classes)
-                  and len(set(classes)) == len(classes))
+            ok = len(set(classes)) == len(classes) and (
+                n_loader is None or all(c < n_loader for c in classes))
             if not ok:
-                raise ConfigError("classes", classes, "null or a list of at least 2 distinct "
-                                  "class indices" + (f" in [0, {n_loader})" if n_loader else ""))
+                raise ConfigError(f"{key}.classes", classes, "null or a list of at least 2 "
+                                  "distinct class indices"
+                                  + (f" in [0, {n_loader})" if n_loader else ""))
             if options.get("one_vs_rest") is not None:
-                raise ConfigError("classes", classes, "null when one_vs_rest is set (one "
-                                  "task derivation per dataset entry)")
+                raise ConfigError(f"{key}.classes", classes, "null when one_vs_rest is set "
+                                  "(one task derivation per dataset entry)")
         positive = options.get("one_vs_rest")
-        n = n_loader
-        if positive is not None and (isinstance(positive, bool) or not isinstance(positive, int)
-                                     or not 0 <= positive < (n or positive + 1)):
-            raise ConfigError("one_vs_rest", positive,
-                              f"null or a class index in [0, {n})" if n
-                              else "null or a class index >= 0")
+        if positive is not None and n_loader is not None and positive >= n_loader:
+            raise ConfigError(f"{key}.one_vs_rest", positive,
+                              f"null or a class index in [0, {n_loader})")
 
     def with_options(self, options: Mapping[str, Any]) -> DatasetSpec:
         """This spec as the config entry's options make it: ``one_vs_rest: c`` gives two
@@ -226,27 +243,6 @@ class DatasetSpec:
     def load_function(self) -> Callable[..., Dataset]:
         module_name, attr = self.loader.split(":")
         return getattr(importlib.import_module(module_name), attr)
-
-
-def option_fraction(options: Mapping[str, Any], key: str, default: float) -> float:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ConfigError(key, value, "a number strictly between 0 and 1")
-    return float(value)
-
-
-def option_int(options: Mapping[str, Any], key: str, default: int) -> int:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ConfigError(key, value, "an integer")
-    return int(value)
-
-
-def option_bool(options: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = options.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(key, value, [True, False])
-    return value
 
 
 def stratified_split(

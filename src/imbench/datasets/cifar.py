@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import DataError
 from . import download
-from .base import BUILTIN_OPTIONS, Dataset, DatasetSpec, option_bool
+from .base import BUILTIN, Dataset, DatasetSpec
 from .npz_source import is_npz, load_npz_source
 
 ARCHIVE = "cifar-10-python.tar.gz"
@@ -122,7 +122,7 @@ def load_cifar10(
     **options: Any,
 ) -> Dataset:
     """Load CIFAR-10 from ``source`` (archive, batch directory or .npz) or the cache/mirror."""
-    check = option_bool(options, "verify", True)
+    check = spec.option(options, "verify")
     if source is not None:
         source = Path(source)
         if not source.exists():
@@ -155,7 +155,7 @@ CIFAR10 = DatasetSpec(
     ),
     image_shape=(32, 32, 3),
     flip_safe=True,
-    allowed_options=BUILTIN_OPTIONS,
+    parameters=BUILTIN,
     loader="imbench.datasets.cifar:load_cifar10",
     counts=(5000,) * 10,
 )
@@ -174,7 +174,7 @@ MD5_100 = {"train": "16019d7e3df5f24257cddd939b257f8d",
 def _load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
                    source: str | os.PathLike[str] | None, offline: bool, labels: bytes,
                    names_key: bytes, options: dict[str, Any]) -> Dataset:
-    check = option_bool(options, "verify", True)
+    check = spec.option(options, "verify")
     if source is not None:
         source = Path(source)
         if not source.exists():
@@ -235,7 +235,7 @@ CIFAR100 = DatasetSpec(
     class_names=tuple(f"class {i}" for i in range(100)),
     image_shape=(32, 32, 3),
     flip_safe=True,
-    allowed_options=BUILTIN_OPTIONS,
+    parameters=BUILTIN,
     loader="imbench.datasets.cifar:load_cifar100",
     counts=(500,) * 100,
 )
@@ -244,7 +244,7 @@ CIFAR100_COARSE = DatasetSpec(
     class_names=tuple(f"superclass {i}" for i in range(20)),
     image_shape=(32, 32, 3),
     flip_safe=True,
-    allowed_options=BUILTIN_OPTIONS,
+    parameters=BUILTIN,
     loader="imbench.datasets.cifar:load_cifar100_coarse",
     counts=(2500,) * 20,
 )

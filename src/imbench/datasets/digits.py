@@ -11,15 +11,7 @@ import numpy as np
 
 from ..errors import DataError
 from . import download
-from .base import (
-    BUILTIN_OPTIONS,
-    Dataset,
-    DatasetSpec,
-    option_bool,
-    option_fraction,
-    option_int,
-    stratified_split,
-)
+from .base import BUILTIN, SPLIT, Dataset, DatasetSpec, stratified_split
 from .npz_source import is_npz, load_npz_source
 
 #: The fixed split: ``train_test_split(test_size=0.25, stratify=y, random_state=0)``. It does
@@ -33,10 +25,7 @@ DEFAULT_TRAIN_COUNTS = (133, 136, 133, 137, 136, 136, 136, 134, 131, 135)
 
 
 def _split_options(options: Mapping[str, Any]) -> tuple[float, int]:
-    return (
-        option_fraction(options, "test_fraction", TEST_FRACTION),
-        option_int(options, "split_seed", SPLIT_SEED),
-    )
+    return DIGITS.option(options, "test_fraction"), DIGITS.option(options, "split_seed")
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +50,7 @@ def load_digits_dataset(
     ``cache_dir`` and ``offline`` are unused (nothing is downloaded). A ``source`` .npz is
     taken with its own train/test split, after checking its content is the digits.
     """
-    check = option_bool(options, "verify", True)
+    check = spec.option(options, "verify")
     test_fraction, split_seed = _split_options(options)
     if source is not None:
         if not is_npz(source):
@@ -108,7 +97,7 @@ DIGITS = DatasetSpec(
     image_shape=(8, 8, 1),
     # A mirrored 2 or 5 is not the same digit.
     flip_safe=False,
-    allowed_options=BUILTIN_OPTIONS | {"test_fraction", "split_seed"},
+    parameters=BUILTIN + SPLIT.with_defaults(test_fraction=TEST_FRACTION, split_seed=SPLIT_SEED),
     loader="imbench.datasets.digits:load_digits_dataset",
     counts_fn=_train_counts,
 )

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from .base import Dataset, DatasetSpec, option_fraction, option_int, stratified_split
+from ..params import Param, ParamSpec, Text, optional
+from .base import SPLIT, Dataset, DatasetSpec, stratified_split
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 TEST_FRACTION = 0.2
@@ -157,8 +158,8 @@ def load_folder(
     ``test/`` sub-folders the test set is a stratified split of ``test_fraction``
     (default 0.2) seeded by ``split_seed`` (default 0).
     """
-    test_fraction = option_fraction(options, "test_fraction", TEST_FRACTION)
-    split_seed = option_int(options, "split_seed", SPLIT_SEED)
+    test_fraction = FOLDER.option(options, "test_fraction")
+    split_seed = FOLDER.option(options, "split_seed")
     class_names, listing = scan(_root(source, options))
     reference: list[Any] = []
     if "all" in listing:
@@ -179,8 +180,8 @@ def _train_counts(options: Mapping[str, Any]) -> tuple[int, ...] | None:
         y = np.array([label for _, label in listing["all"]], dtype=np.int64)
         train, _ = stratified_split(
             y,
-            option_fraction(options, "test_fraction", TEST_FRACTION),
-            option_int(options, "split_seed", SPLIT_SEED),
+            FOLDER.option(options, "test_fraction"),
+            FOLDER.option(options, "split_seed"),
         )
         y = y[train]
     else:
@@ -194,7 +195,12 @@ FOLDER = DatasetSpec(
     image_shape=None,
     # Unknown content: flipping could change a label, so augmenters must not assume it.
     flip_safe=False,
-    allowed_options=frozenset({"path", "source", "test_fraction", "split_seed"}),
+    parameters=ParamSpec(
+        Param("path", None, optional(Text()),
+              "the folder with one sub-folder of images per class (or train/ and test/ "
+              "sub-folders holding those)"),
+        Param("source", None, optional(Text()), "the same as path"),
+    ) + SPLIT.with_defaults(test_fraction=TEST_FRACTION, split_seed=SPLIT_SEED),
     loader="imbench.datasets.folder:load_folder",
     counts_fn=_train_counts,
 )

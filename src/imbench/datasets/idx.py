@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 from . import download
-from .base import BUILTIN_OPTIONS, Dataset, DatasetSpec, option_bool
+from .base import BUILTIN, Dataset, DatasetSpec
 from .npz_source import is_npz, load_npz_source
 
 _IDX_DTYPES = {
@@ -85,7 +85,7 @@ def load_idx_dataset(
     **options: Any,
 ) -> Dataset:
     """Load MNIST or Fashion-MNIST from ``source`` (directory or .npz) or the cache/mirrors."""
-    check = option_bool(options, "verify", True)
+    check = spec.option(options, "verify")
     if source is not None and is_npz(source):
         return load_npz_source(spec, source, verify=check)
     splits: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -135,7 +135,7 @@ MNIST = DatasetSpec(
     image_shape=(28, 28, 1),
     # A mirrored 2 or 5 is not the same digit.
     flip_safe=False,
-    allowed_options=BUILTIN_OPTIONS,
+    parameters=BUILTIN,
     loader="imbench.datasets.idx:load_idx_dataset",
     counts=_MNIST_COUNTS,
 )
@@ -149,7 +149,7 @@ FASHION_MNIST = DatasetSpec(
     image_shape=(28, 28, 1),
     # Garments are left/right symmetric as classes.
     flip_safe=True,
-    allowed_options=BUILTIN_OPTIONS,
+    parameters=BUILTIN,
     loader="imbench.datasets.idx:load_idx_dataset",
     counts=(6000,) * 10,
 )

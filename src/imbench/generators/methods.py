@@ -169,6 +169,9 @@ class GanMethod:
 
 
 class VanillaGan(GanMethod):
+    """Vanilla GAN (Goodfellow et al. 2014), fully connected: two linear layers in each
+    network, LeakyReLU, non-saturating BCE losses (seed 002 §3.1)."""
+
     name = "gan"
 
     @classmethod
@@ -181,6 +184,9 @@ class VanillaGan(GanMethod):
 
 
 class Dcgan(GanMethod):
+    """DCGAN (Radford et al. 2016): strided-conv networks, batch norm, ReLU generator and
+    LeakyReLU discriminator, non-saturating BCE losses (seed 002 §3.2)."""
+
     name = "dcgan"
 
 

@@ -138,3 +138,17 @@ CYCLEGAN = ParamSpec(
           "dataset's image shape) translated into every class filled; source_class unused"),
     Param("source_max", 1000, Int(1), "source images kept in the generator file for sampling"),
 )
+
+
+#: the config's ``reference_classifier``: the judge of generated images (generators.reference)
+REFERENCE = ParamSpec(
+    Param("epochs", 5, Int(1), "training epochs"),
+    Param("batch_size", 128, Int(1), "mini-batch size"),
+    Param("lr", 1e-3, Number(0, lo_open=True), "Adam learning rate"),
+    Param("feature_dim", 128, Int(1), "width of the penultimate layer (the feature space)"),
+    Param("val_fraction", 0.1, Number(0, 1, lo_open=True, hi_open=True),
+          "share of the training set held out for model choice"),
+    Param("arch", "cnn", one_of("cnn", "resnet18"),
+          "cnn (3 conv layers) or resnet18 (seed 001's judge of generated images, Table 5; "
+          "its features are the 512-d average pool)"),
+)

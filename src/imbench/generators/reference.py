@@ -15,11 +15,7 @@ from torch import nn
 
 from ..io import atomic_path
 from .methods import to_float
-
-DEFAULTS: dict[str, Any] = {"epochs": 5, "batch_size": 128, "lr": 1e-3, "feature_dim": 128,
-                            "val_fraction": 0.1, "arch": "cnn"}
-#: ``arch``: the 3-conv CNN below, or a ResNet-18 (seed 001's judge, Table 5)
-ARCHS = ("cnn", "resnet18")
+from .parameters import REFERENCE
 
 
 class ReferenceCNN(nn.Module):
@@ -101,15 +97,7 @@ def train_reference(x: np.ndarray, y: np.ndarray, *, seed: int = 0,
                     ) -> dict[str, Any]:
     """Train on a seeded (1 - val_fraction) split of the balanced training set and return the
     payload saved as ``classifier.pt`` (weights, shape, and held-out validation accuracy)."""
-    from ..errors import ConfigError
-
-    p = dict(DEFAULTS)
-    for k, v in (params or {}).items():
-        if k not in p:
-            raise ConfigError(f"reference.{k}", v, sorted(p))
-        p[k] = v
-    if p["arch"] not in ARCHS:
-        raise ConfigError("reference_classifier.arch", p["arch"], list(ARCHS))
+    p = REFERENCE.resolve(params, "reference_classifier")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     y = y.astype(np.int64)

@@ -407,11 +407,8 @@ class Grid:
             cfg = self.dataset_cfg(name)
             loader = DATASETS.check(cfg["loader"], f"datasets.{name}.loader")
             spec = get_spec(loader)  # the loader's own spec: keys and values before any task
-            allowed = {"loader", *spec.options}
-            for key in cfg:
-                if key not in allowed:
-                    raise ConfigError(f"datasets.{name}.{key}", cfg[key], sorted(allowed))
-            spec.check_options({k: v for k, v in cfg.items() if k != "loader"})
+            spec.check_options({k: v for k, v in cfg.items() if k != "loader"},
+                               key=f"datasets.{name}")
             for key in ("source", "path"):
                 if cfg.get(key) is not None and not Path(str(cfg[key])).expanduser().exists():
                     raise ConfigError(f"datasets.{name}.{key}", cfg[key],
@@ -471,7 +468,9 @@ class Grid:
                 raise ConfigError(f"classifiers.{name}.method", cls.name,
                                   f"a classifier whose stage is one of {sorted(CLASSIFIER_STAGES)}"
                                   f" (its class declares {cls.stage!r})")
-        shots = {"many": 0.2, "few": 0.04, **(self.config.get("shot_thresholds") or {})}
+        from ..metrics import SHOTS
+
+        shots = SHOTS.resolve(self.config.get("shot_thresholds"), "shot_thresholds")
         if shots["few"] >= shots["many"]:
             raise ConfigError("shot_thresholds.few", shots["few"],
                               f"a fraction below shot_thresholds.many ({shots['many']})")

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError
+from ..metrics import METRIC_NAMES
+from ..params import Choice, ListOf, Number, Param, ParamSpec
 from . import layout
 from .grid import Grid
 from .published import published_numbers, published_targets
@@ -29,40 +30,31 @@ DEFAULT_REPORT_METRICS: tuple[str, ...] = (
     "balanced_accuracy", "f1_macro", "g_mean", "auc_ovr_macro", "accuracy",
 )
 
-#: defaults of the config's optional ``report:`` block
-REPORT_DEFAULTS: dict[str, Any] = {
-    "metrics": list(DEFAULT_REPORT_METRICS),
-    "alpha": 0.05,
-    "quality_metric": "balanced_accuracy",
-    # what the significance tests rank: the augmenters within each classifier, or every
-    # augmenter + classifier pair ("methods"), so data-level and loss-level remedies compete
-    "compare": "augmenters",
-}
 COMPARE = ("augmenters", "methods")
+
+#: the config's optional ``report:`` block
+REPORT = ParamSpec(
+    Param("metrics", list(DEFAULT_REPORT_METRICS), ListOf(Choice(METRIC_NAMES), min_length=1),
+          "metrics drawn against the imbalance ratio, tabulated across ratios and tested for "
+          "differences (names as in metrics.json)"),
+    Param("alpha", 0.05, Number(0, 1, lo_open=True, hi_open=True),
+          "significance level of the Friedman/Nemenyi and Holm-Wilcoxon tests"),
+    Param("quality_metric", "balanced_accuracy", Choice(METRIC_NAMES),
+          "metric whose gain over the imbalanced baseline the quality figure plots"),
+    # data-level and loss-level remedies compete only when every pair is ranked
+    Param("compare", "augmenters", Choice(COMPARE),
+          "what the significance tests rank: the augmenters within each classifier, or "
+          "every augmenter + classifier pair (methods)"),
+)
+REPORT_DEFAULTS: dict[str, Any] = REPORT.defaults()
 
 Wildcards = Mapping[str, str]
 
 
 def report_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config's ``report:`` block over :data:`REPORT_DEFAULTS`."""
-    from ..metrics import METRIC_NAMES
-
-    out = {**REPORT_DEFAULTS, **dict(config.get("report") or {})}
-    for key in out:
-        if key not in REPORT_DEFAULTS:
-            raise ConfigError(f"report.{key}", out[key], sorted(REPORT_DEFAULTS))
-    metrics = list(out["metrics"])
-    for m in [*metrics, out["quality_metric"]]:
-        if m not in METRIC_NAMES:
-            raise ConfigError("report.metrics", m, list(METRIC_NAMES))
-    if not metrics:
-        raise ConfigError("report.metrics", metrics, "a non-empty list of metric names")
-    alpha = out["alpha"]
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise ConfigError("report.alpha", alpha, "a number in (0, 1)")
-    if out["compare"] not in COMPARE:
-        raise ConfigError("report.compare", out["compare"], list(COMPARE))
-    out["metrics"] = metrics
+    """The config's ``report:`` block over the declared defaults."""
+    out = REPORT.resolve(config.get("report"), "report")
+    out["metrics"] = list(out["metrics"])
     return out
 
 
