@@ -44,6 +44,18 @@ def frozen(module: nn.Module) -> Iterator[None]:
             p.requires_grad_(f)
 
 
+@contextlib.contextmanager
+def eval_mode(module: nn.Module) -> Iterator[None]:
+    """``module`` in eval mode inside the block (batch-norm running statistics, no dropout),
+    its mode restored after: sampling and measurements must not change training."""
+    was = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was)
+
+
 def cost_sensitive_weights(class_errors: torch.Tensor) -> torch.Tensor:
     """Seed 001 Algorithm 1: the new class weights are the softmax of the per-class errors."""
     return torch.softmax(class_errors.to(torch.float64), 0).to(torch.float32)
@@ -309,13 +321,9 @@ class CsAcgan(Acgan):
     def class_errors(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Per-class error (1 - recall) of the auxiliary classifier; eval mode so dropout
         does not add noise to the measurement. A class without images counts as error 0."""
-        was_training = self.D.training
-        self.D.eval()
-        try:
+        with eval_mode(self.D):
             pred = torch.cat([self.D(to_float(x[i:i + 512]))[:, 1:].argmax(1)
                               for i in range(0, len(x), 512)])
-        finally:
-            self.D.train(was_training)
         wrong = torch.zeros(self.n_classes, device=self.device)
         total = torch.zeros(self.n_classes, device=self.device)
         wrong.index_add_(0, y, (pred != y).float())
@@ -502,13 +510,9 @@ class DeepSmote(GanMethod):
 
     @torch.no_grad()
     def end_epoch(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-        was_training = self.D.training
-        self.D.eval()
-        try:
+        with eval_mode(self.D):
             self.codes = torch.cat([self.D(to_float(x[i:i + 512])).float().cpu()
                                     for i in range(0, len(x), 512)])
-        finally:
-            self.D.train(was_training)
         self.code_labels = y.cpu().clone()
         self._neighbours: dict[int, torch.Tensor] = {}
         return {}

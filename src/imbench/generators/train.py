@@ -18,6 +18,7 @@ history, so a killed-and-resumed run ends with the same weights as an uninterrup
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -46,6 +47,7 @@ from .selection import (
     score_method,
     score_name,
 )
+from .spaces import PerClass, generate_images, label_space
 
 FORMAT_VERSION = 1
 #: layout of checkpoints/<model>/last.pt (2: scores keep their leave-one-out values;
@@ -180,17 +182,14 @@ def _load(path: Path) -> Any:
 
 
 def _grid_png(images: np.ndarray, rows: int, path: Path) -> None:
-    """Tile uint8 NHWC images into one PNG (1-pixel gaps) without a pyplot figure."""
+    """Tile uint8 NHWC images into ``rows`` rows (1-pixel gaps), one PNG, no pyplot figure."""
     import matplotlib.image as mpimg
 
-    n, h, w, c = images.shape
-    cols = math.ceil(n / rows)
-    canvas = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, c), 255, dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, q = divmod(i, cols)
-        canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + q * (w + 1):1 + q * (w + 1) + w] = img
+    from ..reports.plots import montage
+
+    canvas = montage(images, math.ceil(len(images) / rows))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        if c == 1:
+        if canvas.shape[-1] == 1:
             mpimg.imsave(fh, canvas[..., 0], cmap="gray", vmin=0, vmax=255, format="png")
         else:
             mpimg.imsave(fh, canvas, format="png")
@@ -200,34 +199,6 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     """float NCHW in [-1, 1] -> uint8 NHWC."""
     x = ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
     return x.permute(0, 2, 3, 1).cpu().numpy()
-
-
-@torch.no_grad()
-def generate_images(method: GanMethod, labels: torch.Tensor, generator: torch.Generator
-                    ) -> torch.Tensor:
-    """Eval-mode samples (batch-norm running statistics), drawn from ``generator`` so that
-    grids and scores never consume the training RNG stream."""
-    was = method.G.training
-    method.G.eval()
-    try:
-        out = []
-        for i in range(0, len(labels), 256):
-            yb = labels[i:i + 256].to(method.device)
-            out.append(method.generate(method.sample_latent(len(yb), yb, generator), yb).float())
-        return torch.cat(out)
-    finally:
-        method.G.train(was)
-
-
-@torch.no_grad()
-def generate_pairs(method: GanMethod, n: int, generator: torch.Generator) -> torch.Tensor:
-    """``n`` source images of a translating method, each followed by its translation."""
-    was = method.G.training
-    method.G.eval()
-    try:
-        return method.pairs(method.sample_latent(n, None, generator)).float()  # type: ignore[attr-defined]
-    finally:
-        method.G.train(was)
 
 
 def source_images(x: np.ndarray, y: np.ndarray, target: int, cfg: Mapping[str, Any],
@@ -284,158 +255,191 @@ def _passes(epochs: int, unit: Mapping[str, Any]) -> float:
     return round(epochs * unit["images_per_epoch"] / unit["images"], 4)
 
 
-def train_model(
-    x: np.ndarray, y: np.ndarray, *, method: str, cfg: dict[str, Any], key: str,
-    classes: list[int], n_classes: int, work_dir: Path, seed: int, log: Log,
-    device: torch.device, on_epoch_end: Callable[[int], None] | None = None,
-    selection_space: tuple[nn.Module, str] | None = None,
-    source: tuple[int | str, np.ndarray] | None = None,
-) -> ModelResult:
-    """Train one model on ``x, y`` (per-class: labels all equal; conditional: every class).
+class Trainer:
+    """Trains one model of a unit: the recipe is :meth:`run`, each step a short method.
 
-    ``classes``: the classes whose images matter for epoch selection (per-class: the one
-    class; conditional: the classes that will receive images). ``selection_space``: the
-    epoch choice's feature extractor and its description (default: the random conv net).
-    ``source``: (class, uint8 NHWC images) a translating method (CycleGAN) maps from.
+    ``space`` (:mod:`.spaces`) says what the model's labels are: one class, every class, or a
+    translation into one class. ``selection_space``: the epoch choice's feature extractor and
+    its description (default: the random conv net).
     """
-    work_dir.mkdir(parents=True, exist_ok=True)
-    shape = tuple(int(s) for s in x.shape[1:])
-    conditional = GENERATORS[method].conditional
-    model_classes = n_classes if conditional else 1
-    # per-class models see label 0 for every image; their "class" is the job's class
-    y_model = y if conditional else np.zeros(len(y), dtype=np.int64)
 
-    train_idx, hold_idx = split_holdout(
-        y_model, float(cfg["holdout_fraction"]), int(cfg["holdout_min"]), seed)
-    xt = torch.from_numpy(np.ascontiguousarray(x[train_idx].transpose(0, 3, 1, 2))).to(device)
-    yt = torch.from_numpy(y_model[train_idx].astype(np.int64)).to(device)
+    def __init__(self, x: np.ndarray, y: np.ndarray, *, method: str, cfg: dict[str, Any],
+                 key: str, space: PerClass, work_dir: Path, seed: int, log: Log,
+                 device: torch.device, on_epoch_end: Callable[[int], None] | None = None,
+                 selection_space: tuple[nn.Module, str] | None = None) -> None:
+        self.x, self.y_model, self.space = x, space.labels(y), space
+        self.method, self.cfg, self.key, self.seed = method, cfg, key, seed
+        self.work_dir, self.log, self.device = work_dir, log, device
+        self.on_epoch_end = on_epoch_end
+        self.features, self.feature_space = selection_space or (None, FEATURE_SPACE)
+        self.history: list[dict[str, float]] = []
+        # epoch -> class -> {"score", "loo_real", "loo_fake"} (see selection.choose_epoch)
+        self.scores: dict[int, dict[str, dict[str, Any]]] = {}
 
-    torch.manual_seed(seed)
-    m: GanMethod = GENERATORS[method].load()(cfg, shape, model_classes, device)
-    if source is not None:
-        m.set_source(torch.from_numpy(np.ascontiguousarray(source[1].transpose(0, 3, 1, 2))))
-    stream = BatchStream(xt, yt, int(cfg["batch_size"]), seed)
-    n_critic = int(cfg["n_critic"])
-    unit = epoch_unit(len(xt), stream.batch, n_critic, cfg)
-    iters, epochs = unit["iterations_per_epoch"], unit["epochs"]
+    # -- the recipe -------------------------------------------------------------------------
+    def run(self) -> ModelResult:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.split()
+        self.build()
+        start = self.resume()
+        self.iteration = make_iteration(self.m, self.stream, self.n_critic,
+                                        bool(self.cfg["cuda_graph"]), self.log)
+        for epoch in range(start + 1, self.epochs + 1):
+            self.train_epoch(epoch)
+            if self.due(epoch, "sample_every"):
+                self.sample_grid(epoch)
+            if self.due(epoch, "checkpoint_every"):
+                self.score(epoch)
+                self.checkpoint(epoch)
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(epoch)
+        return self.choose()
 
-    # held-out real images grouped by the model's label (per-class: label 0)
-    sel_labels = classes if conditional else [0]
-    holdout = {c: to_float(torch.from_numpy(np.ascontiguousarray(
-        x[hold_idx][y_model[hold_idx] == c].transpose(0, 3, 1, 2))))
-        for c in sel_labels}
-    features, space = selection_space or (None, FEATURE_SPACE)
-    scorer = (CheckpointScorer(holdout, shape[2], device, features, cfg["selection"])
-              if cfg["selection"] != "last" else None)
-    if scorer is not None and not scorer.usable:
-        log(f"{key}: too few images to hold any out; choosing the last epoch")
-        scorer = None
+    # -- the steps --------------------------------------------------------------------------
+    def split(self) -> None:
+        """Hold out real images for the epoch choice; the rest goes to the device."""
+        self.train_idx, self.hold_idx = split_holdout(
+            self.y_model, float(self.cfg["holdout_fraction"]), int(self.cfg["holdout_min"]),
+            self.seed)
+        x = np.ascontiguousarray(self.x[self.train_idx].transpose(0, 3, 1, 2))
+        self.xt = torch.from_numpy(x).to(self.device)
+        self.yt = torch.from_numpy(self.y_model[self.train_idx].astype(np.int64)).to(self.device)
 
-    # fixed noise for grids: one row per class for conditional models
-    g = int(cfg["grid_size"])
-    grid_labels = (torch.arange(model_classes).repeat_interleave(g) if conditional
-                   else torch.zeros(g * g, dtype=torch.int64))
-    grid_rows = model_classes if conditional else g
+    def build(self) -> None:
+        """The method's networks, the batch stream, the epoch unit and the scorer."""
+        cfg, shape = self.cfg, tuple(int(s) for s in self.x.shape[1:])
+        torch.manual_seed(self.seed)
+        self.m: GanMethod = GENERATORS[self.method].load()(cfg, shape, self.space.n_labels,
+                                                           self.device)
+        self.space.attach(self.m)
+        self.stream = BatchStream(self.xt, self.yt, int(cfg["batch_size"]), self.seed)
+        self.n_critic = int(cfg["n_critic"])
+        self.unit = epoch_unit(len(self.xt), self.stream.batch, self.n_critic, cfg)
+        self.iters, self.epochs = self.unit["iterations_per_epoch"], self.unit["epochs"]
+        self.scorer = self._scorer(shape[2])
+        self.grid_labels, self.grid_rows = self.space.grid(int(cfg["grid_size"]))
 
-    last = work_dir / "last.pt"
-    history: list[dict[str, float]] = []
-    # epoch -> class -> {"score", "loo_real", "loo_fake"} (see selection.choose_epoch)
-    scores: dict[int, dict[str, dict[str, Any]]] = {}
-    start = 0
-    # a checkpoint is only resumed by the run that made it: same data, seed and settings
-    # (more epochs is fine: training simply goes on). Snakemake reruns a job when its params
-    # change, and that run must not continue a model trained with the old ones.
-    fingerprint = {"data": array_digest(x, y_model), "seed": seed, "format": FORMAT_VERSION,
-                   "source": None if source is None else array_digest(source[1]),
-                   "state": _STATE_VERSION,
-                   "cfg": repr(sorted((k, v) for k, v in cfg.items()
-                                      if k not in _RESUMABLE_CHANGES))}
-    if last.exists():
-        state = _load(last)
-        if state.get("fingerprint") != fingerprint or int(state["epoch"]) > epochs:
-            log(f"{key}: checkpoint in {work_dir} is from other data or settings; "
-                "starting afresh")
-            shutil.rmtree(work_dir)
-            work_dir.mkdir(parents=True)
-            state = None
-    else:
-        state = None
-    if state is not None:
-        m.load_state_dict(state["method"])
-        stream.load_state_dict(state["stream"])
+    def _scorer(self, channels: int) -> CheckpointScorer | None:
+        """Scores checkpoints against the held-out real images of each scored label."""
+        if self.cfg["selection"] == "last":
+            return None
+        held_x, held_y = self.x[self.hold_idx], self.y_model[self.hold_idx]
+        holdout = {c: to_float(torch.from_numpy(np.ascontiguousarray(
+            held_x[held_y == c].transpose(0, 3, 1, 2)))) for c in self.space.scored}
+        scorer = CheckpointScorer(holdout, channels, self.device, self.features,
+                                  self.cfg["selection"])
+        if not scorer.usable:
+            self.log(f"{self.key}: too few images to hold any out; choosing the last epoch")
+            return None
+        return scorer
+
+    @functools.cached_property
+    def fingerprint(self) -> dict[str, Any]:
+        """What a checkpoint must share with this run to be resumed: the same data, seed and
+        settings (more epochs is fine: training goes on). Snakemake reruns a job when its
+        params change, and that run must not continue a model trained with the old ones."""
+        return {"data": array_digest(self.x, self.y_model), "seed": self.seed,
+                "format": FORMAT_VERSION, "source": self.space.fingerprint(),
+                "state": _STATE_VERSION,
+                "cfg": repr(sorted((k, v) for k, v in self.cfg.items()
+                                   if k not in _RESUMABLE_CHANGES))}
+
+    def resume(self) -> int:
+        """The last finished epoch of a matching checkpoint (restored), else 0 after the
+        method's pre-training."""
+        state = self._matching_checkpoint()
+        if state is None:
+            self.m.pretrain(self.stream, self.iters * self.n_critic, self.xt, self.yt, self.log)
+            return 0
+        self.m.load_state_dict(state["method"])
+        self.stream.load_state_dict(state["stream"])
         torch.set_rng_state(state["torch_rng"])
-        if device.type == "cuda" and state.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
-        history, scores, start = state["history"], state["scores"], int(state["epoch"])
-        log(f"{key}: resuming from checkpoint at epoch {start}")
-    else:
-        m.pretrain(stream, iters * n_critic, xt, yt, log)
+        if self.device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+        self.history, self.scores = state["history"], state["scores"]
+        self.log(f"{self.key}: resuming from checkpoint at epoch {int(state['epoch'])}")
+        return int(state["epoch"])
 
-    iteration = make_iteration(m, stream, n_critic, bool(cfg["cuda_graph"]), log)
-    threshold = float(cfg["divergence_threshold"])
-    for epoch in range(start + 1, epochs + 1):
+    def _matching_checkpoint(self) -> dict[str, Any] | None:
+        last = self.work_dir / "last.pt"
+        if not last.exists():
+            return None
+        state = _load(last)
+        if state.get("fingerprint") == self.fingerprint and int(state["epoch"]) <= self.epochs:
+            return state
+        self.log(f"{self.key}: checkpoint in {self.work_dir} is from other data or settings; "
+                 "starting afresh")
+        shutil.rmtree(self.work_dir)
+        self.work_dir.mkdir(parents=True)
+        return None
+
+    def train_epoch(self, epoch: int) -> None:
+        """One epoch of generator iterations; its mean losses join the history."""
         t0 = time.perf_counter()
-        for _ in range(iters):
-            iteration()
-        sums, counts = iteration.take()
+        for _ in range(self.iters):
+            self.iteration()
+        sums, counts = self.iteration.take()
         # one host sync per epoch, not per step
-        row: dict[str, float] = {"epoch": epoch, "iterations": epoch * iters,
-                                 "passes": _passes(epoch, unit)}
+        row: dict[str, float] = {"epoch": epoch, "iterations": epoch * self.iters,
+                                 "passes": _passes(epoch, self.unit)}
         row.update({k: float(v) / counts[k] for k, v in sums.items()})
-        row.update(m.end_epoch(xt, yt))
+        row.update(self.m.end_epoch(self.xt, self.yt))
         row["seconds"] = time.perf_counter() - t0
-        check_divergence(row, epoch, threshold, key)
-        history.append(row)
-        log(f"{key} epoch {epoch}/{epochs}: "
-            + " ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch",)))
+        check_divergence(row, epoch, float(self.cfg["divergence_threshold"]), self.key)
+        self.history.append(row)
+        self.log(f"{self.key} epoch {epoch}/{self.epochs}: "
+                 + " ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch",)))
 
-        if epoch % int(cfg["sample_every"]) == 0 or epoch == epochs:
-            gen = torch.Generator().manual_seed(seed + 1)
-            imgs = (generate_pairs(m, len(grid_labels) // 2, gen) if source is not None
-                    else generate_images(m, grid_labels, gen))
-            _grid_png(to_uint8(imgs), grid_rows, work_dir / "samples" / f"epoch{epoch:04d}.png")
-        if epoch % int(cfg["checkpoint_every"]) == 0 or epoch == epochs:
-            if scorer is not None:
-                n_s = int(cfg["selection_samples"])
-                gen = torch.Generator().manual_seed(seed + 2)  # same noise at every epoch
-                fake = {c: generate_images(m, torch.full((n_s,), c), gen) for c in scorer.real}
-                # keyed by the real class (a per-class model's own label is always 0)
-                scores[epoch] = {
-                    str(c if conditional else classes[0]):
-                        {"score": s.value, "loo_real": s.loo_real, "loo_fake": s.loo_fake}
-                    for c, s in scorer.score(fake).items()}
-                if scores[epoch]:
-                    log(f"{key} epoch {epoch}: {score_name(cfg['selection'])} to held-out "
-                        f"real {np.mean([s['score'] for s in scores[epoch].values()]):.5g}")
-                else:
-                    del scores[epoch]
-            _save({"format": FORMAT_VERSION, **_payload(m, method, cfg, epoch)},
-                  work_dir / f"generator_epoch{epoch:04d}.pt")
-            _save({"method": m.state_dict(), "stream": stream.state_dict(),
-                   "torch_rng": torch.get_rng_state(),
-                   "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda"
-                   else None,
-                   "history": history, "scores": scores, "epoch": epoch,
-                   "fingerprint": fingerprint}, last)
-            write_text(work_dir / "losses.csv",
-                       _losses_csv([{"model": key, **r} for r in history]))
-        if on_epoch_end is not None:
-            on_epoch_end(epoch)
+    def due(self, epoch: int, every: str) -> bool:
+        return epoch % int(self.cfg[every]) == 0 or epoch == self.epochs
 
-    selection = _select(scores, epochs, key, len(train_idx), len(hold_idx), classes,
-                        conditional, float(cfg["selection_tolerance"]), space,
-                        cfg["selection"])
-    chosen = selection["chosen_epoch"]
-    selection["epoch_unit"] = unit
-    if source is not None:
-        where = ({"folder": source[0]} if isinstance(source[0], str)
-                 else {"class": source[0]})
-        selection["source"] = {**where, "images": len(source[1]),
-                               "grids": "source image, its translation, ... in each row"}
-    selection["chosen_iterations"] = chosen * iters
-    selection["chosen_passes"] = _passes(chosen, unit)
-    payload = _load(work_dir / f"generator_epoch{selection['chosen_epoch']:04d}.pt")
-    return ModelResult(key, payload, selection, history)
+    def sample_grid(self, epoch: int) -> None:
+        gen = torch.Generator().manual_seed(self.seed + 1)
+        imgs = self.space.grid_images(self.m, self.grid_labels, gen)
+        _grid_png(to_uint8(imgs), self.grid_rows,
+                  self.work_dir / "samples" / f"epoch{epoch:04d}.png")
+
+    def score(self, epoch: int) -> None:
+        """This checkpoint's score per class (the same noise at every epoch)."""
+        if self.scorer is None:
+            return
+        n = int(self.cfg["selection_samples"])
+        gen = torch.Generator().manual_seed(self.seed + 2)
+        fake = {c: generate_images(self.m, torch.full((n,), c), gen) for c in self.scorer.real}
+        by_class = {self.space.class_of(c): {"score": s.value, "loo_real": s.loo_real,
+                                             "loo_fake": s.loo_fake}
+                    for c, s in self.scorer.score(fake).items()}
+        if by_class:
+            self.scores[epoch] = by_class
+            mean = np.mean([v["score"] for v in by_class.values()])
+            self.log(f"{self.key} epoch {epoch}: {score_name(self.cfg['selection'])} to "
+                     f"held-out real {mean:.5g}")
+
+    def checkpoint(self, epoch: int) -> None:
+        """This epoch's generator, the resumable state, and the losses so far."""
+        _save({"format": FORMAT_VERSION, **_payload(self.m, self.method, self.cfg, epoch)},
+              self.work_dir / f"generator_epoch{epoch:04d}.pt")
+        cuda = self.device.type == "cuda"
+        _save({"method": self.m.state_dict(), "stream": self.stream.state_dict(),
+               "torch_rng": torch.get_rng_state(),
+               "cuda_rng": torch.cuda.get_rng_state(self.device) if cuda else None,
+               "history": self.history, "scores": self.scores, "epoch": epoch,
+               "fingerprint": self.fingerprint}, self.work_dir / "last.pt")
+        write_text(self.work_dir / "losses.csv",
+                   _losses_csv([{"model": self.key, **r} for r in self.history]))
+
+    def choose(self) -> ModelResult:
+        """The epoch whose generator is kept, and why."""
+        selection = _select(self.scores, self.epochs, len(self.train_idx), len(self.hold_idx),
+                            self.space, float(self.cfg["selection_tolerance"]),
+                            self.feature_space, self.cfg["selection"])
+        chosen = selection["chosen_epoch"]
+        selection["epoch_unit"] = self.unit
+        selection.update(self.space.record())
+        selection["chosen_iterations"] = chosen * self.iters
+        selection["chosen_passes"] = _passes(chosen, self.unit)
+        payload = _load(self.work_dir / f"generator_epoch{chosen:04d}.pt")
+        return ModelResult(self.key, payload, selection, self.history)
 
 
 def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict[str, Any]:
@@ -445,10 +449,9 @@ def _payload(m: GanMethod, method: str, cfg: dict[str, Any], epoch: int) -> dict
             "extra": m.extra_state()}
 
 
-def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
-            n_train: int, n_hold: int, classes: list[int], conditional: bool,
-            tolerance: float, space: str = FEATURE_SPACE, metric: str = "kid"
-            ) -> dict[str, Any]:
+def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, n_train: int,
+            n_hold: int, labels: PerClass, tolerance: float, space: str = FEATURE_SPACE,
+            metric: str = "kid") -> dict[str, Any]:
     base = {"n_train": n_train, "n_holdout": n_hold}
     if not scores:
         return {**base, "chosen_epoch": epochs, "metric": None,
@@ -457,8 +460,7 @@ def _select(scores: dict[int, dict[str, dict[str, Any]]], epochs: int, key: str,
     pick = choose_epoch(scores, tolerance)
     best, lowest, mean = pick["chosen_epoch"], pick["lowest_epoch"], pick["mean"]
     name = score_name(metric)
-    what = (f"mean {name} over classes {classes}" if conditional
-            else f"{name} of class {classes[0]}")
+    what = labels.what(name)
     reason = (f"{what} ({score_method(metric)}) between generated images and {n_hold} "
               f"held-out real training images, at checkpoint epochs {sorted(scores)}: lowest "
               f"{mean[lowest]:.5g} at epoch {lowest}")
@@ -511,17 +513,35 @@ def train_generator(
     ``unit``: ``class{c}`` (one per-class model), ``all`` (every class the sampling strategy
     gives images, one after another) or ``conditional``.
     """
-    from ..provenance import provenance
-
     cfg = load_config(method, overrides)
     if x.ndim != 4 or x.dtype != np.uint8 or y.shape != (len(x),):
         raise DataError(f"expected uint8 NHWC images and matching labels; got {x.dtype} "
                         f"{x.shape}, labels {y.shape}")
     y = y.astype(np.int64)
-    work = files.checkpoints
     device = resolve_device(cfg["device"])
+    models = unit_models(method, unit, y, sampling_strategy)
+    log(f"training {method} unit {unit} on {device}: models {[k for k, _ in models]}")
+    selection_space = _selection_space(method, cfg, reference)
+    translates = getattr(GENERATORS[method].load(), "translates", False)
+    results = []
+    for key, classes in models:
+        own = (slice(None) if key == "conditional" else y == classes[0])
+        source = (source_images(x, y, classes[0], cfg, _seed_for(seed, key))
+                  if translates else None)
+        space = label_space(key == "conditional", classes, len(class_counts(y)), source)
+        results.append(Trainer(
+            x[own], y[own], method=method, cfg=cfg, key=key, space=space,
+            work_dir=files.checkpoints / key, seed=_seed_for(seed, key), log=log,
+            device=device, on_epoch_end=on_epoch_end, selection_space=selection_space).run())
+    # outputs only now: a job that fails above leaves no generator behind
+    return _write_outputs(results, files, method=method, unit=unit, cfg=cfg, seed=seed,
+                          provenance_config=provenance_config, record=record)
+
+
+def unit_models(method: str, unit: str, y: np.ndarray, sampling_strategy: Any
+                ) -> list[tuple[str, list[int]]]:
+    """The models a unit trains: (key, the classes whose images score its epochs)."""
     counts = class_counts(y)
-    n_classes = len(counts)
     todo = [c for c, n in resolve_sampling_strategy(sampling_strategy, counts, "over").items()
             if n > 0]
     target = parse_unit(unit)
@@ -531,46 +551,39 @@ def train_generator(
     if isinstance(target, int):
         if counts.get(target, 0) == 0:
             raise DataError(f"unit {unit}: class {target} has no training images")
-        jobs = [(f"class{target}", [target])]
-    elif target == "all":
-        jobs = [(f"class{c}", [c]) for c in todo]
-    else:
-        jobs = [("conditional", todo or list(range(n_classes)))]
-    log(f"training {method} unit {unit} on {device}: models {[k for k, _ in jobs]}")
-    selection_space = None
-    if cfg["selection"] != "last" and cfg["selection_features"] == "reference":
-        if reference is None:
-            raise ConfigError(f"{method}.params.selection_features", "reference",
-                              "random, or pass the reference classifier (the workflow does)")
-        from ..weights import sha256_of
-        from .reference import load_reference
+        return [(f"class{target}", [target])]
+    if target == "all":
+        return [(f"class{c}", [c]) for c in todo]
+    return [("conditional", todo or list(range(len(counts))))]
 
-        ref_model, ref = load_reference(reference)
-        selection_space = (ReferenceFeatures(ref_model),
-                           f"reference-{ref.get('arch', 'cnn')}: penultimate layer "
-                           f"({ref['feature_dim']}-d) of {Path(reference).as_posix()} "
-                           f"(sha256 {sha256_of(reference)[:16]})")
 
-    results = []
-    for key, classes in jobs:
-        if key == "conditional":
-            xs, ys = x, y
-        else:
-            mask = y == classes[0]
-            xs, ys = x[mask], y[mask]
-        source = (source_images(x, y, classes[0], cfg, _seed_for(seed, key))
-                  if getattr(GENERATORS[method].load(), "translates", False) else None)
-        results.append(train_model(
-            xs, ys, method=method, cfg=cfg, key=key, classes=classes, n_classes=n_classes,
-            work_dir=work / key, seed=_seed_for(seed, key), log=log, device=device,
-            on_epoch_end=on_epoch_end, selection_space=selection_space, source=source))
+def _selection_space(method: str, cfg: Mapping[str, Any],
+                     reference: str | os.PathLike[str] | None) -> tuple[nn.Module, str] | None:
+    """The reference classifier's feature space when the epoch choice asks for it."""
+    if cfg["selection"] == "last" or cfg["selection_features"] != "reference":
+        return None
+    if reference is None:
+        raise ConfigError(f"{method}.params.selection_features", "reference",
+                          "random, or pass the reference classifier (the workflow does)")
+    from ..weights import sha256_of
+    from .reference import load_reference
 
-    # outputs only now: a job that fails above leaves no generator behind
-    samples = files.samples
-    samples.mkdir(parents=True, exist_ok=True)
+    ref_model, ref = load_reference(reference)
+    return (ReferenceFeatures(ref_model),
+            f"reference-{ref.get('arch', 'cnn')}: penultimate layer ({ref['feature_dim']}-d) "
+            f"of {Path(reference).as_posix()} (sha256 {sha256_of(reference)[:16]})")
+
+
+def _write_outputs(results: list[ModelResult], files: UnitFiles, *, method: str, unit: str,
+                   cfg: dict[str, Any], seed: int, provenance_config: dict[str, Any] | None,
+                   record: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The unit's declared outputs: sample grids, losses, selection.json, generator.pt."""
+    from ..provenance import provenance
+
+    files.samples.mkdir(parents=True, exist_ok=True)
     for r in results:
-        for png in sorted((work / r.key / "samples").glob("*.png")):
-            shutil.copyfile(png, samples / f"{r.key}_{png.name}")
+        for png in sorted((files.checkpoints / r.key / "samples").glob("*.png")):
+            shutil.copyfile(png, files.samples / f"{r.key}_{png.name}")
     write_text(files.losses, _losses_csv(
         [{"model": r.key, **row} for r in results for row in r.history]))
     selection = {
@@ -579,7 +592,7 @@ def train_generator(
         "provenance": provenance(provenance_config or {"method": method, "params": cfg}, seed),
     }
     write_json(files.selection, selection)
-    _save({"format": FORMAT_VERSION, "method": method, "kind": kind,
+    _save({"format": FORMAT_VERSION, "method": method, "kind": GENERATORS[method].kind,
            "models": {r.key: r.payload for r in results},
            **({"record": dict(record)} if record is not None else {})}, files.generator)
     return selection
