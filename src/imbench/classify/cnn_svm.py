@@ -15,10 +15,10 @@ import numpy as np
 
 from ..errors import DataError
 from ..params import BOOL, AnyOf, Check, Int, ListOf, Number, Param, ParamSpec, one_of
+from ..sampling import class_count_list
 from .cnn import CNNClassifier
 from .predictions import predictions_from_scores
 from .svm import class_scores
-from .training import class_counts
 
 
 def svm_subsample(y: np.ndarray, per_class: int | str, seed: int | None) -> np.ndarray:
@@ -90,7 +90,7 @@ class FeatureSVM:
         keep = svm_subsample(y, self.per_class, self.random_state)
         f, y = np.asarray(features, np.float64)[keep], y[keep]
         self.n_train_ = len(y)
-        self.train_counts_ = class_counts(y, self.n_classes_)
+        self.train_counts_ = class_count_list(y, self.n_classes_)
         self.trained_classes_ = np.unique(y)
         self.best_params_: dict[str, Any] = {}
         if len(self.trained_classes_) < 2:

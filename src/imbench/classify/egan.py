@@ -35,22 +35,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError, DataError
 from ..params import BOOL, Choice, Int, Number, Param, ParamSpec, one_of, optional
+from ..sampling import class_count_list
 from .applications import APPLICATIONS
-from .losses import PARAMETERS as LOSS_PARAMETERS
-from .runtime import configure_runtime
-from .training import (
-    RECIPE,
-    KerasClassifier,
-    check_images,
-    class_counts,
-    validation_split,
-)
+from .training import TRAINING, KerasModel, check_images, validation_split
 
 BACKBONES = ("small", *APPLICATIONS)
 
@@ -183,15 +177,100 @@ def _binary_scores(history: dict[str, list[float]], split: str, pred_min: np.nda
     return score, abs(rec_min - rec_maj)
 
 
-def _choice_words(can_choose: bool, p: Mapping[str, Any], nash_epoch: int | None) -> str:
-    if not can_choose:
-        return "last epoch (validation split lacks one of the classes)"
-    if p["stopping"] == "nash":
-        return (f"nash: first epoch with |validation recall gap| <= {p['nash_threshold']} "
-                f"(epoch {nash_epoch})" if nash_epoch is not None else
-                f"nash never reached (gap <= {p['nash_threshold']}): best validation "
-                "balanced accuracy")
-    return "best validation balanced accuracy"
+class EpochChoice:
+    """Which epoch's discriminator eGAN keeps, from the validation scores of each epoch.
+
+    ``best``: the best validation balanced accuracy, stopping after ``patience`` epochs
+    without a better one. ``nash`` (seed 003): the first epoch whose minority and majority
+    validation recalls differ by at most ``threshold`` -- training stops there ("training can
+    be stopped as soon as nash equilibrium is reached") -- else, as ``best``. Without both
+    classes in the validation part (``can_choose`` false) the last epoch is kept.
+    """
+
+    def __init__(self, stopping: str, threshold: float, patience: int | None, *,
+                 can_choose: bool = True) -> None:
+        self.stopping, self.threshold, self.patience = stopping, threshold, patience
+        self.can_choose = can_choose
+        self.best_score, self.best_epoch = -np.inf, 0
+        self.best_weights: Any = None
+        self.wait, self.nash_epoch = 0, None
+
+    def see(self, epoch: int, score: float, gap: float, weights: Any) -> None:
+        """One epoch's validation balanced accuracy and recall gap; ``weights()`` gives the
+        discriminator's weights (read only when this epoch is the one to keep)."""
+        if self.stopping == "nash" and gap <= self.threshold:
+            self.best_score, self.best_epoch, self.best_weights = score, epoch, weights()
+            self.nash_epoch = epoch
+        elif score > self.best_score:
+            self.best_score, self.best_epoch, self.best_weights = score, epoch, weights()
+            self.wait = 0
+        else:
+            self.wait += 1
+
+    @property
+    def stop(self) -> bool:
+        if not self.can_choose:
+            return False
+        return self.nash_epoch is not None or (
+            self.patience is not None and self.wait >= self.patience)
+
+    def words(self) -> str:
+        if not self.can_choose:
+            return "last epoch (validation split lacks one of the classes)"
+        if self.stopping == "nash":
+            return (f"nash: first epoch with |validation recall gap| <= {self.threshold} "
+                    f"(epoch {self.nash_epoch})" if self.nash_epoch is not None else
+                    f"nash never reached (gap <= {self.threshold}): best validation "
+                    "balanced accuracy")
+        return "best validation balanced accuracy"
+
+
+@dataclass
+class _BinaryTask:
+    """The two classes eGAN separates, relabelled 1 = minority, 0 = majority."""
+
+    minority: int
+    majority: int
+    keep: np.ndarray            # positions of their images in the training set
+    x: np.ndarray
+    y: np.ndarray
+    synthetic: np.ndarray | None
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, synthetic: np.ndarray | None,
+           p: Mapping[str, Any]) -> _BinaryTask:
+        minority, majority = pick_binary_classes(y, synthetic, p["minority_class"],
+                                                 p["majority_class"])
+        keep = np.flatnonzero((y == minority) | (y == majority))
+        syn = None if synthetic is None else np.asarray(synthetic, bool)[keep]
+        return cls(minority, majority, keep, x[keep], (y[keep] == minority).astype(np.int64),
+                   syn)
+
+    def test_part(self, monitor: tuple[np.ndarray, np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        y_t = np.asarray(monitor[1], np.int64)
+        mask = (y_t == self.minority) | (y_t == self.majority)
+        return monitor[0][mask], (y_t[mask] == self.minority).astype(np.int64)
+
+
+def _require_tensorflow() -> None:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        # its adversarial step is a tf.function with two GradientTapes
+        raise DataError(f"egan trains with TensorFlow; Keras runs on "
+                        f"{keras.backend.backend()!r} here (unset KERAS_BACKEND or set "
+                        "it to tensorflow)")
+
+
+def _empty_history(can_choose: bool, monitored: bool) -> dict[str, list[float]]:
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
+    scores = ("balanced_accuracy", "precision", "recall", "f1", "correct_minority",
+              "correct_majority")
+    for split, wanted in (("val", can_choose), ("test", monitored)):
+        if wanted:
+            history.update({f"{split}_{k}": [] for k in scores})
+    return history
 
 
 def _selected_on_test(history: Mapping[str, list[float]]) -> dict[str, Any]:
@@ -209,7 +288,7 @@ def _selected_on_test(history: Mapping[str, list[float]]) -> dict[str, Any]:
     return out
 
 
-class EGANClassifier(KerasClassifier):
+class EGANClassifier(KerasModel):
     """Seed 003's eGAN as a binary classifier (see the module docstring for the task mapping).
 
     Parameters: the common neural ones (defaults: 100 epochs, batch 64, Adam 1e-4 as in the
@@ -225,11 +304,11 @@ class EGANClassifier(KerasClassifier):
     score_kind: ClassVar[str] = "decision"
     #: fit takes ``test_monitor`` (for ``as_published_test_curves`` only)
     monitors_test: ClassVar[bool] = True
-    parameters: ClassVar[ParamSpec] = KerasClassifier.parameters.without(
-        # eGAN trains its own adversarial objective: the loss-level options do not apply
-        *LOSS_PARAMETERS.names, *RECIPE.names,
-    ).with_defaults(epochs=100, batch_size=64, learning_rate=1e-4, patience=20,
-                    class_weight="balanced") + ParamSpec(
+    # eGAN trains its own adversarial objective: the loss-level options and the recipe of
+    # KerasClassifier do not apply
+    parameters: ClassVar[ParamSpec] = TRAINING.with_defaults(
+        epochs=100, batch_size=64, learning_rate=1e-4, patience=20, class_weight="balanced",
+    ) + ParamSpec(
         Param("minority_class", None, optional(Int(0)),
               "the task's minority class (null: the smallest training class)"),
         Param("majority_class", None, optional(Int(0)),
@@ -272,7 +351,7 @@ class EGANClassifier(KerasClassifier):
             raise ConfigError(f"{key}.majority_class", p["majority_class"],
                               "a class != minority_class")
 
-    # -- training ----------------------------------------------------------------------------
+    # -- training ---------------------------------------------------------------------------
     def fit(
         self,
         x: np.ndarray,
@@ -285,46 +364,50 @@ class EGANClassifier(KerasClassifier):
         """``test_monitor``: the test set, scored after each epoch only when
         ``as_published_test_curves`` is on, for the labelled "selected on test" numbers;
         nothing it gives reaches the model choice."""
-        import keras
-
-        if keras.backend.backend() != "tensorflow":
-            # its adversarial step is a tf.function with two GradientTapes
-            raise DataError(f"egan trains with TensorFlow; Keras runs on "
-                            f"{keras.backend.backend()!r} here (unset KERAS_BACKEND or set "
-                            "it to tensorflow)")
-        import tensorflow as tf
-
+        _require_tensorflow()
         y = np.asarray(y, dtype=np.int64)
         check_images(x, y)
         p = self.params
-        minority, majority = pick_binary_classes(y, synthetic, p["minority_class"],
-                                                 p["majority_class"])
-        self.minority_class_, self.majority_class_ = minority, majority
+        task = _BinaryTask.of(x, y, synthetic, p)
+        self.minority_class_, self.majority_class_ = task.minority, task.majority
         self.classes_ = np.array([0, 1])  # 0 = majority, 1 = minority
         self.n_classes_ = 2
-        keep = np.flatnonzero((y == minority) | (y == majority))
-        x2 = x[keep]
-        y2 = (y[keep] == minority).astype(np.int64)
-        syn2 = None if synthetic is None else np.asarray(synthetic, bool)[keep]
+        runtime = self._runtime(False)
+        train_idx, val_idx = validation_split(task.y, p["validation_fraction"],
+                                              self.random_state, task.synthetic)
+        self.train_idx_, self.val_idx_ = task.keep[train_idx], task.keep[val_idx]
+        x_tr, y_tr = task.x[train_idx], task.y[train_idx]
+        min_imgs, maj_imgs = x_tr[y_tr == 1], x_tr[y_tr == 0]
+        weights = self._loss_weights(len(min_imgs), len(maj_imgs), task)
+        nets = self._networks(tuple(x.shape[1:]))
+        step = self._train_step(nets, weights)
+        self.model_ = nets[2]
+        monitor = (task.test_part(test_monitor)
+                   if p["as_published_test_curves"] and test_monitor is not None else None)
+        choice, history = self._epochs(step, min_imgs, maj_imgs,
+                                       (task.x[val_idx], task.y[val_idx]), monitor)
+        self.encoder_, self.generator_ = nets[0], nets[1]
+        self.history_ = history
+        self.report_ = self._report(runtime, nets, task, train_idx, val_idx, weights, choice)
+        if monitor is not None:
+            self.report_["as_published"] = _selected_on_test(history)
+        return self
 
-        runtime = configure_runtime(threads=self.n_jobs, seed=self.random_state,
-                                    deterministic=p["deterministic"], mixed_precision=False)
-        train_idx, val_idx = validation_split(y2, p["validation_fraction"], self.random_state,
-                                              syn2)
-        self.train_idx_, self.val_idx_ = keep[train_idx], keep[val_idx]
-        min_imgs = x2[train_idx][y2[train_idx] == 1]
-        maj_imgs = x2[train_idx][y2[train_idx] == 0]
-        n_min, n_maj = len(min_imgs), len(maj_imgs)
+    def _loss_weights(self, n_min: int, n_maj: int, task: _BinaryTask) -> tuple[float, float]:
+        """The weights of the real-majority and generated terms of the discriminator loss."""
         if n_min == 0 or n_maj == 0:
             raise DataError(f"eGAN needs training images of both classes; got {n_min} minority "
-                            f"(class {minority}) and {n_maj} majority (class {majority})")
-        if p["class_weight"] == "balanced":
-            w_real, w_fake = 1.0, 1.0
-        else:  # weights of an unweighted mean over the pooled (imbalanced) images
-            w_real, w_fake = 2 * n_maj / (n_maj + n_min), 2 * n_min / (n_maj + n_min)
+                            f"(class {task.minority}) and {n_maj} majority "
+                            f"(class {task.majority})")
+        if self.params["class_weight"] == "balanced":
+            return 1.0, 1.0
+        # weights of an unweighted mean over the pooled (imbalanced) images
+        return 2 * n_maj / (n_maj + n_min), 2 * n_min / (n_maj + n_min)
 
-        encoder, generator, disc = build_egan(
-            tuple(x.shape[1:]), latent_dim=p["latent_dim"],
+    def _networks(self, shape: tuple[int, ...]) -> tuple[Any, Any, Any]:
+        p = self.params
+        return build_egan(
+            shape, latent_dim=p["latent_dim"],
             encoder_backbone=p["encoder_backbone"] or p["backbone"],
             discriminator_backbone=p["discriminator_backbone"] or p["backbone"],
             pretrained=p["pretrained"], trainable_layers=p["trainable_layers"],
@@ -332,6 +415,16 @@ class EGANClassifier(KerasClassifier):
             discriminator_pretrained=p["discriminator_pretrained"],
             image_size=p["image_size"], dropout=p["dropout"],
         )
+
+    def _train_step(self, nets: tuple[Any, Any, Any], weights: tuple[float, float]) -> Any:
+        """One adversarial step (eq. 1 of the seed) as a tf.function: the discriminator
+        learns real majority = 1, generated from minority codes = 0; the encoder and
+        generator learn to fool it."""
+        import keras
+        import tensorflow as tf
+
+        encoder, generator, disc = nets
+        w_real, w_fake = weights
         d_vars = disc.trainable_variables
         g_vars = encoder.trainable_variables + generator.trainable_variables
         d_opt, g_opt = self._optimizer(), self._optimizer()
@@ -353,87 +446,79 @@ class EGANClassifier(KerasClassifier):
             g_opt.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
             return d_loss, g_loss
 
-        self.model_ = disc
+        return train_step
+
+    def _epochs(self, step: Any, min_imgs: np.ndarray, maj_imgs: np.ndarray,
+                val: tuple[np.ndarray, np.ndarray],
+                monitor: tuple[np.ndarray, np.ndarray] | None
+                ) -> tuple[EpochChoice, dict[str, list[float]]]:
+        """Train epoch by epoch, scoring the validation part (and, recorded only, the test
+        part) after each; the chosen epoch's weights are restored."""
+        p, disc = self.params, self.model_
         rng = np.random.RandomState(self.random_state)
-        bs = p["batch_size"]
-        x_val, y_val = x2[val_idx], y2[val_idx]
-        can_choose = len(np.unique(y_val)) == 2
-        history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
-        if can_choose:
-            history.update(val_balanced_accuracy=[], val_precision=[], val_recall=[],
-                           val_f1=[], val_correct_minority=[], val_correct_majority=[])
-        monitor = None
-        if p["as_published_test_curves"] and test_monitor is not None:
-            y_t = np.asarray(test_monitor[1], np.int64)
-            mask = (y_t == minority) | (y_t == majority)
-            monitor = (test_monitor[0][mask], (y_t[mask] == minority).astype(np.int64))
-            history.update(test_balanced_accuracy=[], test_precision=[], test_recall=[],
-                           test_f1=[], test_correct_minority=[], test_correct_majority=[])
-        best_score, best_epoch, best_weights, wait = -np.inf, 0, None, 0
-        nash_epoch = None
+        choice = EpochChoice(p["stopping"], p["nash_threshold"], p["patience"],
+                             can_choose=len(np.unique(val[1])) == 2)
+        history = _empty_history(choice.can_choose, monitor is not None)
         for epoch in range(1, p["epochs"] + 1):
-            # One epoch = one pass over the majority images; each batch is paired with a
-            # same-size minority batch for the encoder (drawn with replacement when scarce).
-            order = rng.permutation(n_maj)
-            d_sum = g_sum = 0.0
-            n_steps = math.ceil(n_maj / bs)
-            for step in range(n_steps):
-                idx = order[step * bs:(step + 1) * bs]
-                m_idx = rng.choice(n_min, size=len(idx), replace=n_min < len(idx))
-                d_l, g_l = train_step(tf.constant(maj_imgs[idx], tf.float32) / 255.0,
-                                      tf.constant(min_imgs[m_idx], tf.float32) / 255.0)
-                d_sum, g_sum = d_sum + float(d_l), g_sum + float(g_l)
-            history["d_loss"].append(d_sum / n_steps)
-            history["g_loss"].append(g_sum / n_steps)
-            line = f"epoch {epoch}: d_loss {d_sum / n_steps:.4f} g_loss {g_sum / n_steps:.4f}"
+            d_loss, g_loss = self._one_epoch(step, min_imgs, maj_imgs, rng)
+            history["d_loss"].append(d_loss)
+            history["g_loss"].append(g_loss)
+            line = f"epoch {epoch}: d_loss {d_loss:.4f} g_loss {g_loss:.4f}"
             if monitor is not None:  # recorded only; read by nothing below
                 _binary_scores(history, "test", self._logits(monitor[0]) < 0, monitor[1])
-            if can_choose:
-                score, gap = _binary_scores(history, "val", self._logits(x_val) < 0, y_val)
+            if choice.can_choose:
+                score, gap = _binary_scores(history, "val", self._logits(val[0]) < 0, val[1])
                 line += f" val_balanced_accuracy {score:.4f}"
-                if p["stopping"] == "nash" and gap <= p["nash_threshold"]:
-                    best_score, best_epoch, best_weights = score, epoch, disc.get_weights()
-                    nash_epoch = epoch
-                elif score > best_score:
-                    best_score, best_epoch, best_weights, wait = score, epoch, disc.get_weights(), 0
-                else:
-                    wait += 1
+                choice.see(epoch, score, gap, disc.get_weights)
             if p["verbose"]:
                 print(line, flush=True)
-            if nash_epoch is not None:
-                break  # seed 003: "training can be stopped as soon as nash equilibrium is reached"
-            if can_choose and p["patience"] is not None and wait >= p["patience"]:
+            if choice.stop:
                 break
-        if best_weights is not None:
-            disc.set_weights(best_weights)
+        if choice.best_weights is not None:
+            disc.set_weights(choice.best_weights)
         else:
-            best_epoch = len(history["d_loss"])
-        self.encoder_, self.generator_ = encoder, generator
-        self.history_ = history
+            choice.best_epoch = len(history["d_loss"])
+        return choice, history
+
+    def _one_epoch(self, step: Any, min_imgs: np.ndarray, maj_imgs: np.ndarray,
+                   rng: np.random.RandomState) -> tuple[float, float]:
+        """One pass over the majority images; each batch is paired with a same-size minority
+        batch for the encoder (drawn with replacement when scarce). Mean losses."""
+        import tensorflow as tf
+
+        bs, n_min, n_maj = self.params["batch_size"], len(min_imgs), len(maj_imgs)
+        order = rng.permutation(n_maj)
+        d_sum = g_sum = 0.0
+        n_steps = math.ceil(n_maj / bs)
+        for i in range(n_steps):
+            idx = order[i * bs:(i + 1) * bs]
+            m_idx = rng.choice(n_min, size=len(idx), replace=n_min < len(idx))
+            d_l, g_l = step(tf.constant(maj_imgs[idx], tf.float32) / 255.0,
+                            tf.constant(min_imgs[m_idx], tf.float32) / 255.0)
+            d_sum, g_sum = d_sum + float(d_l), g_sum + float(g_l)
+        return d_sum / n_steps, g_sum / n_steps
+
+    def _report(self, runtime: dict[str, Any], nets: tuple[Any, Any, Any], task: _BinaryTask,
+                train_idx: np.ndarray, val_idx: np.ndarray, weights: tuple[float, float],
+                choice: EpochChoice) -> dict[str, Any]:
         from .layers import describe
 
-        self.report_ = {
-            "classifier": self.name,
-            "params": dict(p),
-            "seed": self.random_state,
-            "runtime": runtime,
-            "model": {m.name: describe(m) for m in (encoder, generator, disc)},
+        minority, majority = task.minority, task.majority
+        return {
+            **self._report_head(runtime, {m.name: describe(m) for m in nets}),
             "binary_task": {"minority_class": minority, "majority_class": majority,
                             "labels": {"0": f"majority (dataset class {majority})",
                                        "1": f"minority (dataset class {minority})"}},
             "n_train": len(train_idx),
             "n_val": len(val_idx),
-            "train_counts": class_counts(y2[train_idx], 2),
-            "val_counts": class_counts(y2[val_idx], 2),
-            "loss_weights": {"real_majority": w_real, "generated": w_fake},
-            "model_choice": _choice_words(can_choose, p, nash_epoch),
-            "epochs_run": len(history["d_loss"]),
-            "best_epoch": best_epoch,
-            "history": history,
+            "train_counts": class_count_list(task.y[train_idx], 2),
+            "val_counts": class_count_list(task.y[val_idx], 2),
+            "loss_weights": {"real_majority": weights[0], "generated": weights[1]},
+            "model_choice": choice.words(),
+            "epochs_run": len(self.history_["d_loss"]),
+            "best_epoch": choice.best_epoch,
+            "history": self.history_,
         }
-        if monitor is not None:
-            self.report_["as_published"] = _selected_on_test(history)
-        return self
 
     # -- inference ---------------------------------------------------------------------------
     def _logits(self, x: np.ndarray) -> np.ndarray:

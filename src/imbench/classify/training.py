@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,6 +46,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..params import BOOL, Choice, Int, ListOf, Number, Param, ParamSpec, one_of, optional, require
+from ..sampling import class_count_list
 from .base import Classifier
 from .batches import AUGMENTATIONS, MIXING, BatchPlan, train_batches, unmixed_labels
 from .losses import PARAMETERS as LOSS_PARAMETERS
@@ -146,10 +148,6 @@ def balanced_class_weight(y: np.ndarray) -> dict[int, float]:
     return {int(c): float(len(y) / (k * n)) for c, n in zip(classes, counts, strict=True)}
 
 
-def class_counts(y: np.ndarray, n_classes: int) -> list[int]:
-    return np.bincount(np.asarray(y, np.int64), minlength=n_classes).tolist()
-
-
 def save_keras_model(model: Any, path: str | os.PathLike[str]) -> None:
     """Save a Keras model atomically (Keras insists on a ``.keras`` file name, so the
     temporary file lives in a private directory beside the target)."""
@@ -180,53 +178,55 @@ def find_layer(model: Any, name: str) -> Any:
     raise DataError(f"model {model.name!r} has no layer named {name!r}")
 
 
-class KerasClassifier(Classifier):
-    """Fit loop shared by the single-network classifiers; subclasses only build the network.
+#: what training any Keras model takes (KerasClassifier and eGAN alike)
+TRAINING = ParamSpec(
+    Param("epochs", 50, Int(1), "training epochs (at most, with early stopping)"),
+    Param("batch_size", 128, Int(1), "images per step"),
+    Param("learning_rate", 1e-3, Number(0, lo_open=True), "the optimiser's learning rate"),
+    Param("weight_decay", 0.0, Number(0), "weight decay (AdamW when > 0 with adam)"),
+    Param("validation_fraction", 0.1, Number(0, 1, hi_open=True),
+          "share of each class's real training images held out for early stopping and "
+          "model choice (0: none, keep the last epoch)"),
+    Param("patience", 5, optional(Int(1)),
+          "epochs without validation improvement before stopping (null: never stop early, "
+          "still keep the best epoch)"),
+    Param("class_weight", None, Choice(CLASS_WEIGHTS),
+          "null or balanced: the loss weighted by n / (k n_c)"),
+    Param("deterministic", True, BOOL, "same seed, same predictions on a CPU"),
+    Param("mixed_precision", "auto", Choice(MIXED_PRECISION),
+          "auto: mixed_float16 on a GPU; bfloat16: mixed_bfloat16 on any device"),
+    Param("verbose", 2, one_of(0, 1, 2), "Keras' verbosity (2: one log line per epoch)"),
+)
 
-    Common parameters: ``epochs``, ``batch_size``, ``learning_rate``, ``weight_decay`` (AdamW
-    when > 0, else Adam), ``validation_fraction`` (0 = no validation: train every epoch, keep
-    the last weights), ``patience`` (epochs without validation-loss improvement before
-    stopping; null = never stop early, still keep the best epoch), ``class_weight`` (null or
-    "balanced"), ``deterministic``, ``mixed_precision`` ("auto", true, false), ``verbose``
-    (Keras' 0/1/2; 2 = one log line per epoch); and the loss-level remedies of
-    :mod:`.losses` (``loss``, ``reweighting``, ``posthoc_tau`` and their parameters).
-    """
+
+class KerasModel(Classifier):
+    """What every Keras-trained classifier shares: the training parameters, the labels
+    check, the runtime (threads, seeds, precision), the optimiser, the report's common part,
+    inference checks and saving. :class:`KerasClassifier` (one network, a loss) and eGAN
+    (``egan.py``, an adversarial loop) are its two kinds."""
 
     stage: ClassVar[str] = "neural"
     score_kind: ClassVar[str] = "probability"
-    parameters: ClassVar[ParamSpec] = ParamSpec(
-        Param("epochs", 50, Int(1), "training epochs (at most, with early stopping)"),
-        Param("batch_size", 128, Int(1), "images per step"),
-        Param("learning_rate", 1e-3, Number(0, lo_open=True), "the optimiser's learning rate"),
-        Param("weight_decay", 0.0, Number(0), "weight decay (AdamW when > 0 with adam)"),
-        Param("validation_fraction", 0.1, Number(0, 1, hi_open=True),
-              "share of each class's real training images held out for early stopping and "
-              "model choice (0: none, keep the last epoch)"),
-        Param("patience", 5, optional(Int(1)),
-              "epochs without validation-loss improvement before stopping (null: never stop "
-              "early, still keep the best epoch)"),
-        Param("class_weight", None, Choice(CLASS_WEIGHTS),
-              "null or balanced: the loss weighted by n / (k n_c)"),
-        Param("deterministic", True, BOOL, "same seed, same predictions on a CPU"),
-        Param("mixed_precision", "auto", Choice(MIXED_PRECISION),
-              "auto: mixed_float16 on a GPU; bfloat16: mixed_bfloat16 on any device"),
-        Param("verbose", 2, one_of(0, 1, 2), "Keras' verbosity (2: one log line per epoch)"),
-    ) + LOSS_PARAMETERS + RECIPE
+    parameters: ClassVar[ParamSpec] = TRAINING
 
-    @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        super()._check_values(p, key)
-        if "loss" in p:  # eGAN trains its own objective and leaves these out
-            check_loss_relations(p, key)
-        if "mixing" in p:
-            check_recipe(p, key)
+    def _labels(self, x: np.ndarray, y: np.ndarray, n_classes: int | None
+                ) -> tuple[np.ndarray, int]:
+        """Checked int64 labels and the number of classes (also ``n_classes_``/``classes_``)."""
+        y = np.asarray(y, dtype=np.int64)
+        check_images(x, y)
+        n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
+        if y.min() < 0 or y.max() >= n_classes:
+            raise DataError(f"labels must lie in 0..{n_classes - 1}; got {y.min()}..{y.max()}")
+        self.n_classes_ = n_classes
+        self.classes_ = np.arange(n_classes)
+        return y, n_classes
 
-    # -- to override -------------------------------------------------------------------------
-    def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
-        """Return an uncompiled ``keras.Model`` mapping uint8-valued images to probabilities."""
-        raise NotImplementedError
+    def _runtime(self, mixed_precision: bool | str) -> dict[str, Any]:
+        p = self.params
+        return configure_runtime(threads=self.n_jobs, seed=self.random_state,
+                                 deterministic=p["deterministic"],
+                                 mixed_precision=mixed_precision)
 
-    # -- training ----------------------------------------------------------------------------
     def _optimizer(self, learning_rate: float | None = None) -> Any:
         import keras
 
@@ -239,13 +239,62 @@ class KerasClassifier(Classifier):
             return keras.optimizers.AdamW(lr, weight_decay=p["weight_decay"])
         return keras.optimizers.Adam(lr)
 
+    def _report_head(self, runtime: dict[str, Any], model: Any) -> dict[str, Any]:
+        """The report's first keys: who trained, with what, on what runtime."""
+        return {"classifier": self.name, "params": dict(self.params),
+                "seed": self.random_state, "runtime": runtime, "model": model}
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{type(self).__name__} used before fit")
+
+    def save_model(self, path: str | os.PathLike[str]) -> None:
+        self._check_fitted()
+        save_keras_model(self.model_, path)
+
+
+@dataclass
+class _Setup:
+    """How one fit feeds and weights its training part."""
+
+    plan: BatchPlan | None
+    weights: dict[int, float] | None
+    objective: Objective
+
+    @property
+    def mixed(self) -> bool:
+        return self.plan is not None and self.plan.mixed
+
+
+class KerasClassifier(KerasModel):
+    """Fit loop shared by the single-network classifiers; subclasses only build the network.
+
+    Parameters: :data:`TRAINING`, the loss-level remedies of :mod:`.losses` (``loss``,
+    ``reweighting``, ``posthoc_tau`` and their parameters) and the training recipe
+    (:data:`RECIPE`: optimiser, schedule, augmentation, mixing, cRT).
+    """
+
+    parameters: ClassVar[ParamSpec] = TRAINING + LOSS_PARAMETERS + RECIPE
+
+    @classmethod
+    def _check_values(cls, p: dict[str, Any], key: str) -> None:
+        super()._check_values(p, key)
+        check_loss_relations(p, key)
+        check_recipe(p, key)
+
+    # -- to override -------------------------------------------------------------------------
+    def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
+        """Return an uncompiled ``keras.Model`` mapping uint8-valued images to probabilities."""
+        raise NotImplementedError
+
+    # -- training ----------------------------------------------------------------------------
     def _stream(self, x: np.ndarray, y: np.ndarray, counts: list[int], *,
                 sampler: str = "instance", mixing: str | None = None, stage: int = 0
                 ) -> BatchPlan | None:
         """The batch plan when training needs more than shuffled arrays, else None."""
         p = self.params
-        mixing = p.get("mixing", "none") if mixing is None else mixing
-        if (p.get("augmentation", "none"), mixing, sampler) == ("none", "none", "instance"):
+        mixing = p["mixing"] if mixing is None else mixing
+        if (p["augmentation"], mixing, sampler) == ("none", "none", "instance"):
             return None
         return BatchPlan(x, y, batch_size=p["batch_size"], seed=self.random_state,
                          counts=counts, augmentation=p["augmentation"],
@@ -263,89 +312,100 @@ class KerasClassifier(Classifier):
     ) -> KerasClassifier:
         """Train on ``x, y``; ``synthetic`` (bool per image) keeps generated images out of the
         validation split."""
-        import keras
-
-        from .layers import describe
-
-        y = np.asarray(y, dtype=np.int64)
-        check_images(x, y)
-        n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
-        if y.min() < 0 or y.max() >= n_classes:
-            raise DataError(f"labels must lie in 0..{n_classes - 1}; got {y.min()}..{y.max()}")
-        self.n_classes_ = n_classes
-        self.classes_ = np.arange(n_classes)
+        y, n_classes = self._labels(x, y, n_classes)
         p = self.params
-        runtime = configure_runtime(threads=self.n_jobs, seed=self.random_state,
-                                    deterministic=p["deterministic"],
-                                    mixed_precision=p["mixed_precision"])
+        runtime = self._runtime(p["mixed_precision"])
         train_idx, val_idx = validation_split(y, p["validation_fraction"], self.random_state,
                                               synthetic)
         self.train_idx_, self.val_idx_ = train_idx, val_idx
         model = self.build_model(tuple(x.shape[1:]), n_classes)
-        self.train_counts_ = class_counts(y[train_idx], n_classes)
-        plan = self._stream(x[train_idx], y[train_idx], self.train_counts_)
+        self.train_counts_ = class_count_list(y[train_idx], n_classes)
+        setup = self._setup(x[train_idx], y[train_idx], n_classes)
+        model.compile(optimizer=self._optimizer(), loss=setup.objective.loss,
+                      metrics=[] if setup.mixed else ["accuracy"])
+        validation = self._validation(x[val_idx], y[val_idx], setup.mixed)
+        history = self._train(model, x[train_idx], y[train_idx], setup, validation)
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.items()}
+        self.report_ = self._report(runtime, setup, y, train_idx, val_idx, n_classes)
+        if p["crt_epochs"]:
+            self.report_["crt"] = self._retrain_classifier(x[train_idx], y[train_idx],
+                                                           validation)
+        return self
+
+    def _setup(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> _Setup:
+        """The batch plan, the class weights and the loss of the training part."""
+        p = self.params
+        plan = self._stream(x, y, self.train_counts_)
         mixed = plan is not None and plan.mixed
-        balanced = "balanced" in (p["class_weight"], p.get("reweighting"))
-        weights = balanced_class_weight(y[train_idx]) if balanced else None
+        balanced = "balanced" in (p["class_weight"], p["reweighting"])
+        weights = balanced_class_weight(y) if balanced else None
         fixed = None
         if mixed and weights is not None:  # class_weight needs index labels: in the loss
             fixed = [weights.get(c, 0.0) for c in range(n_classes)]
-        objective = (Objective(p, self.train_counts_, mixed=mixed, fixed_weights=fixed)
-                     if "loss" in p else None)
-        model.compile(optimizer=self._optimizer(),
-                      loss=objective.loss if objective else "sparse_categorical_crossentropy",
-                      metrics=[] if mixed else ["accuracy"])
-        callbacks = objective.callbacks() if objective else []
-        if p.get("lr_warmup_epochs") or p.get("lr_milestones"):
+        return _Setup(plan, weights, Objective(p, self.train_counts_, mixed=mixed,
+                                               fixed_weights=fixed))
+
+    @staticmethod
+    def _validation(x: np.ndarray, y: np.ndarray, mixed: bool
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+        if not len(y):
+            return None
+        return x, unmixed_labels(y) if mixed else y
+
+    def _callbacks(self, setup: _Setup, validation: Any) -> list[Any]:
+        """The loss's callbacks, the learning-rate schedule, early stopping."""
+        import keras
+
+        p = self.params
+        callbacks = setup.objective.callbacks()
+        if p["lr_warmup_epochs"] or p["lr_milestones"]:
             callbacks.append(keras.callbacks.LearningRateScheduler(
                 lambda epoch, lr: learning_rate_at(epoch, p)))
-        first = objective.first_epoch_for_choice() if objective else 0
-        validation = None
-        if len(val_idx):
-            y_val = unmixed_labels(y[val_idx]) if mixed else y[val_idx]
-            validation = (x[val_idx], y_val)
+        if validation is not None:
             # patience=None: never stop early, but still restore the best validation epoch;
             # with DRW only epochs from drw_epoch on compete (the loss changes there)
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=p["patience"] or p["epochs"],
-                restore_best_weights=True, start_from_epoch=first,
-            ))
-        if plan is None:
-            history = model.fit(
-                x[train_idx], y[train_idx], batch_size=p["batch_size"], epochs=p["epochs"],
-                validation_data=validation, class_weight=weights, callbacks=callbacks,
+                restore_best_weights=True,
+                start_from_epoch=setup.objective.first_epoch_for_choice()))
+        return callbacks
+
+    def _train(self, model: Any, x: np.ndarray, y: np.ndarray, setup: _Setup,
+               validation: Any) -> dict[str, list[Any]]:
+        p = self.params
+        callbacks = self._callbacks(setup, validation)
+        if setup.plan is None:
+            return model.fit(
+                x, y, batch_size=p["batch_size"], epochs=p["epochs"],
+                validation_data=validation, class_weight=setup.weights, callbacks=callbacks,
                 shuffle=True, verbose=p["verbose"],
             ).history
-        else:
-            history = model.fit(
-                train_batches(plan), epochs=p["epochs"], validation_data=validation,
-                class_weight=None if mixed else weights, callbacks=callbacks,
-                verbose=p["verbose"],
-            ).history
-        self.model_ = model
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.items()}
+        return model.fit(
+            train_batches(setup.plan), epochs=p["epochs"], validation_data=validation,
+            class_weight=None if setup.mixed else setup.weights, callbacks=callbacks,
+            verbose=p["verbose"],
+        ).history
+
+    def _report(self, runtime: dict[str, Any], setup: _Setup, y: np.ndarray,
+                train_idx: np.ndarray, val_idx: np.ndarray, n_classes: int) -> dict[str, Any]:
+        from .layers import describe
+
+        first = setup.objective.first_epoch_for_choice()
         best = (first + int(np.argmin(self.history_["val_loss"][first:])) + 1
                 if "val_loss" in self.history_ else len(self.history_["loss"]))
-        self.report_ = {
-            "classifier": self.name,
-            "params": dict(p),
-            "seed": self.random_state,
-            "runtime": runtime,
-            "model": describe(model),
+        return {
+            **self._report_head(runtime, describe(self.model_)),
             "n_train": len(train_idx),
             "n_val": len(val_idx),
-            "train_counts": class_counts(y[train_idx], n_classes),
-            "val_counts": class_counts(y[val_idx], n_classes),
-            "class_weight": weights,
-            **({"objective": objective.report()} if objective else {}),
+            "train_counts": class_count_list(y[train_idx], n_classes),
+            "val_counts": class_count_list(y[val_idx], n_classes),
+            "class_weight": setup.weights,
+            "objective": setup.objective.report(),
             "epochs_run": len(self.history_["loss"]),
             "best_epoch": best,
             "history": self.history_,
         }
-        if p.get("crt_epochs"):
-            self.report_["crt"] = self._retrain_classifier(x[train_idx], y[train_idx],
-                                                           validation)
-        return self
 
     def _retrain_classifier(self, x: np.ndarray, y: np.ndarray,
                             validation: tuple[np.ndarray, np.ndarray] | None
@@ -381,18 +441,10 @@ class KerasClassifier(Classifier):
                 "history": {k: [float(v) for v in vals] for k, vals in history.items()}}
 
     # -- inference ---------------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise RuntimeError(f"{type(self).__name__} used before fit")
-
     def predict_scores(self, x: np.ndarray) -> np.ndarray:
         """Softmax probabilities ``(N, n_classes)``, float64."""
         self._check_fitted()
         check_images(x)
         out = self.model_.predict(x, batch_size=max(self.params["batch_size"], 256), verbose=0)
         out = np.asarray(out, dtype=np.float64)
-        return posthoc_adjust(out, self.train_counts_, self.params.get("posthoc_tau", 0.0))
-
-    def save_model(self, path: str | os.PathLike[str]) -> None:
-        self._check_fitted()
-        save_keras_model(self.model_, path)
+        return posthoc_adjust(out, self.train_counts_, self.params["posthoc_tau"])
