@@ -21,14 +21,22 @@ from scipy.ndimage import uniform_filter
 from torch import nn
 
 from .io import save_figure, write_json
+from .measures import (
+    CLASS_MEANS,
+    FEATURE_MEASURES,
+    KID_SUBSETS,
+    MAX_MEMORISATION_IMAGES,
+    MAX_PAIRS,
+    MEASURES,
+    NEAR_COPY_SSIM,
+    NEAREST_CANDIDATES,
+    PRDC_K,
+)
 from .weights import sha256_of
 
-#: how many images / pairs each SSIM statistic looks at (SSIM is O(pairs); these bound a
-#: 6000-image class to seconds while keeping the estimate's standard error around 0.005)
-MAX_PAIRS = 1000
-MAX_MEMORISATION_IMAGES = 200
-NEAREST_CANDIDATES = 16
-NEAR_COPY_SSIM = 0.95
+# how many images / pairs each SSIM statistic looks at (MAX_PAIRS, MAX_MEMORISATION_IMAGES,
+# NEAREST_CANDIDATES; SSIM is O(pairs): these bound a 6000-image class to seconds while
+# keeping the estimate's standard error around 0.005) live with the measures' definitions
 
 
 #: pairs per batched SSIM call (32x32x3 float64: ~6 MB per temporary array)
@@ -98,13 +106,9 @@ def nearest_real_ssim(generated: np.ndarray, real: np.ndarray,
     return scores.reshape(len(generated), k).max(axis=1)
 
 
-#: KID: subsets drawn, and the largest subset size (smaller classes use every image they
-#: have, n = min(this, n_real, n_fake), recorded per class)
-KID_SUBSETS = 100
+#: KID: the largest subset size (smaller classes use every image they have,
+#: n = min(this, n_real, n_fake), recorded per class; KID_SUBSETS of them)
 KID_MAX_SUBSET = 1000
-#: k of the k-NN balls of precision / recall (Kynkäänniemi et al. 2019) and density /
-#: coverage (Naeem et al. 2020); 5 is Naeem et al.'s recommendation
-PRDC_K = 5
 #: Inception Score splits (Salimans et al. 2016); fewer when there are few images
 IS_SPLITS = 10
 
@@ -296,10 +300,8 @@ def generator_quality(
         if inception is not None and applies_to(tuple(xs.shape[1:])) is None:
             per_class[str(c)]["inception"] = feature_metrics(real, gen, inception,
                                                              seed=seed + c)
-    measures = ("fid", "kid_mean", "precision", "recall", "density", "coverage",
-                "reference_accuracy", "diversity_ssim")
     means = {}
-    for key in measures:
+    for key in CLASS_MEANS:
         values = [v[key] for v in per_class.values() if v.get(key) is not None]
         means[key] = float(np.mean(values)) if values else None
     if inception is None:
@@ -314,8 +316,7 @@ def generator_quality(
                     "resize)",
             "file": Path(inception.file).as_posix(),  # type: ignore[attr-defined]
             "sha256": sha256_of(inception.file),  # type: ignore[attr-defined]
-            "class_means": {k: _mean(per_class, k, "inception") for k in
-                            ("fid", "kid_mean", "precision", "recall", "density", "coverage")},
+            "class_means": {k: _mean(per_class, k, "inception") for k in FEATURE_MEASURES},
         }
     extractor = {
         "name": f"reference {ref.get('arch', 'cnn')}, penultimate layer "
@@ -339,30 +340,15 @@ def generator_quality(
         "libraries": {"fid, kid, inception_score": f"torchmetrics {_version('torchmetrics')}",
                       "precision, recall, density, coverage": f"prdc {_version('prdc')}"},
         "definitions": {
-            "diversity_ssim": f"mean SSIM over up to {MAX_PAIRS} random pairs of generated "
-                              "images of the class (lower = more diverse)",
-            "real_diversity_ssim": "the same over real images of the class (the baseline)",
+            **{m.key: m.definition for m in MEASURES},
+            "real_diversity_ssim": "diversity_ssim over real images of the class (the "
+                                   "baseline)",
             "memorisation_ssim_mean": "mean over up to "
                 f"{MAX_MEMORISATION_IMAGES} generated images of the SSIM to the nearest real "
                 f"training image of the class (searched among the {NEAREST_CANDIDATES} "
                 "nearest in pixel L2)",
-            "near_copy_fraction": f"fraction of those with nearest-real SSIM >= "
-                                  f"{NEAR_COPY_SSIM}",
-            "reference_accuracy": "GAN-test (Shmelkov et al. 2018): accuracy of the reference "
-                                  "classifier on the generated images of the class "
-                                  "(discriminability, seed 001 Table 5)",
             "reference_accuracy_real": "the same on the real imbalanced training images of the "
                                        "class (optimistic: the reference saw them in training)",
-            "fid": "Fréchet distance (torchmetrics FrechetInceptionDistance with the feature "
-                   "extractor below) between the real and the generated images of the class; "
-                   "biased upwards for small n, so compare at equal n",
-            "kid_mean": f"kernel inception distance (torchmetrics; cubic polynomial kernel), "
-                        f"mean over {KID_SUBSETS} subsets of kid_subset_size images each "
-                        "(min(1000, n_real, n_fake)); kid_std their std",
-            "precision": f"improved precision (Kynkäänniemi et al. 2019; prdc, k = "
-                         f"{PRDC_K}): fraction of generated images inside the real k-NN "
-                         "manifold; recall the converse",
-            "density": f"density and coverage (Naeem et al. 2020; prdc, k = {PRDC_K})",
             "gan_train": "GAN-train (Shmelkov et al. 2018): accuracy and per-class recall on "
                          "the real test set of the reference architecture trained on the "
                          "generated images of these classes plus the real images of the "

@@ -32,6 +32,11 @@ def class_counts(y: np.ndarray, n_classes: int | None = None) -> dict[int, int]:
     return {c: int(counts[c]) for c in range(n)}
 
 
+def class_count_list(y: np.ndarray, n_classes: int) -> list[int]:
+    """:func:`class_counts` as a list indexed by class."""
+    return list(class_counts(np.asarray(y), n_classes).values())
+
+
 def protocol_strategy(original_counts: Sequence[int], counts: Sequence[int]) -> dict[int, int]:
     """``sampling_strategy: protocol``: every class the imbalance protocol shrank, up to the
     largest class of the imbalanced set (what seed 000 did). A dataset's natural small

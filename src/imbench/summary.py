@@ -103,15 +103,17 @@ def read_summary(csv_path: str | os.PathLike[str]) -> pd.DataFrame:
     )
 
 
-def format_mean_std(values: Iterable[float]) -> str:
-    """``"mean ± std"`` in percent with two decimals (std with ddof=1); see module doc."""
+def format_mean_std(values: Iterable[float], *, scale: float = 100.0, digits: int = 2) -> str:
+    """``"mean ± std"`` (std with ddof=1) of the finite values times ``scale`` (percent by
+    default), ``digits`` decimals; ``mean (n=1)`` for one value, ``–`` for none (module
+    doc)."""
     arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=np.float64)
     if arr.size == 0:
         return "–"
-    mean = 100.0 * arr.mean()
+    mean = scale * arr.mean()
     if arr.size == 1:
-        return f"{mean:.2f} (n=1)"
-    return f"{mean:.2f} ± {100.0 * arr.std(ddof=1):.2f}"
+        return f"{mean:.{digits}f} (n=1)"
+    return f"{mean:.{digits}f} ± {scale * arr.std(ddof=1):.{digits}f}"
 
 
 def markdown_tables(df: pd.DataFrame) -> dict[str, str]:

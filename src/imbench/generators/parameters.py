@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ..measures import SELECTION_METRICS
 from ..params import (
     BOOL,
     Check,
@@ -28,9 +29,6 @@ from ..params import (
     one_of,
     optional,
 )
-
-#: quality.json's measures an epoch can be chosen by (generators.selection scores them)
-SELECTION_METRICS = ("kid", "fid", "precision", "recall", "density", "coverage")
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 

@@ -42,6 +42,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..measures import HIGHER_IS_BETTER, PRDC_K, SELECTION_METRICS
+
 FEATURE_SPACE = "random-conv-v1: frozen seeded conv net (32-64-128 channels, LeakyReLU, " \
     "4x4 adaptive average pool, 2048-d)"
 
@@ -86,10 +88,6 @@ class ReferenceFeatures(nn.Module):
                           for i in range(0, len(x), 256)])
 
 
-#: the epoch choice's measures; ``last`` (no score: the final epoch) is the other choice
-SELECTION_METRICS = ("kid", "fid", "precision", "recall", "density", "coverage")
-#: measures where more is better: their score is the negated value
-HIGHER_IS_BETTER = frozenset({"precision", "recall", "density", "coverage"})
 #: at most this many leave-a-group-out values per side for the measures other than KID
 JACKKNIFE_GROUPS = 10
 
@@ -106,8 +104,6 @@ def score_method(metric: str) -> str:
         return "unbiased MMD^2, cubic kernel"
     if metric == "fid":
         return "Fréchet distance, torchmetrics"
-    from ..quality import PRDC_K
-
     return f"{metric} of Kynkäänniemi et al. / Naeem et al. (prdc, k = {PRDC_K}), negated"
 
 
@@ -134,7 +130,7 @@ def kid(real: torch.Tensor, fake: torch.Tensor) -> float:
 def metric_score(metric: str, real: torch.Tensor, fake: torch.Tensor) -> float | None:
     """``metric`` (one of :data:`SELECTION_METRICS` other than KID) between two feature sets
     as a score, lower is better; None when a set is too small for it."""
-    from ..quality import PRDC_K, fid_of_features, prdc_of_features
+    from ..quality import fid_of_features, prdc_of_features
 
     real, fake = real.detach().cpu(), fake.detach().cpu()
     if metric == "fid":
@@ -247,8 +243,6 @@ class CheckpointScorer:
         measure: 2 for KID and FID, more than k for precision/recall/density/coverage).
         ``features``: the feature space (float images in, features out); default the frozen
         random conv net. ``metric``: one of :data:`SELECTION_METRICS`."""
-        from ..quality import PRDC_K
-
         if metric not in SELECTION_METRICS:
             raise ValueError(f"selection metric {metric!r}; allowed: {SELECTION_METRICS}")
         self.metric = metric

@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..measures import MEASURES
 from . import metric_label
-from .plots import new_figure, save
+from .plots import montage, new_figure, save
 
 _BASELINE_COLOUR = "black"
+#: one marker per imbalance, in config order
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def augmenter_colours(names: Sequence[str], baselines: Collection[str] = ()
@@ -42,22 +45,6 @@ def augmenter_colours(names: Sequence[str], baselines: Collection[str] = ()
             out[name] = palette[i % len(palette)]
             i += 1
     return out
-
-
-def montage(images: np.ndarray, cols: int, *, pad: int = 1, fill: int = 255) -> np.ndarray:
-    """Tile uint8 NHWC images into one HWC canvas, ``pad`` pixels of ``fill`` between them."""
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"need NHWC images; got shape {images.shape}")
-    n, h, w, c = images.shape
-    cols = max(1, min(cols, n)) if n else max(1, cols)
-    rows = max(1, math.ceil(n / cols))
-    canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), fill, dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, q = divmod(i, cols)
-        y, x = pad + r * (h + pad), pad + q * (w + pad)
-        canvas[y:y + h, x:x + w] = img
-    return canvas
 
 
 def _show(ax: Any, canvas: np.ndarray) -> None:
@@ -639,14 +626,8 @@ def plot_metric_vs_ratio(
 
 
 #: quality columns plotted against the gain, with axis labels and which way is better
-QUALITY_AXES: tuple[tuple[str, str], ...] = (
-    ("diversity_ssim", "diversity: mean pairwise SSIM of added images\n(lower = more diverse)"),
-    ("kid_mean", "KID to real images\n(reference features, torchmetrics; lower = closer)"),
-    ("precision", "precision (prdc, k = 5)\n(higher = added images look real)"),
-    ("recall", "recall (prdc, k = 5)\n(higher = real variety covered)"),
-    ("reference_accuracy", "discriminability: reference-CNN accuracy\non added images "
-                           "(higher = more recognisable)"),
-)
+QUALITY_AXES: tuple[tuple[str, str], ...] = tuple(
+    (m.key, m.axis) for m in MEASURES if m.figure)
 
 
 def plot_quality_vs_gain(
@@ -665,7 +646,7 @@ def plot_quality_vs_gain(
 
     if points.empty:
         raise ValueError("no quality points")
-    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    markers = MARKERS
     imbalances = list(dict.fromkeys(points["imbalance"]))
     augmenters = [a for a in colours if a in set(points["augmenter"])]
     augmenters += [a for a in dict.fromkeys(points["augmenter"]) if a not in augmenters]
@@ -729,7 +710,7 @@ def plot_precision_recall(
     have = {"precision", "recall"} <= set(points) and not points.empty
     if have:
         points = points[points["precision"].notna() & points["recall"].notna()]
-    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    markers = MARKERS
     imbalances = list(dict.fromkeys(points["imbalance"]))
     with matplotlib.style.context("default"):
         fig = new_figure((6.4, 4.6 + (0.4 if title else 0)))

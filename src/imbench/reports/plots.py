@@ -9,6 +9,7 @@ timestamp/software metadata is dropped, so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,22 @@ import numpy as np
 from ..io import save_figure
 
 DPI = 100
+
+
+def montage(images: np.ndarray, cols: int, *, pad: int = 1, fill: int = 255) -> np.ndarray:
+    """Tile uint8 NHWC images into one HWC canvas, ``pad`` pixels of ``fill`` between them."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"need NHWC images; got shape {images.shape}")
+    n, h, w, c = images.shape
+    cols = max(1, min(cols, n)) if n else max(1, cols)
+    rows = max(1, math.ceil(n / cols))
+    canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), fill, dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, q = divmod(i, cols)
+        y, x = pad + r * (h + pad), pad + q * (w + pad)
+        canvas[y:y + h, x:x + w] = img
+    return canvas
 
 
 def figure_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import write_text
+from ..measures import MEASURES
 from ..metrics import METRIC_NAMES
 from ..summary import count_repetitions, format_mean_std, repetition_keys, repetition_words
 from . import metric_label
@@ -324,31 +325,12 @@ def rho_from_counts(counts_by_imbalance: Mapping[str, Mapping[str, Any]]) -> dic
 
 #: quality measures tabulated per imbalance × augmenter (seed 001 Tables 4 and 5), with how
 #: to read them
-QUALITY_MEASURES: tuple[tuple[str, str], ...] = (
-    ("diversity_ssim", "Diversity: mean pairwise SSIM among added images (lower = more "
-                       "diverse; seed 001 Table 4)"),
-    ("reference_accuracy", "Discriminability: accuracy of the reference CNN on added images "
-                           "(seed 001 Table 5)"),
-    ("fid", "FID between real and added images of the class in the reference classifier's "
-            "feature space (torchmetrics; lower = closer)"),
-    ("kid_mean", "KID, the same feature space (torchmetrics, mean over subsets; lower = "
-                 "closer, unbiased at small n)"),
-    ("precision", "Precision: fraction of added images inside the real images' k-NN "
-                  "manifold (prdc, k = 5; fidelity)"),
-    ("recall", "Recall: fraction of real images inside the added images' manifold (prdc; "
-               "diversity)"),
-    ("near_copy_fraction", "Memorisation: fraction of added images with SSIM ≥ 0.95 to their "
-                           "nearest real training image"),
-)
+QUALITY_MEASURES: tuple[tuple[str, str], ...] = tuple(
+    (m.key, m.caption) for m in MEASURES if m.table)
 
 
 def _mean_std(values: Sequence[float], digits: int = 3) -> str:
-    arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
-    if arr.size == 0:
-        return "–"
-    if arr.size == 1:
-        return f"{arr[0]:.{digits}f} (n=1)"
-    return f"{arr.mean():.{digits}f} ± {arr.std(ddof=1):.{digits}f}"
+    return format_mean_std(values, scale=1.0, digits=digits)
 
 
 #: the fit table's columns: (column, what it is)
