@@ -1,26 +1,32 @@
-"""WGAN-GP training speed: the project's training path vs a textbook loop, same run.
+"""Generator training speed: the project's training path vs a textbook loop, same run, for
+every generator method.
 
-    python bench/gan_speed.py --iters 100 --threads 2            # ratio + critic FLOP/s
+    python bench/gan_speed.py --method all --iters 60 --repeats 2 --json out.json  # each method
+    python bench/gan_speed.py --iters 100 --threads 2            # WGAN-GP: ratio + FLOP/s
     python bench/gan_speed.py --iters 50 --compare-threads       # 2x1-thread jobs vs 1x2-thread
     python bench/gan_speed.py --device cuda --iters 1000 --iters-per-epoch 20 \
         --variant default --variants eager,graph,graph_bf16 --compare-units 4   # on a GPU
 
-Both loops train the same 28x28 critic/generator (imbench.generators.nets, WGAN-GP config:
-no critic batch norm, lambda 10, n_critic 5, Adam 1e-4 (0.5, 0.9), batch 64, float32) for the
-same number of generator iterations on one class. The textbook loop is written here the way
-Gulrajani et al.'s reference code (caogang/wgan-gp) does it: a DataLoader, requires_grad
-toggling, ``torch.autograd.grad`` penalty, nothing else. The project path is the real
-``train_generator`` (registry, data feeding, per-epoch logging, checkpoints, sample grids,
-KID scoring of checkpoints, final outputs). Loops alternate (ABAB...) so machine noise hits
-both; medians are reported.
+For each method both loops train the same networks with the same settings (the package's
+defaults for that method, on 28x28 images) for the same generator iterations, epochs and
+per-epoch hooks. The textbook loop is the plain recipe: build the method's networks and
+optimisers, a shuffling DataLoader, then ``n_critic`` discriminator steps and one generator
+step per iteration (the method's own ``d_step`` / ``g_step``: the losses are the method's),
+``end_epoch`` at each epoch's end, BAGAN's autoencoder first; nothing else. The project path
+is the real ``train_generator`` (registry, hold-out split, device-resident batches,
+per-epoch logging, checkpoints, sample grids, scoring of checkpoints for the epoch choice,
+final outputs). Loops alternate (ABAB...) so machine noise hits both; medians are reported.
+For WGAN-GP the loop written as Gulrajani et al.'s reference code (caogang/wgan-gp) writes it
+-- its own penalty and losses -- is timed too (``reference_code``).
 
-Rates: generator iterations/s; critic images/s = real images through the critic per second
-(n_critic * 64 per generator iteration; each critic step also scores 64 fakes and 64
-interpolates). FLOP/s: FLOPs of one batch-64 critic forward (torch FlopCounterMode) divided
-by its median wall time.
+Rates: generator iterations/s; FLOP rate = FLOPs of one training iteration (forward and
+backward of every step, torch FlopCounterMode) x iterations / textbook seconds, beside the
+machine's measured peak (a float32 matmul on the same threads): a low fraction with a ratio
+near 1 means the networks, not the loop, set the pace.
 
-Data: ``--data file.npz`` (x_train/y_train or x/y, 28x28); without it, sklearn's digits of
-one class resized to 28x28 (pixel values do not change the speed).
+Data: ``--data file.npz`` (x_train/y_train or x/y, 28x28); without it, sklearn's digits
+resized to 28x28 (pixel values do not change the speed): one class for a per-class method,
+every class for a conditional one.
 """
 
 from __future__ import annotations
@@ -40,19 +46,184 @@ import torch
 BATCH = 64
 
 
-def load_class(path: str | None, cls: int) -> np.ndarray:
+def load_data(path: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """28x28 uint8 NHWC images and int64 labels."""
     if path:
         with np.load(path, allow_pickle=False) as d:
             x, y = (d["x_train"], d["y_train"]) if "x_train" in d.files else (d["x"], d["y"])
-        x = x[y == cls]
-        return x[..., None] if x.ndim == 3 else x
+        return (x[..., None] if x.ndim == 3 else x), y.astype(np.int64)
     from skimage.transform import resize
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    imgs = d.images[d.target == cls] / 16.0
-    big = np.stack([resize(im, (28, 28), order=1) for im in imgs])
-    return np.round(big * 255).astype(np.uint8)[..., None]
+    big = np.stack([resize(im / 16.0, (28, 28), order=1) for im in d.images])
+    return np.round(big * 255).astype(np.uint8)[..., None], d.target.astype(np.int64)
+
+
+def load_class(path: str | None, cls: int) -> np.ndarray:
+    x, y = load_data(path)
+    return x[y == cls]
+
+
+def method_data(method: str, path: str | None, cls: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """The images a ``method`` model trains on here, their labels, and the unit."""
+    from imbench.generators import GENERATORS
+
+    x, y = load_data(path)
+    if GENERATORS[method].conditional:
+        return x, y, "conditional"
+    if getattr(GENERATORS[method].load(), "translates", False):
+        return x, y, f"class{cls}"  # it translates from another class: keep them all
+    return x[y == cls], np.full(int((y == cls).sum()), cls, dtype=np.int64), f"class{cls}"
+
+
+def _build(method: str, x: np.ndarray, y: np.ndarray, unit: str, device: torch.device,
+           overrides: dict | None = None, seed: int = 0) -> tuple:
+    """The method's networks and optimisers as training builds them, and the model's own
+    images and labels (a per-class model sees label 0)."""
+    from imbench.generators import GENERATORS, load_config
+    from imbench.generators.train import source_images
+
+    cfg = load_config(method, {"device": str(device), **(overrides or {})})
+    conditional = GENERATORS[method].conditional
+    cls = None if conditional else int(unit.removeprefix("class"))
+    xs, ys = (x, y) if conditional else (x[y == cls], np.zeros(int((y == cls).sum()), np.int64))
+    torch.manual_seed(seed)
+    m = GENERATORS[method].load()(cfg, tuple(x.shape[1:]), int(y.max()) + 1 if conditional
+                                  else 1, device)
+    if getattr(m, "translates", False):
+        _, src = source_images(x, y, cls, cfg, seed)
+        m.set_source(torch.from_numpy(np.ascontiguousarray(src.transpose(0, 3, 1, 2))))
+    return m, cfg, xs, ys
+
+
+def textbook_method(method: str, x: np.ndarray, y: np.ndarray, unit: str, plan: dict,
+                    device: torch.device, seed: int = 0) -> float:
+    """Seconds for the plain loop of ``method``: ``plan`` gives the epochs and iterations per
+    epoch the project path ran (its selection.json's epoch unit)."""
+    t0 = time.perf_counter()
+    m, cfg, xs, ys = _build(method, x, y, unit, device, seed=seed)
+    n_critic = int(cfg["n_critic"])
+    data = torch.from_numpy(xs.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1)
+    labels = torch.from_numpy(ys)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(data, labels), shuffle=True, drop_last=True,
+        batch_size=min(int(cfg["batch_size"]), len(data)))
+
+    def batches():
+        while True:
+            for xb, yb in loader:
+                yield xb.to(device), yb.to(device)
+
+    stream = batches()
+    ipe = plan["iterations_per_epoch"]
+    m.pretrain(lambda: next(stream), ipe * n_critic, data.to(device), labels.to(device),
+               lambda s: None)
+    xd, yd = torch.from_numpy(xs.transpose(0, 3, 1, 2).copy()).to(device), labels.to(device)
+    for _ in range(plan["epochs"]):
+        for _ in range(ipe):
+            for _ in range(n_critic):
+                xb, yb = next(stream)
+                m.d_step(xb, yb)
+            m.g_step(yb)
+        m.end_epoch(xd, yd)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - t0
+
+
+def project_method(method: str, x: np.ndarray, y: np.ndarray, unit: str, iters: int,
+                   ipe: int, device: str, seed: int = 0, extra: dict | None = None
+                   ) -> tuple[float, dict]:
+    """Seconds for about ``iters`` generator iterations through ``train_generator`` (whole
+    epochs of at least ``ipe`` iterations), and the epoch unit it ran. ``extra``: more
+    overrides (``{"selection": "last"}``: no scoring of checkpoints)."""
+    from imbench.generators.train import UnitFiles, train_generator
+    from imbench.plan.layout import unit_files_in
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = UnitFiles(**unit_files_in(tmp))
+        t0 = time.perf_counter()
+        selection = train_generator(
+            x, y, method=method, unit=unit, files=files, seed=seed, sampling_strategy="all",
+            overrides={"epochs": None, "iterations": iters, "min_iters_per_epoch": ipe,
+                       "device": device, **(extra or {})}, log=lambda s: None)
+        seconds = time.perf_counter() - t0
+    (model,) = selection["models"].values()
+    return seconds, model["epoch_unit"]
+
+
+def iteration_flops(method: str, x: np.ndarray, y: np.ndarray, unit: str,
+                    device: torch.device) -> float:
+    """FLOPs of one training iteration (n_critic discriminator steps and a generator step,
+    forward and backward)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    m, cfg, xs, ys = _build(method, x, y, unit, device)
+    b = min(int(cfg["batch_size"]), len(xs))
+    xb = torch.from_numpy(xs[:b].transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1)
+    yb = torch.from_numpy(ys[:b])
+    m.pretrain(lambda: (xb, yb), 1, xb, yb, lambda s: None)  # BAGAN's sets its latents
+    with FlopCounterMode(display=False) as fc:
+        for _ in range(int(cfg["n_critic"])):
+            m.d_step(xb.to(device), yb.to(device))
+        m.g_step(yb.to(device))
+    return float(fc.get_total_flops())
+
+
+def machine_peak_gflops(device: torch.device, n: int = 1024) -> float:
+    """Measured float32 matmul rate (the machine's practical peak on these threads)."""
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    for _ in range(2):
+        a @ b
+    times = []
+    for _ in range(5):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def compare_method(method: str, args: argparse.Namespace, device: torch.device,
+                   peak: float) -> dict:
+    """One method: project path vs textbook loop, alternating, medians."""
+    x, y, unit = method_data(method, args.data, args.cls)
+    iters = args.method_iters.get(method, args.iters)
+    t_text, t_proj, t_last = [], [], []
+    plan: dict = {}
+    for _ in range(args.repeats):
+        seconds, plan = project_method(method, x, y, unit, iters, args.iters_per_epoch,
+                                       args.device)
+        t_proj.append(seconds)
+        t_text.append(textbook_method(method, x, y, unit, plan, device))
+        t_last.append(project_method(method, x, y, unit, iters, args.iters_per_epoch,
+                                     args.device, extra={"selection": "last"})[0])
+    total = plan["epochs"] * plan["iterations_per_epoch"]
+    tt, tp = statistics.median(t_text), statistics.median(t_proj)
+    tl = statistics.median(t_last)
+    flops = iteration_flops(method, x, y, unit, device)
+    res = {"unit": unit, "images": list(x.shape), "epochs": plan["epochs"],
+           "iterations": total, "iterations_per_epoch": plan["iterations_per_epoch"],
+           "textbook_seconds": t_text, "project_seconds": t_proj,
+           "textbook_gen_it_per_s": total / tt, "project_gen_it_per_s": total / tp,
+           "ratio_project_over_textbook": tt / tp,
+           # the same path without scoring checkpoints for the epoch choice (selection:
+           # last): what the loop itself costs beside the textbook's
+           "project_selection_last_seconds": t_last,
+           "ratio_selection_last_over_textbook": tt / tl,
+           "iteration_gflop": flops / 1e9,
+           "textbook_gflops_per_s": flops * total / tt / 1e9,
+           "fraction_of_machine_peak": flops * total / tt / 1e9 / peak}
+    if method == "wgan_gp" and unit.startswith("class"):
+        t_ref = [textbook(x, total, device) for _ in range(args.repeats)]
+        res["reference_code_gen_it_per_s"] = total / statistics.median(t_ref)
+        res["ratio_project_over_reference_code"] = statistics.median(t_ref) / tp
+    return res
 
 
 def textbook(x: np.ndarray, iters: int, device: torch.device, seed: int = 0) -> float:
@@ -147,7 +318,7 @@ def project(x: np.ndarray, iters: int, device: str, ipe: int, variant: str = "de
         t0 = time.perf_counter()
         train_generator(x, y, method="wgan_gp", unit="class0", files=files,
                         seed=VARIANT_SEEDS.get(variant, seed),
-                        overrides={"epochs": max(1, iters // ipe), "iters_per_epoch": ipe,
+                        overrides={"epochs": max(1, iters // ipe), "min_iters_per_epoch": ipe,
                                    "device": device, **VARIANTS[variant]},
                         sampling_strategy="all", log=lambda s: None)
         seconds = time.perf_counter() - t0
@@ -275,10 +446,37 @@ def worker_all(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         train_generator(x, y, method="wgan_gp", unit="all",
                         files=UnitFiles(**unit_files_in(tmp)), seed=0,
-                        overrides={"epochs": max(1, args.iters // ipe), "iters_per_epoch": ipe,
+                        overrides={"epochs": max(1, args.iters // ipe),
+                                   "min_iters_per_epoch": ipe,
                                    "device": args.device, **VARIANTS[args.variant]},
                         sampling_strategy="all",
                         log=lambda s: None)
+
+
+def methods_main(args: argparse.Namespace) -> None:
+    from imbench.generators import GENERATORS
+    from imbench.generators.train import resolve_device
+
+    device = resolve_device(args.device)
+    methods = list(GENERATORS) if args.method == "all" else args.method.split(",")
+    import matplotlib.image  # noqa: F401  (a start-up cost, charged to neither side)
+
+    peak = machine_peak_gflops(device)
+    res: dict = {"device": str(device), "threads": torch.get_num_threads(),
+                 "machine_peak_gflops_per_s": peak, "repeats": args.repeats,
+                 "min_iters_per_epoch": args.iters_per_epoch, "target_ratio": 0.95,
+                 "methods": {}}
+    for method in methods:
+        res["methods"][method] = compare_method(method, args, device, peak)
+        r = res["methods"][method]
+        print(f"{method}: {r['iterations']} it, project/textbook "
+              f"{r['ratio_project_over_textbook']:.3f} (selection last "
+              f"{r['ratio_selection_last_over_textbook']:.3f}), {r['textbook_gflops_per_s']:.2f} "
+              f"GFLOP/s ({100 * r['fraction_of_machine_peak']:.1f}% of {peak:.0f})", flush=True)
+    text = json.dumps(res, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
 
 
 def main() -> None:
@@ -288,7 +486,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1, help="ABAB repetitions (median)")
     ap.add_argument("--data", help=".npz with 28x28 images (x_train/y_train or x/y)")
     ap.add_argument("--cls", type=int, default=4, help="class to train on")
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: all; a CPU job of the workflow uses 1)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--variant", default="default", choices=sorted(VARIANTS),
                     help="project-path settings for the main comparison")
@@ -303,9 +502,19 @@ def main() -> None:
                     help="also measure 2 x 1-thread jobs vs 1 x 2-thread job (classes/hour)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--method", default="",
+                    help="compare the project path with the textbook loop for this generator "
+                         "method, a comma-separated list, or 'all' (default: the WGAN-GP "
+                         "comparison below)")
+    ap.add_argument("--method-iters", default="",
+                    help="per-method iterations, e.g. deepsmote=20,cyclegan=40")
     args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args.method_iters = {k: int(v) for k, v in
+                         (kv.split("=") for kv in args.method_iters.split(",") if kv)}
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    if args.method:
+        methods_main(args)
+        return
     if args.worker_all:
         worker_all(args)
         return

@@ -193,10 +193,9 @@ def generators() -> list[str]:
 def classifiers() -> list[str]:
     from .classify import CLASSIFIERS
     from .classify.losses import PARAMETERS as LOSSES
-    from .classify.training import RECIPE, KerasClassifier
+    from .classify.training import RECIPE, TRAINING, KerasClassifier
 
-    keras_base = KerasClassifier.parameters
-    training = keras_base.without(*LOSSES.names, *RECIPE.names)
+    keras_base, training = KerasClassifier.parameters, TRAINING
     out = ["## Classifiers (`classifiers.<name>.method`)", "",
            "### Common parameters of the Keras classifiers", "",
            "Training:", "", *param_table(training), "",
