@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import ConfigError, yaml_word
 
@@ -458,6 +458,43 @@ class ParamSpec(Sequence[Param]):
         return out
 
 
+class Declared:
+    """Base of a registry entry that declares its parameters (augmenters, classifiers):
+    ``default_params`` is derived from ``parameters``; ``check_params`` validates a config's
+    overrides against them, then ``_check_values`` checks what relates two of them."""
+
+    #: registry name, set by each subclass
+    name: ClassVar[str] = ""
+    #: every accepted parameter: default, allowed values, meaning; the config holds
+    #: overrides only, so a key missing here is a typo and is rejected
+    parameters: ClassVar[ParamSpec] = ParamSpec()
+    #: ``parameters``' defaults (derived, never written by hand)
+    default_params: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "default_params" in vars(cls):
+            raise TypeError(f"{cls.__name__}: declare `parameters` (imbench.params); "
+                            "default_params is derived from them")
+        cls.default_params = cls.parameters.defaults()
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
+                     ) -> dict[str, Any]:
+        """The defaults updated by ``params``, each value checked against its declaration,
+        then ``_check_values``. ConfigError naming ``key.<param>`` (``key`` is the config
+        path, e.g. ``"augmenters.smote.params"``). It runs once while the DAG is built and
+        once in the job."""
+        resolved = cls.parameters.resolve(params, key, cls.name)
+        cls._check_values(resolved, key)
+        return resolved
+
+    @classmethod
+    def _check_values(cls, params: dict[str, Any], key: str) -> None:
+        """Checks that relate parameters (each one's own values are declared); subclasses
+        extend, calling super first. Raise ConfigError."""
+
+
 def _jsonable(v: Any) -> Any:
     if isinstance(v, tuple):
         return [_jsonable(x) for x in v]
@@ -472,6 +509,6 @@ def require(ok: bool, key: str, value: object, allowed: str) -> None:
         raise ConfigError(key, value, allowed)
 
 
-__all__ = ["BOOL", "NULL", "AnyOf", "Check", "Choice", "ClassMap", "Constraint", "Folder",
-           "Int", "ListOf", "Number", "Pair", "Param", "ParamSpec", "Text", "one_of",
+__all__ = ["BOOL", "NULL", "AnyOf", "Check", "Choice", "ClassMap", "Constraint", "Declared",
+           "Folder", "Int", "ListOf", "Number", "Pair", "Param", "ParamSpec", "Text", "one_of",
            "optional", "require"]

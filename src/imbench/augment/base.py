@@ -5,16 +5,15 @@ point, ``fit_resample``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..params import ParamSpec
+from ..params import Declared
 from ..sampling import SamplingStrategy, class_counts, resolve_sampling_strategy
 
 
-class Augmenter:
+class Augmenter(Declared):
     """Base class: subclasses implement ``_generate`` (oversamplers) or override
     ``fit_resample`` (undersamplers).
 
@@ -24,8 +23,6 @@ class Augmenter:
     """
 
     # What the workflow reads of an augmenter while it builds the DAG (no side tables):
-    #: registry name, set by each subclass
-    name: ClassVar[str] = ""
     #: "over" adds images, "under" removes them
     kind: ClassVar[str] = "over"
     #: the kind of trained generator it samples ("per_class" or "conditional", a separate
@@ -37,18 +34,7 @@ class Augmenter:
     single_image: ClassVar[bool] = False
     #: trains on the imbalanced set as it is: the imbalanced baseline of every comparison
     baseline: ClassVar[bool] = False
-    #: every accepted ``params`` key: default, allowed values, meaning (imbench.params); the
-    #: config holds overrides only, so a key missing here is a typo and is rejected
-    parameters: ClassVar[ParamSpec] = ParamSpec()
-    #: ``parameters``' defaults (derived, never written by hand)
-    default_params: ClassVar[dict[str, Any]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "default_params" in vars(cls):
-            raise TypeError(f"{cls.__name__}: declare `parameters` (imbench.params); "
-                            "default_params is derived from them")
-        cls.default_params = cls.parameters.defaults()
+    # ... and ``name``, ``parameters`` (imbench.params.Declared: every ``params`` key)
 
     def __init__(
         self,
@@ -60,25 +46,6 @@ class Augmenter:
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.params = params
-
-    @classmethod
-    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
-                     ) -> dict[str, Any]:
-        """The defaults updated by ``params``, checked against ``parameters``; then
-        ``_check_values`` for relations between them. ConfigError naming ``key.<param>``.
-
-        The convention of every registry entry (augmenters, classifiers, generators): a
-        classmethod, run once while the DAG is built and once in the job; ``key`` is the
-        config path the message names (e.g. ``"augmenters.smote.params"``).
-        """
-        resolved = cls.parameters.resolve(params, key, cls.name)
-        cls._check_values(resolved, key)
-        return resolved
-
-    @classmethod
-    def _check_values(cls, params: Mapping[str, Any], key: str) -> None:
-        """Checks that relate parameters (each one's own values are declared); raise
-        ConfigError."""
 
     def _resolve_params(self) -> dict[str, Any]:
         """Validate ``self.params`` (imblearn style: at fit time, not in ``__init__``) and

@@ -15,34 +15,20 @@ every registry entry).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..params import ParamSpec
+from ..params import Declared
 
 
-class Classifier:
-    #: registry name, set by each subclass
-    name: ClassVar[str] = ""
+class Classifier(Declared):
     #: which rules train it: "cpu" (train_classifier), "neural" (train_neural, a GPU rule),
     #: "two_stage" (train_cnn on a GPU, then fit_svm on a CPU)
     stage: ClassVar[str] = "cpu"
     #: "probability" or "decision": what ``predict_scores`` returns
     score_kind: ClassVar[str] = "probability"
-    #: every accepted parameter: default, allowed values, meaning (imbench.params); the
-    #: config overrides a subset
-    parameters: ClassVar[ParamSpec] = ParamSpec()
-    #: ``parameters``' defaults (derived, never written by hand)
-    default_params: ClassVar[dict[str, Any]] = {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "default_params" in vars(cls):
-            raise TypeError(f"{cls.__name__}: declare `parameters` (imbench.params); "
-                            "default_params is derived from them")
-        cls.default_params = cls.parameters.defaults()
+    # ... and ``name``, ``parameters`` (imbench.params.Declared)
 
     def __init__(
         self, *, random_state: int | None = None, n_jobs: int = 1, **params: Any
@@ -51,23 +37,6 @@ class Classifier:
         self.n_jobs = n_jobs
         # Resolved here so that a bad config fails before any (possibly long) fit.
         self.params = self.check_params(params)
-
-    @classmethod
-    def check_params(cls, params: Mapping[str, Any] | None = None, key: str = "params"
-                     ) -> dict[str, Any]:
-        """Return the defaults updated by ``params``, each value checked against its
-        declaration, then ``_check_values`` (relations between parameters).
-
-        Raises ``ConfigError`` naming ``key.<param>`` for an unknown key (listing the
-        allowed ones) or a bad value.
-        """
-        resolved = cls.parameters.resolve(params, key, cls.name)
-        cls._check_values(resolved, key)
-        return resolved
-
-    @classmethod
-    def _check_values(cls, p: dict[str, Any], key: str) -> None:
-        """Checks that relate parameters; subclasses extend (calling super first)."""
 
     def fit(self, x: np.ndarray, y: np.ndarray, n_classes: int | None = None, *,
             synthetic: np.ndarray | None = None) -> Classifier:
