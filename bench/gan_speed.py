@@ -194,6 +194,10 @@ def compare_method(method: str, args: argparse.Namespace, device: torch.device,
     """One method: project path vs textbook loop, alternating, medians."""
     x, y, unit = method_data(method, args.data, args.cls)
     iters = args.method_iters.get(method, args.iters)
+    # warm-up, charged to neither side: first calls initialise kernels, the scoring net,
+    # the PNG writer (a process's start-up cost, which a job pays once)
+    _, warm = project_method(method, x, y, unit, 1, 1, args.device)
+    textbook_method(method, x, y, unit, {**warm, "epochs": 1}, device)
     t_text, t_proj, t_last = [], [], []
     plan: dict = {}
     for _ in range(args.repeats):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,7 @@ def load_dataset(
     dataset = spec.load_function()(
         spec, cache_dir=cache_dir, source=source, offline=offline, **options
     ).validate(loader, spec.image_shape)
+    notes = dataset.notes
     if classes is not None:
         dataset = select_classes(dataset, classes)
     if per_class is not None:  # balanced over the classes kept, before any binary task
@@ -72,7 +74,8 @@ def load_dataset(
         dataset = Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
                           dataset.y_test[keep], class_names=dataset.class_names,
                           test_indices=positions)
-    return dataset if positive is None else one_vs_rest(dataset, positive)
+    dataset = dataset if positive is None else one_vs_rest(dataset, positive)
+    return replace(dataset, notes=notes)
 
 
 def fetch_raw(
@@ -93,6 +96,8 @@ def fetch_raw(
     options = dict(dataset_cfg)
     loader = options.pop("loader")
     dataset = load_dataset(loader, cache_dir=cache_dir, offline=offline, **options)
+    for note in dataset.notes:
+        print(f"note: {note}", flush=True)
     expected = config["dataset"].get("source_sha256")
     if expected is not None:
         where = options.get("path") or options.get("source")
@@ -117,6 +122,8 @@ def save_raw(path: str | os.PathLike[str], dataset: Dataset, config: Mapping[str
         class_names=np.array(dataset.class_names, dtype=str),
         # which images of the loader's test split a test subset kept (test_per_class)
         **({"test_indices": dataset.test_indices} if dataset.test_indices is not None else {}),
+        # what reading the images changed (an alpha channel dropped, a depth rescaled)
+        **({"notes": np.array(dataset.notes, dtype=str)} if dataset.notes else {}),
     )
 
 
@@ -128,6 +135,7 @@ def load_raw(path: str | os.PathLike[str], config: Mapping[str, Any] | None = No
         data["x_train"], data["y_train"], data["x_test"], data["y_test"],
         class_names=tuple(str(c) for c in data["class_names"]),
         test_indices=data["test_indices"] if "test_indices" in data else None,
+        notes=tuple(str(n) for n in data["notes"]) if "notes" in data else (),
     )
 
 

@@ -55,6 +55,8 @@ class Dataset:
     class_names: tuple[str, ...]
     #: positions in the loader's test split, when ``test_per_class`` kept a subset of it
     test_indices: np.ndarray | None = None
+    #: what reading the images changed, one sentence each (logged, kept in the raw file)
+    notes: tuple[str, ...] = ()
 
     @property
     def n_classes(self) -> int:

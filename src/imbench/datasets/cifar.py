@@ -131,7 +131,8 @@ def load_cifar10(
             return load_npz_source(spec, source, verify=check)
         raw, where = _read_batches(source)
     else:
-        raw, where = _read_batches(download.fetch(spec.name, ARCHIVE, cache_dir, offline=offline))
+        raw, where = download.fetch_and_read(spec.name, ARCHIVE, cache_dir, _read_batches,
+                                             offline=offline)
     splits = {}
     for split, names in _BATCHES.items():
         parts = [_parse_batch(raw[name], f"{where}:{name}") for name in names]
@@ -183,9 +184,10 @@ def _load_cifar100(spec: DatasetSpec, *, cache_dir: str | os.PathLike[str],
             return load_npz_source(spec, source, verify=check)
         raw, where = _read_batches(source, ARCHIVE_100, _FOLDER_100, list(MD5_100))
     else:
-        raw, where = _read_batches(download.fetch("cifar100", ARCHIVE_100, cache_dir,
-                                                  offline=offline),
-                                   ARCHIVE_100, _FOLDER_100, list(MD5_100))
+        raw, where = download.fetch_and_read(
+            "cifar100", ARCHIVE_100, cache_dir,
+            lambda path: _read_batches(path, ARCHIVE_100, _FOLDER_100, list(MD5_100)),
+            offline=offline)
     if check:
         for name, expected in MD5_100.items():
             got = hashlib.md5(raw[name], usedforsecurity=False).hexdigest()

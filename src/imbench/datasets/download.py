@@ -11,13 +11,16 @@ import hashlib
 import http.client
 import os
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from ..errors import DataError
 from ..io import atomic_path
+
+T = TypeVar("T")
 
 #: Base URLs tried in order; the file name is appended.
 MIRRORS: dict[str, tuple[str, ...]] = {
@@ -160,6 +163,32 @@ def fetch(
     )
 
 
+def fetch_and_read(loader: str, filename: str, cache_dir: str | os.PathLike[str],
+                   read: Callable[[Path], T], *, offline: bool = False,
+                   dataset_key: str | None = None) -> T:
+    """``read`` the cached file (:func:`fetch` downloads it when absent). A cached file that
+    cannot be read (a cut or damaged download) is moved aside to ``<name>.corrupt`` and
+    fetched once more; offline, or when that fails too, the error says where it went and
+    what to do, so a rerun never fails the same way on the same bad file."""
+    path = fetch(loader, filename, cache_dir, offline=offline, dataset_key=dataset_key)
+    try:
+        return read(path)
+    except DataError as exc:
+        aside = path.with_name(path.name + ".corrupt")
+        os.replace(path, aside)
+        print(f"note: cached {path} cannot be read ({exc}); moved aside to {aside}",
+              flush=True)
+        if offline:
+            raise DataError(f"{exc}. The cached file was moved aside to {aside}; put a good "
+                            f"copy at {path}, or run without offline to download it "
+                            "again") from exc
+        try:
+            return read(fetch(loader, filename, cache_dir, dataset_key=dataset_key))
+        except DataError as again:
+            raise DataError(f"{again} (a first copy could not be read either and was moved "
+                            f"aside to {aside})") from again
+
+
 def _download(url: str, target: Path) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "imbench"})
     with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
@@ -174,5 +203,6 @@ __all__ = [
     "cache_path",
     "content_digest",
     "fetch",
+    "fetch_and_read",
     "verify",
 ]

@@ -83,7 +83,8 @@ def scan(root: Path) -> tuple[tuple[str, ...], Listing]:
     return class_names, listing
 
 
-def _read(file: Path) -> np.ndarray:
+def _read(file: Path, changes: dict[str, list[Path]] | None = None) -> np.ndarray:
+    """The image as uint8 HWC (C 1 or 3); what had to change is added to ``changes``."""
     import skimage.io
     import skimage.util
 
@@ -98,19 +99,31 @@ def _read(file: Path) -> np.ndarray:
         image = image[..., None]
     if image.ndim != 3 or image.shape[-1] not in (1, 2, 3, 4):
         raise DataError(f"folder dataset: image {file} has unsupported shape {image.shape}")
+    changed = []
     if image.shape[-1] in (2, 4):
         # Drop the alpha channel: the project stores grayscale or RGB only.
         image = image[..., :-1]
+        changed.append("alpha channel dropped")
     if image.dtype != np.uint8:
         # 16-bit PNGs, float TIFFs: rescale to the project's uint8.
+        changed.append(f"{image.dtype} pixels rescaled to uint8")
         image = skimage.util.img_as_ubyte(image)
+    if changes is not None:
+        for what in changed:
+            changes.setdefault(what, []).append(file)
     return np.ascontiguousarray(image)
 
 
-def _stack(files: list[tuple[Path, int]], reference: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _notes(changes: dict[str, list[Path]]) -> tuple[str, ...]:
+    return tuple(f"{what}: {len(files)} image(s), e.g. {files[0]}"
+                 for what, files in sorted(changes.items()))
+
+
+def _stack(files: list[tuple[Path, int]], reference: list[Any],
+           changes: dict[str, list[Path]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     images = []
     for file, _ in files:
-        image = _read(file)
+        image = _read(file, changes)
         if not reference:
             reference.extend([image.shape, file])
         elif image.shape != reference[0]:
@@ -154,21 +167,25 @@ def load_folder(
 ) -> Dataset:
     """Read every image under ``path`` (or ``source``) with scikit-image.
 
-    Grayscale stays one channel, an alpha channel is dropped. Without ``train/`` and
-    ``test/`` sub-folders the test set is a stratified split of ``test_fraction``
-    (default 0.2) seeded by ``split_seed`` (default 0).
+    Grayscale stays one channel; an alpha channel is dropped and other depths are rescaled
+    to uint8, each said in the dataset's ``notes``. Without ``train/`` and ``test/``
+    sub-folders the test set is a stratified split of ``test_fraction`` (default 0.2) seeded
+    by ``split_seed`` (default 0).
     """
     test_fraction = FOLDER.option(options, "test_fraction")
     split_seed = FOLDER.option(options, "split_seed")
     class_names, listing = scan(_root(source, options))
     reference: list[Any] = []
+    changes: dict[str, list[Path]] = {}
     if "all" in listing:
-        x, y = _stack(listing["all"], reference)
+        x, y = _stack(listing["all"], reference, changes)
         train, test = stratified_split(y, test_fraction, split_seed)
-        return Dataset(x[train], y[train], x[test], y[test], class_names=class_names)
-    x_train, y_train = _stack(listing["train"], reference)
-    x_test, y_test = _stack(listing["test"], reference)
-    return Dataset(x_train, y_train, x_test, y_test, class_names=class_names)
+        return Dataset(x[train], y[train], x[test], y[test], class_names=class_names,
+                       notes=_notes(changes))
+    x_train, y_train = _stack(listing["train"], reference, changes)
+    x_test, y_test = _stack(listing["test"], reference, changes)
+    return Dataset(x_train, y_train, x_test, y_test, class_names=class_names,
+                   notes=_notes(changes))
 
 
 def _train_counts(options: Mapping[str, Any]) -> tuple[int, ...] | None:

@@ -108,8 +108,12 @@ def load_idx_dataset(
                     )
                 paths.append(found)
             else:
-                paths.append(download.fetch(spec.name, name, cache_dir, offline=offline))
-        x, y = read_idx(paths[0]), read_idx(paths[1])
+                paths.append(download.cache_path(cache_dir, spec.name, name))
+        if source is None:
+            x, y = (download.fetch_and_read(spec.name, p.name, cache_dir, read_idx,
+                                            offline=offline) for p in paths)
+        else:
+            x, y = read_idx(paths[0]), read_idx(paths[1])
         if x.ndim != 3 or x.dtype != np.uint8 or y.ndim != 1 or len(x) != len(y):
             raise DataError(
                 f"{paths[0]} / {paths[1]}: expected uint8 images (N, H, W) and N labels, got "

@@ -130,8 +130,9 @@ def train_reference(x: np.ndarray, y: np.ndarray, *, seed: int = 0,
 
 
 def save_reference(payload: dict[str, Any], path: str | os.PathLike[str]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    # a file object: the archive's inner name is then fixed, not the temporary file's
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(payload, fh)
 
 
 def load_reference(path: str | os.PathLike[str]) -> tuple[nn.Module, dict[str, Any]]:

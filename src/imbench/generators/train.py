@@ -173,8 +173,10 @@ def _seed_for(seed: int, key: str) -> int:
 
 
 def _save(obj: Any, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    # through a file object: torch names the archive inside after a path's file name (here
+    # a random temporary one), which made identical models differ by their bytes
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(obj, fh)
 
 
 def _load(path: Path) -> Any:

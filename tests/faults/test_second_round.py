@@ -1,0 +1,152 @@
+"""The second round of fault probes (issue 31): what a careful user and a reliability engineer
+found after the first suite held. Each test is one probe, broken the way the probe broke it."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import stat
+import struct
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+
+from imbench.datasets import load_dataset
+from imbench.errors import DataError
+from imbench.io import atomic_path, read_json, write_json
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", d)
+                                                         for d in array.shape)
+    return header + array.astype(">u1").tobytes()
+
+
+def _gz(data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with gzip.GzipFile(mode="wb", fileobj=buf, mtime=0) as fh:
+        fh.write(data)
+    return buf.getvalue()
+
+
+def _mnist_files(n_train: int = 12, n_test: int = 6) -> dict[str, bytes]:
+    rng = np.random.default_rng(0)
+    out = {}
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        out[f"{split}-images-idx3-ubyte.gz"] = _gz(_idx(rng.integers(0, 256, (n, 28, 28))))
+        out[f"{split}-labels-idx1-ubyte.gz"] = _gz(_idx(np.arange(n) % 10))
+    return out
+
+
+# -- 5: files a team can read ---------------------------------------------------------------
+def test_written_files_get_the_users_umask_not_a_private_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "a.json", {"x": 1})
+        with atomic_path(tmp_path / "b.bin") as tmp:
+            tmp.write_bytes(b"x")
+        os.umask(0o027)
+        write_json(tmp_path / "c.json", {"x": 1})
+    finally:
+        os.umask(old)
+    mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert mode == {"a.json": 0o644, "b.bin": 0o644, "c.json": 0o640}
+
+
+# -- 4: a truncated JSON result names the file and what to do --------------------------------
+def test_a_truncated_json_file_is_named_with_what_to_do(tmp_path):
+    path = tmp_path / "metrics.json"
+    write_json(path, {"accuracy": 0.96, "confusion": [[1, 0], [0, 1]]})
+    path.write_text(path.read_text()[:20])
+    with pytest.raises(DataError) as err:
+        read_json(path)
+    assert str(path) in str(err.value) and "delete it and rerun" in str(err.value)
+
+
+# -- 8: identical runs write identical model files ------------------------------------------
+def test_saved_generator_files_are_byte_identical_across_identical_saves(tmp_path):
+    torch = pytest.importorskip("torch")
+    from imbench.generators.reference import save_reference
+    from imbench.generators.train import _save
+
+    payload = {"w": torch.arange(6.0).reshape(2, 3), "meta": {"epoch": 3}}
+    digests = set()
+    for name in ("a/generator.pt", "b/generator.pt", "c/classifier.pt"):
+        save = save_reference if name.endswith("classifier.pt") else _save
+        save(payload, tmp_path / name)
+        digests.add(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert len(digests) == 1
+
+
+# -- 8: RGBA and other silent conversions are said --------------------------------------------
+def test_an_rgba_image_among_rgb_ones_is_noted_in_the_dataset(tmp_path):
+    from PIL import Image
+
+    from imbench.datasets import load_raw, save_raw
+
+    for c in ("a", "b"):
+        (tmp_path / "img" / c).mkdir(parents=True)
+        for i in range(5):
+            Image.fromarray(np.full((8, 8, 3), 30 * i, np.uint8)).save(
+                tmp_path / "img" / c / f"{i}.png")
+    Image.fromarray(np.full((8, 8, 4), 200, np.uint8), "RGBA").save(
+        tmp_path / "img" / "b" / "9.png")
+    ds = load_dataset("folder", cache_dir=tmp_path, path=str(tmp_path / "img"))
+    assert ds.x_train.shape[1:] == (8, 8, 3)
+    (note,) = ds.notes
+    assert "alpha channel dropped: 1 image(s)" in note and "9.png" in note
+    config = {"dataset": {"loader": "folder", "path": str(tmp_path / "img")}}
+    save_raw(tmp_path / "raw.npz", ds, config)
+    assert load_raw(tmp_path / "raw.npz", config).notes == ds.notes
+
+
+# -- 8: a corrupt cached download is moved aside and fetched again ---------------------------
+def test_a_corrupt_cached_download_is_moved_aside_and_fetched_again(tmp_path, monkeypatch):
+    files = _mnist_files()
+    cache = tmp_path / "cache" / "mnist"
+    cache.mkdir(parents=True)
+    for name, data in files.items():
+        (cache / name).write_bytes(data)
+    bad = cache / "train-images-idx3-ubyte.gz"
+    bad.write_bytes(files[bad.name][:40])  # a cut download
+    served: list[str] = []
+
+    def urlopen(request, timeout=None):
+        served.append(request.full_url)
+        return io.BytesIO(files[request.full_url.rsplit("/", 1)[1]])
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    ds = load_dataset("mnist", cache_dir=tmp_path / "cache", verify=False)
+    assert ds.x_train.shape == (12, 28, 28, 1)
+    assert [u.rsplit("/", 1)[1] for u in served] == [bad.name]
+    assert (cache / f"{bad.name}.corrupt").read_bytes() == files[bad.name][:40]
+    assert bad.read_bytes() == files[bad.name]
+
+
+def test_offline_a_corrupt_cached_download_says_where_it_went_and_what_to_do(tmp_path,
+                                                                              monkeypatch):
+    files = _mnist_files()
+    cache = tmp_path / "cache" / "mnist"
+    cache.mkdir(parents=True)
+    for name, data in files.items():
+        (cache / name).write_bytes(data[:len(data) // 2] if name.startswith("t10k-labels")
+                                 else data)
+
+    def refuse(request, *args, **kwargs):
+        raise urllib.error.URLError("no network (test)")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    with pytest.raises(DataError) as err:
+        load_dataset("mnist", cache_dir=tmp_path / "cache", offline=True, verify=False)
+    text = str(err.value)
+    bad = cache / "t10k-labels-idx1-ubyte.gz"
+    assert f"{bad}.corrupt" in text and f"put a good copy at {bad}" in text
+    # the next run does not trip over the same file: it is asked for again
+    with pytest.raises(DataError, match="could not obtain t10k-labels-idx1-ubyte.gz"):
+        load_dataset("mnist", cache_dir=tmp_path / "cache", offline=True, verify=False)
+    assert json.dumps(sorted(p.name for p in cache.iterdir())).count(".corrupt") == 1
