@@ -112,4 +112,8 @@ def get_final_output():
     for cell in GRID.cells:
         targets.append(cell.path(layout.CONFUSION))
     targets += REPORTS.quality_targets()
+    # the counts side files too: a deleted one is remade with its job (Snakemake does not
+    # remake a missing intermediate whose consumers are up to date)
+    sides = (layout.IMBALANCED_COUNTS, layout.TRAIN_COUNTS)
+    targets += dict.fromkeys(cell.path(p) for cell in GRID.cells for p in sides)
     return targets

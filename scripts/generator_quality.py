@@ -5,7 +5,6 @@ from imbench.runtime import start, torch_threads
 start(snakemake)
 
 from imbench import records  # noqa: E402
-from imbench.io import write_json  # noqa: E402
 from imbench.provenance import provenance  # noqa: E402
 from imbench.quality import generator_quality, real_or_fake_sheets  # noqa: E402
 
@@ -26,5 +25,6 @@ if settings.get("inception_weights"):
 result = generator_quality(train, imbalanced, snakemake.input.reference, seed=seed,
                            test=(raw["x_test"], raw["y_test"]), inception=inception)
 result["provenance"] = provenance({"wildcards": dict(snakemake.wildcards)}, seed)
-write_json(snakemake.output.quality, result)
+records.write_json_result(snakemake.output.quality, result, "quality",
+                          made_from={"train": train.record, "raw": raw.record})
 real_or_fake_sheets(train, imbalanced, snakemake.output.sheets, seed=seed)

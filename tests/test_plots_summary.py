@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbench.io import write_json
 from imbench.metrics import METRIC_NAMES
+from imbench.records import write_json_result
 from imbench.reports.plots import plot_class_counts, plot_confusion_matrix
 from imbench.summary import (
     collect,
@@ -25,7 +25,8 @@ def fake_metrics(tmp_path, dataset, imbalance, augmenter, classifier, seed, **va
     path = tmp_path / dataset / imbalance / augmenter / classifier / f"seed{seed}" / "m.json"
     cell = dict(dataset=dataset, imbalance=imbalance, augmenter=augmenter,
                 classifier=classifier, seed=seed)
-    write_json(path, {"cell": cell, "provenance": {}, "per_class": [], **values})
+    write_json_result(path, {"cell": cell, "provenance": {}, "per_class": [], **values},
+                      "metrics")
     return path
 
 
@@ -61,7 +62,7 @@ def test_collect_rejects_duplicate_cell_and_missing_cell(tmp_path, paths):
     with pytest.raises(ValueError, match="both describe"):
         collect([*paths, dup])
     bad = tmp_path / "bad.json"
-    write_json(bad, {"accuracy": 0.5})
+    write_json_result(bad, {"accuracy": 0.5}, "metrics")
     with pytest.raises(ValueError, match="cell"):
         collect([bad])
 

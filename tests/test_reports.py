@@ -367,12 +367,13 @@ def test_sample_frames_selection_and_quality(tmp_path):
         (tmp_path / "samples" / f"class3_epoch{e:04d}.png").write_bytes(b"")
     frames = collect.sample_frames(tmp_path / "samples")
     assert sorted(frames["class3"]) == [2, 4]
-    write_json(tmp_path / "sel.json", {"models": {"class3": {"chosen_epoch": 4}}})
+    records.write_json_result(tmp_path / "sel.json", {"models": {"class3": {"chosen_epoch": 4}}},
+                              "selection")
     assert collect.chosen_epochs([tmp_path / "sel.json"]) == {"class3": 4}
     assert collect.model_label("class3", ["a", "b", "c", "Dress"]) == "class 3 (Dress)"
-    write_json(tmp_path / "q.json", {"classes": {
+    records.write_json_result(tmp_path / "q.json", {"classes": {
         "3": {"diversity_ssim": 0.2, "fid": 4.0, "reference_accuracy": 1.0},
-        "4": {"diversity_ssim": 0.4, "fid": None, "reference_accuracy": 0.5}}})
+        "4": {"diversity_ssim": 0.4, "fid": None, "reference_accuracy": 0.5}}}, "quality")
     q = collect.quality_summary(read_json(tmp_path / "q.json"))
     assert q["diversity_ssim"] == pytest.approx(0.3) and q["fid"] == 4.0
     summ = tidy([("s", "none", 0, "accuracy", 0.8), ("s", "wgan", 0, "accuracy", 0.85)])
@@ -558,8 +559,8 @@ def test_fit_table_is_table_one_with_validation_and_test_apart(tmp_path) -> None
         reports.append(tmp_path / f"r{seed}.json")
         metrics.append(tmp_path / f"m{seed}.json")
         write_json(reports[-1], {"history": history, "best_epoch": 2})
-        write_json(metrics[-1], {"accuracy": acc, "precision_macro": 0.5,
-                                 "recall_macro": 0.5})
+        records.write_json_result(metrics[-1], {"accuracy": acc, "precision_macro": 0.5,
+                                                "recall_macro": 0.5}, "metrics")
         cells.append(["tiny", "cgan_250", "small_cnn", seed])
     out = {"table": str(tmp_path / "fit.md"), "csv": str(tmp_path / "fit.csv")}
     build.fit_tables(ReportJob.of(

@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from imbench.errors import ConfigError, DataError
-from imbench.io import write_json
 from imbench.plan import Grid, ReportPlan, prepare_config
 from imbench.plan.published import QUALITY_PREFIX
+from imbench.records import write_json_result
 from imbench.reports import build
 from imbench.reports.job import ReportJob
 from imbench.reports.reproduction import compare, lookup, prediction_interval
@@ -65,7 +65,7 @@ def test_changes_are_paired_by_seed_in_the_papers_unit(tmp_path) -> None:
     for seed, (a, b) in enumerate([(0.80, 0.70), (0.90, 0.75), (0.60, 0.58)]):
         for role, v in (("cell", a), ("versus", b)):
             p = tmp_path / f"{role}{seed}.json"
-            write_json(p, {"accuracy": v})
+            write_json_result(p, {"accuracy": v}, "metrics")
             files[role].append([seed, str(p)])
     number = {"name": "gain", "metric": "accuracy", "value": 10.0, "where": "T1", "scale": 100,
               "change": "absolute", "cell": {"a": "x"}, "versus": {"a": "y"}, "files": files}
@@ -85,6 +85,7 @@ def _add_fake_result(path: Path, metric: str, value: float) -> None:
     """Put ``value`` at ``metric``'s place in the metrics.json / quality.json at ``path``
     (several published numbers read one file)."""
     data = json.loads(path.read_text()) if path.exists() else {}
+    data.pop("record", None)
     key = metric[len(QUALITY_PREFIX):] if metric.startswith(QUALITY_PREFIX) else metric
     parts = key.split(".")
     if parts[0] == "per_class":
@@ -99,7 +100,7 @@ def _add_fake_result(path: Path, metric: str, value: float) -> None:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
-    write_json(path, data)
+    write_json_result(path, data, "quality" if metric.startswith(QUALITY_PREFIX) else "metrics")
 
 
 def _scales(name: str) -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import records
 from .errors import DataError
-from .io import array_digest, write_json
+from .io import array_digest
 from .metrics import compute_metrics
 from .provenance import provenance
 from .reports.plots import plot_confusion_matrix
@@ -70,7 +70,8 @@ def evaluate_cell(
     metrics["n_test"] = int(len(labels))
     metrics["training_counts_imbalanced"] = imbalanced["counts"]
     metrics["provenance"] = provenance(cell_config, seed)
-    write_json(metrics_path, metrics)
+    records.write_json_result(metrics_path, metrics, "metrics",
+                              made_from={"predictions": pred.record, "raw": raw.record})
     if confusion_path is not None:
         plot_confusion_matrix(
             metrics["confusion_matrix"], class_names, confusion_path,

@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +90,26 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write JSON atomically, keys sorted so equal content gives equal bytes."""
+#: a JSON result's record (what made it, and the digest of the rest of the file)
+JSON_RECORD = "record"
+
+
+def json_digest(obj: Mapping[str, Any]) -> str:
+    """sha256 of a JSON object's content without its record, as the file holds it (written
+    and read back give the same digest)."""
+    body = {k: v for k, v in obj.items() if k != JSON_RECORD}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return hashlib.sha256(json.dumps(json.loads(text), sort_keys=True,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def write_json(path: str | os.PathLike[str], obj: Any,
+               record: Mapping[str, Any] | None = None) -> None:
+    """Write JSON atomically, keys sorted so equal content gives equal bytes. With
+    ``record`` (what made the file), it is stored under ``"record"`` with the digest of the
+    rest (``content_sha256``), which :func:`read_json` checks."""
+    if record is not None:
+        obj = {**obj, JSON_RECORD: {**record, "content_sha256": json_digest(obj)}}
     text = json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n"
     write_text(path, text)
 
@@ -100,12 +118,20 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     """The JSON in ``path``; a DataError naming the file when it is truncated or not JSON
     (a newer-than-its-inputs file is never remade by itself: the message says to delete
     it)."""
-    with open(path) as fh:
-        try:
-            return json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: not valid JSON (truncated or edited: {exc}); delete it "
-                            "and rerun to remake it") from exc
+    try:
+        with open(path) as fh:
+            obj = json.load(fh)
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: no such file") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON (truncated or edited: {exc}); delete it "
+                        "and rerun to remake it") from exc
+    record = obj.get(JSON_RECORD) if isinstance(obj, dict) else None
+    if isinstance(record, dict) and "content_sha256" in record:
+        if json_digest(obj) != record["content_sha256"]:
+            raise DataError(f"{path}: its content does not match its record's digest (edited "
+                            "after it was written); delete it and rerun to remake it")
+    return obj
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -27,13 +27,12 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import DataError
-from .io import array_digest, load_npz, save_npz, write_json
+from .io import array_digest, load_npz, read_json, save_npz, write_json
 
 RECORD_KEY = "__record__"
 
@@ -199,6 +198,28 @@ def check_made_from(
                         f"{source_of(source)}; delete it and rerun")
 
 
+def write_json_result(path: str | os.PathLike[str], obj: Mapping[str, Any], kind: str, *,
+                      made_from: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Write a JSON result (``metrics``, ``quality``, ``selection``) with its record: what
+    it is, where it was written, what it was made from, and its content's digest."""
+    record = {"kind": kind, "path": _where(path),
+              "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())}}
+    write_json(path, obj, record=record)
+
+
+def read_json_result(path: str | os.PathLike[str], kind: str | None = None) -> dict[str, Any]:
+    """A JSON result written by :func:`write_json_result` (``kind``: the one expected, or
+    any): refused, naming the file, when it is not valid JSON, has no record, is of another
+    kind or place, or was edited after it was written."""
+    obj = read_json(path)  # checks the content against the record's digest
+    record = obj.get("record") if isinstance(obj, dict) else None
+    if not isinstance(record, dict) or "content_sha256" not in record:
+        raise DataError(f"{path}: has no record of what made it (written by another tool or "
+                        "an older imbench, or edited); delete it and rerun")
+    check(record, path, record["kind"] if kind is None else kind, None)
+    return obj
+
+
 def write_json_describing(
     path: str | os.PathLike[str], obj: Mapping[str, Any], kind: str,
     config: Mapping[str, Any], describes: Mapping[str, Any],
@@ -206,7 +227,7 @@ def write_json_describing(
     """Write a JSON side file of a recorded ``.npz`` (whose record is ``describes``)."""
     record = {"kind": f"{kind}_json", "path": _where(path),
               "config_sha256": config_digest(kind, config), "describes": source_of(describes)}
-    write_json(path, {**obj, "record": record})
+    write_json(path, obj, record=record)
 
 
 def read_json_describing(
@@ -215,12 +236,7 @@ def read_json_describing(
 ) -> dict[str, Any]:
     """Read a JSON side file written by :func:`write_json_describing`, checking its record
     and, given the record of the ``.npz`` it should describe, that it describes that file."""
-    try:
-        obj = json.loads(Path(path).read_text())
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: no such file") from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON (truncated?): {exc}") from exc
+    obj = read_json(path)  # valid JSON whose content matches its record's digest
     record = obj.get("record") if isinstance(obj, dict) else None
     if not isinstance(record, dict):
         raise DataError(f"{path}: has no record of what made it; delete it and rerun")

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import read_json, write_text
+from .io import write_text
 from .metrics import METRIC_NAMES
+from .records import read_json_result
 
 CELL_KEYS = ("dataset", "imbalance", "augmenter", "classifier", "seed")
 COLUMNS = (*CELL_KEYS, "metric", "value")
@@ -52,7 +53,7 @@ def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     rows = []
     seen: dict[tuple, str] = {}
     for path in metrics_paths:
-        data = read_json(path)
+        data = read_json_result(path, "metrics")
         cell = data.get("cell")
         if not isinstance(cell, dict) or any(k not in cell for k in CELL_KEYS):
             raise ValueError(f"{path}: 'cell' must name {', '.join(CELL_KEYS)}")

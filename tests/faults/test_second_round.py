@@ -12,9 +12,11 @@ import stat
 import struct
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
+from faultkit import TINY
 
 from imbench.datasets import load_dataset
 from imbench.errors import DataError
@@ -150,3 +152,57 @@ def test_offline_a_corrupt_cached_download_says_where_it_went_and_what_to_do(tmp
     with pytest.raises(DataError, match="could not obtain t10k-labels-idx1-ubyte.gz"):
         load_dataset("mnist", cache_dir=tmp_path / "cache", offline=True, verify=False)
     assert json.dumps(sorted(p.name for p in cache.iterdir())).count(".corrupt") == 1
+
+
+# -- 1 and 4: an edited, a truncated metrics.json; a deleted counts.json -----------------------
+def _a_metrics_file(run: Path) -> Path:
+    return sorted((run / "results").rglob("metrics.json"))[0]
+
+
+def test_an_edited_metrics_file_is_refused_naming_it(run_copy):
+    from faultkit import output_and_logs, snakemake
+
+    path = _a_metrics_file(run_copy)
+    data = json.loads(path.read_text())
+    data["accuracy"] = 0.999
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    result = snakemake(run_copy, TINY)
+    assert result.returncode != 0
+    text = output_and_logs(run_copy, result)
+    assert str(path.relative_to(run_copy)) in text and "edited after it was written" in text
+    summary = run_copy / "results" / "summary.csv"  # Snakemake removes a failed job's output
+    assert not summary.exists() or "0.999" not in summary.read_text()
+
+
+def test_a_truncated_metrics_file_is_named_and_remade_once_deleted(run_copy, clean_run):
+    from faultkit import ok, output_and_logs, snakemake
+
+    path = _a_metrics_file(run_copy)
+    path.write_text(path.read_text()[:100])
+    result = snakemake(run_copy, TINY)
+    assert result.returncode != 0
+    text = output_and_logs(run_copy, result)
+    assert str(path.relative_to(run_copy)) in text and "delete it and rerun" in text
+    path.unlink()
+    ok(snakemake(run_copy, TINY))
+    fresh = json.loads(path.read_text())
+    clean = json.loads((clean_run / path.relative_to(run_copy)).read_text())
+    for data in (fresh, clean):
+        data.pop("provenance")
+        data.pop("record")
+    assert fresh == clean
+
+
+def test_a_deleted_counts_file_is_remade_with_its_job(run_copy):
+    from faultkit import ok, snakemake
+
+    def content(path: Path) -> dict:
+        data = json.loads(path.read_text())
+        return {k: v for k, v in data.items() if k not in ("provenance", "record")}
+
+    counts = sorted((run_copy / "data").rglob("counts.json"))[0]
+    before = content(counts)
+    counts.unlink()
+    result = ok(snakemake(run_copy, TINY))
+    assert "Nothing to be done" not in result.stdout + result.stderr
+    assert content(counts) == before

@@ -34,7 +34,8 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, DataError, ImbenchError
-from ..io import array_digest, atomic_path, write_json, write_text
+from ..io import array_digest, atomic_path, write_text
+from ..records import write_json_result
 from ..sampling import class_counts, resolve_sampling_strategy
 from . import GENERATORS, load_config, parse_unit
 from .graphs import make_iteration
@@ -593,7 +594,7 @@ def _write_outputs(results: list[ModelResult], files: UnitFiles, *, method: str,
         "models": {r.key: r.selection for r in results},
         "provenance": provenance(provenance_config or {"method": method, "params": cfg}, seed),
     }
-    write_json(files.selection, selection)
+    write_json_result(files.selection, selection, "selection")
     _save({"format": FORMAT_VERSION, "method": method, "kind": GENERATORS[method].kind,
            "models": {r.key: r.payload for r in results},
            **({"record": dict(record)} if record is not None else {})}, files.generator)

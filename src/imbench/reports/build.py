@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import records
 from ..io import read_json, write_json, write_text
 from ..summary import read_summary
 from . import collect, figures, stats, tables
@@ -295,7 +296,7 @@ def fit_tables(job: ReportJob) -> None:
         rows.append({"imbalance": i, "augmenter": a, "classifier": c, "seed": s,
                      **collect.fold_column(f[0] if f else None),
                      **tables.fit_rows(r.get("history") or {}, r.get("best_epoch"),
-                                       read_json(metrics))})
+                                       records.read_json_result(metrics, "metrics"))})
     frame = pd.DataFrame(rows)
     write_text(job.output.table, tables.fit_table(frame, job.wildcards.dataset, p.order))
     tables.write_frame(frame, job.output.csv)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from .. import records
-from ..io import read_json
 from ..summary import repetition_keys
 from .figures import mean_normalised_confusion
 
@@ -27,7 +26,7 @@ def confusion_panels(metrics_paths: Iterable[str | os.PathLike[str]]) -> dict[st
     class_names: list[str] | None = None
     classifiers = set()
     for path in metrics_paths:
-        data = read_json(path)
+        data = records.read_json_result(path, "metrics")
         cell = data["cell"]
         classifiers.add(cell["classifier"])
         groups.setdefault((cell["imbalance"], cell["augmenter"]), []).append(
@@ -151,7 +150,7 @@ def chosen_epochs(selection_paths: Iterable[str | os.PathLike[str]]) -> dict[str
     """``{model: chosen_epoch}`` over the selection.json files of a generator's units."""
     out = {}
     for path in selection_paths:
-        for model, sel in (read_json(path).get("models") or {}).items():
+        for model, sel in (records.read_json_result(path, "selection").get("models") or {}).items():
             if sel and sel.get("chosen_epoch") is not None:
                 out[str(model)] = int(sel["chosen_epoch"])
     return out
@@ -226,7 +225,7 @@ def quality_points(
     rows = []
     for key, path in quality_files.items():
         imbalance, augmenter, seed, fold = _variant(key)
-        q = quality_summary(read_json(path))
+        q = quality_summary(records.read_json_result(path, "quality"))
         rep = (int(seed), fold)
         mine = value.get((imbalance, augmenter, *rep))
         base = next((value[(imbalance, b, *rep)] for b in baselines
@@ -278,6 +277,6 @@ def quality_frame(quality_files: Mapping[VariantKey, str | os.PathLike[str]]
     """One row per (imbalance, augmenter, seed[, fold]) with :func:`quality_summary`'s
     measures."""
     rows = [{"imbalance": i, "augmenter": a, "seed": s, **fold_column(f),
-             **quality_summary(read_json(p))}
+             **quality_summary(records.read_json_result(p, "quality"))}
             for (i, a, s, f), p in ((_variant(k), p) for k, p in quality_files.items())]
     return pd.DataFrame(rows)

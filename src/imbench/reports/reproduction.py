@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
-from ..io import read_json
+from ..records import read_json_result
 from .plots import new_figure, save
 
 PathLike = str | os.PathLike[str]
@@ -47,8 +47,8 @@ def lookup(data: Mapping[str, Any], dotted: str, path: PathLike = "") -> float:
 def _values(files: Sequence[Sequence[Any]], metric: str) -> dict[tuple[int, ...], float]:
     """repetition -> value, from ``[seed, path]`` (or, with folds, ``[seed, fold, path]``)."""
     key = metric.split(":", 1)[1] if metric.startswith("quality:") else metric
-    return {tuple(int(v) for v in entry[:-1]): lookup(read_json(entry[-1]), key, entry[-1])
-            for entry in files}
+    return {tuple(int(v) for v in entry[:-1]):
+            lookup(read_json_result(entry[-1]), key, entry[-1]) for entry in files}
 
 
 def prediction_interval(values: Sequence[float], level: float = 0.95
