@@ -13,11 +13,11 @@ rule fetch_dataset:
     conda:
         "../envs/imbench.yaml"
     threads: 1
+    # cache_dir and offline are not params: where downloads are cached, and whether the
+    # network may be used, never change the raw file (moving the cache reruns nothing)
     params:
         dataset=lambda wc: GRID.dataset_cfg(wc.dataset),
         cell=job_config("raw"),
-        cache_dir=config.get("cache_dir", ".cache/imbench"),
-        offline=config.get("offline", False),
     script:
         "../scripts/fetch_dataset.py"
 

@@ -206,3 +206,16 @@ def test_a_deleted_counts_file_is_remade_with_its_job(run_copy):
     result = ok(snakemake(run_copy, TINY))
     assert "Nothing to be done" not in result.stdout + result.stderr
     assert content(counts) == before
+
+
+# -- 2: where the cache lives is not what a result is ----------------------------------------
+def test_moving_the_cache_recomputes_nothing(run_copy, tmp_path):
+    import yaml
+    from faultkit import ok, snakemake
+
+    config = yaml.safe_load(TINY.read_text())
+    config["cache_dir"] = str(tmp_path / "elsewhere")
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(yaml.safe_dump(config))
+    result = ok(snakemake(run_copy, moved, "-n"))
+    assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
