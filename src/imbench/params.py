@@ -60,6 +60,11 @@ class Constraint:
         return None if self.ok(value) else ConfigError(key, value, self.allowed)
 
 
+def _worded(c: Constraint) -> dict[str, Any]:
+    """``c``'s schema with its words, for an error about one item of a container."""
+    return {**c.schema(), "x-allowed": c.allowed}
+
+
 @dataclass(frozen=True)
 class Int(Constraint):
     """An integer (not a bool) in ``[lo, hi]``; either bound may be None."""
@@ -213,7 +218,7 @@ class ListOf(Constraint):
         return f"a list{size}{order} each item {self.item.allowed}"
 
     def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "array", "items": self.item.schema()}
+        out: dict[str, Any] = {"type": "array", "items": _worded(self.item)}
         if self.length is not None:
             out["minItems"] = out["maxItems"] = self.length
         elif self.min_length:
@@ -236,7 +241,7 @@ class Pair(Constraint):
         return f"a pair (lo, hi) with lo <= hi, each {self.item.allowed}"
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "array", "items": self.item.schema(), "minItems": 2, "maxItems": 2}
+        return {"type": "array", "items": _worded(self.item), "minItems": 2, "maxItems": 2}
 
 
 @dataclass(frozen=True)
@@ -268,7 +273,7 @@ class ClassMap(Constraint):
     def schema(self) -> dict[str, Any]:
         return {"type": "object", "minProperties": 1,
                 "propertyNames": {"pattern": r"^\s*[0-9]+\s*$"},
-                "additionalProperties": self.value.schema()}
+                "additionalProperties": _worded(self.value)}
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,27 @@ def test_moving_the_cache_recomputes_nothing(run_copy, tmp_path):
     moved.write_text(yaml.safe_dump(config))
     result = ok(snakemake(run_copy, moved, "-n"))
     assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
+
+
+# -- 7: a config error is one line naming the key, the value and what is allowed ------------
+@pytest.mark.parametrize(("edit", "line"), [
+    (lambda c: c.update(seedz=[0]), "config key 'seedz': got [0]; allowed: keys ["),
+    (lambda c: c.update(seeds=[]), "config key 'seeds': got []; allowed: a non-empty"),
+    (lambda c: c["imbalances"].update(bad={"protocol": "counts", "counts": {0: -5}}),
+     "config key 'imbalances.bad.counts.0': got -5; allowed: an integer >= 1"),
+    (lambda c: c["imbalances"]["step"].update(fraction=2),
+     "config key 'imbalances.step.fraction': got 2; allowed: keys for 'step': ["),
+], ids=["unknown top-level key", "no seeds", "negative count", "unknown protocol key"])
+def test_a_config_error_is_one_line_without_a_schema_dump(tmp_path, edit, line):
+    import yaml
+    from faultkit import snakemake
+
+    config = yaml.safe_load(TINY.read_text())
+    edit(config)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path / "run", path, "-n")
+    text = result.stdout + result.stderr
+    assert result.returncode != 0 and line in text, text
+    assert "$schema" not in text and "additionalProperties" not in text  # no schema dump
+    assert len(text.splitlines()) < 15
