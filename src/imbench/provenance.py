@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import hashlib
 import importlib.metadata
 import platform
 import subprocess
@@ -43,6 +45,20 @@ def git_commit(path: str | Path | None = None) -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
+@functools.cache
+def code_digest() -> str:
+    """sha256 of the imbench package's code (every ``.py`` and ``.yaml`` file under it, by
+    relative path and content): two results made by the same code carry the same digest,
+    whatever the checkout's commit says (``python -m imbench.stale`` lists the others)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yaml")
+                       and "__pycache__" not in p.parts):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def provenance(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
     """The block stored under ``"provenance"`` in every result file.
 
@@ -53,6 +69,7 @@ def provenance(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
         "seed": seed,
         "versions": package_versions(),
         "git_commit": git_commit(),
+        "code_sha256": code_digest(),
         "python": platform.python_version(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -33,6 +33,7 @@ import numpy as np
 
 from .errors import DataError
 from .io import array_digest, load_npz, read_json, save_npz, write_json
+from .provenance import code_digest
 
 RECORD_KEY = "__record__"
 
@@ -115,6 +116,7 @@ def make_record(
         "config_sha256": config_digest(kind, config),
         "arrays_sha256": arrays_digest(arrays),
         "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())},
+        "code_sha256": code_digest(),
     }
     counts = _counts(arrays)
     if counts is not None:
@@ -128,7 +130,8 @@ def file_record(
 ) -> dict[str, Any]:
     """The record of a non-``.npz`` file (a ``generator.pt``): everything but the arrays."""
     return {"kind": kind, "path": _where(path), "config_sha256": config_digest(kind, config),
-            "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())}}
+            "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())},
+            "code_sha256": code_digest()}
 
 
 def save(
@@ -203,7 +206,8 @@ def write_json_result(path: str | os.PathLike[str], obj: Mapping[str, Any], kind
     """Write a JSON result (``metrics``, ``quality``, ``selection``) with its record: what
     it is, where it was written, what it was made from, and its content's digest."""
     record = {"kind": kind, "path": _where(path),
-              "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())}}
+              "made_from": {k: source_of(v) for k, v in sorted((made_from or {}).items())},
+              "code_sha256": code_digest()}
     write_json(path, obj, record=record)
 
 
@@ -226,7 +230,8 @@ def write_json_describing(
 ) -> None:
     """Write a JSON side file of a recorded ``.npz`` (whose record is ``describes``)."""
     record = {"kind": f"{kind}_json", "path": _where(path),
-              "config_sha256": config_digest(kind, config), "describes": source_of(describes)}
+              "config_sha256": config_digest(kind, config), "describes": source_of(describes),
+              "code_sha256": code_digest()}
     write_json(path, obj, record=record)
 
 

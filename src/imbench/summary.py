@@ -43,6 +43,16 @@ def count_repetitions(df: pd.DataFrame) -> int:
     return int(len(df[repetition_keys(df)].drop_duplicates()))
 
 
+def other_code(metrics_paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The metrics files made by other code than the running imbench (their provenance's
+    ``code_sha256``; none recorded counts as other)."""
+    from .provenance import code_digest
+
+    current = code_digest()
+    return [str(p) for p in metrics_paths
+            if (read_json_result(p).get("provenance") or {}).get("code_sha256") != current]
+
+
 def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     """Tidy frame, one row per cell × scalar metric (columns ``COLUMNS``).
 

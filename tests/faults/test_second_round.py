@@ -243,3 +243,32 @@ def test_a_config_error_is_one_line_without_a_schema_dump(tmp_path, edit, line):
     assert result.returncode != 0 and line in text, text
     assert "$schema" not in text and "additionalProperties" not in text  # no schema dump
     assert len(text.splitlines()) < 15
+
+
+# -- 6: results made by other code are visible, and one command reruns them ------------------
+def test_results_made_by_other_code_are_listed_and_rerun_by_one_command(run_copy,
+                                                                         monkeypatch):
+    from faultkit import ok, snakemake
+
+    from imbench import records
+    from imbench.stale import stale
+
+    assert stale(run_copy) == []  # every file of the clean run: this code
+    path = _a_metrics_file(run_copy)
+    data = records.read_json_result(path, "metrics")
+    record = data.pop("record")
+    # the file as another imbench would have written it
+    data["provenance"]["code_sha256"] = "0" * 64
+    monkeypatch.setattr(records, "code_digest", lambda: "0" * 64)
+    monkeypatch.chdir(run_copy)
+    records.write_json_result(record["path"], data, "metrics")
+    monkeypatch.undo()
+    os.utime(path, (path.stat().st_atime, (run_copy / "results" / "summary.csv").stat().st_mtime
+                    - 1))
+    listed = stale(run_copy)
+    assert [p.as_posix() for p in listed] == [path.relative_to(run_copy).as_posix()]
+    # what Snakemake does by itself: nothing (it does not watch the package's modules)
+    assert "Nothing to be done" in ok(snakemake(run_copy, TINY, "-n")).stdout
+    plan = ok(snakemake(run_copy, TINY, "-n", "--forcerun", *map(str, listed))).stdout
+    assert "rule evaluate:" in plan and "rule aggregate:" in plan
+    assert "rule train_classifier:" not in plan and "rule augment:" not in plan
