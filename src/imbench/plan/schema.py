@@ -68,6 +68,7 @@ def declared_defs() -> dict[str, Any]:
     from ..augment import AUGMENTERS
     from ..classify import CLASSIFIERS
     from ..datasets import DATASETS
+    from ..generators import TRAINING_JOBS
     from ..generators.parameters import REFERENCE
     from ..imbalance import PROTOCOLS
     from ..metrics import SHOTS
@@ -87,6 +88,11 @@ def declared_defs() -> dict[str, Any]:
                       "properties": {"protocol": _choice("imbalance protocol", PROTOCOLS)},
                       **_per_method("protocol", PROTOCOLS, protocol)},
         "augmenter_method": _choice("augmenter", AUGMENTERS),
+        "training_jobs": {
+            "enum": list(TRAINING_JOBS), "x-default": TRAINING_JOBS[0],
+            "description": "Per-class generators only. per_class: one job per minority "
+                           "class, run side by side by a cluster; one: a single job trains "
+                           "every class in turn (faster on one shared GPU, docs/cluster.md)."},
         "augmenter_params": _per_method("method", AUGMENTERS, params_of(AUGMENTERS)),
         "classifier_method": _choice("classifier", CLASSIFIERS),
         "classifier_params": _per_method("method", CLASSIFIERS, params_of(CLASSIFIERS)),
