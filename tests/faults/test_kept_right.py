@@ -27,6 +27,7 @@ def metrics(workdir: Path) -> dict[str, dict]:
     for path in sorted((workdir / "results").rglob("metrics.json")):
         data = json.loads(path.read_text())
         data["provenance"].pop("created")
+        data["record"].pop("content_sha256")  # of the content, "created" included
         out[str(path.relative_to(workdir))] = data
     return out
 
