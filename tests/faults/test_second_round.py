@@ -102,6 +102,10 @@ def test_an_rgba_image_among_rgb_ones_is_noted_in_the_dataset(tmp_path):
     assert ds.x_train.shape[1:] == (8, 8, 3)
     (note,) = ds.notes
     assert "alpha channel dropped: 1 image(s)" in note and "9.png" in note
+    # a task derived from the dataset keeps what reading it changed
+    for task in ({"one_vs_rest": 1}, {"classes": [1, 0]}, {"test_per_class": 1}):
+        derived = load_dataset("folder", cache_dir=tmp_path, path=str(tmp_path / "img"), **task)
+        assert derived.notes == ds.notes, task
     config = {"dataset": {"loader": "folder", "path": str(tmp_path / "img")}}
     save_raw(tmp_path / "raw.npz", ds, config)
     assert load_raw(tmp_path / "raw.npz", config).notes == ds.notes

@@ -65,17 +65,14 @@ def load_dataset(
     dataset = spec.load_function()(
         spec, cache_dir=cache_dir, source=source, offline=offline, **options
     ).validate(loader, spec.image_shape)
-    notes = dataset.notes
     if classes is not None:
         dataset = select_classes(dataset, classes)
     if per_class is not None:  # balanced over the classes kept, before any binary task
         keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
         positions = keep if dataset.test_indices is None else dataset.test_indices[keep]
-        dataset = Dataset(dataset.x_train, dataset.y_train, dataset.x_test[keep],
-                          dataset.y_test[keep], class_names=dataset.class_names,
+        dataset = replace(dataset, x_test=dataset.x_test[keep], y_test=dataset.y_test[keep],
                           test_indices=positions)
-    dataset = dataset if positive is None else one_vs_rest(dataset, positive)
-    return replace(dataset, notes=notes)
+    return dataset if positive is None else one_vs_rest(dataset, positive)
 
 
 def fetch_raw(

@@ -104,9 +104,9 @@ class Dataset:
 def one_vs_rest(dataset: Dataset, positive: int) -> Dataset:
     """The binary task ``positive`` (label 1) against every other class (label 0)."""
     name = dataset.class_names[positive]
-    return Dataset(dataset.x_train, (dataset.y_train == positive).astype(np.int64),
-                   dataset.x_test, (dataset.y_test == positive).astype(np.int64),
-                   class_names=(f"not {name}", name), test_indices=dataset.test_indices)
+    return replace(dataset, y_train=(dataset.y_train == positive).astype(np.int64),
+                   y_test=(dataset.y_test == positive).astype(np.int64),
+                   class_names=(f"not {name}", name))
 
 
 def select_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
@@ -117,8 +117,9 @@ def select_classes(dataset: Dataset, classes: Sequence[int]) -> Dataset:
     train = lookup[dataset.y_train] >= 0
     test = np.flatnonzero(lookup[dataset.y_test] >= 0)
     positions = test if dataset.test_indices is None else dataset.test_indices[test]
-    return Dataset(dataset.x_train[train], lookup[dataset.y_train[train]],
-                   dataset.x_test[test], lookup[dataset.y_test[test]],
+    return replace(dataset, x_train=dataset.x_train[train],
+                   y_train=lookup[dataset.y_train[train]], x_test=dataset.x_test[test],
+                   y_test=lookup[dataset.y_test[test]],
                    class_names=tuple(dataset.class_names[c] for c in classes),
                    test_indices=positions)
 
