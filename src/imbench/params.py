@@ -341,6 +341,15 @@ class Param:
         if error is not None:
             raise error
 
+    def schema(self) -> dict[str, Any]:
+        """Its JSON-schema property: the constraint, its meaning, what is allowed in words
+        (``x-allowed``) and the default the package applies (``x-default``)."""
+        out = {**self.allowed.schema(), "description": self.help,
+               "x-allowed": self.allowed.allowed}
+        if not self.required:
+            out["x-default"] = _jsonable(self.default)
+        return out
+
 
 class ParamSpec(Sequence[Param]):
     """The ordered parameters of one registry entry, built once at import.
@@ -447,12 +456,7 @@ class ParamSpec(Sequence[Param]):
         protocol's ``protocol`` key). Defaults are the package's to apply, so they are given
         as ``x-default`` (the workflow's validator fills only ``default``); ``x-allowed``
         is the constraint in the words of every other error."""
-        props: dict[str, Any] = dict(extra or {})
-        for p in self._params:
-            props[p.name] = {**p.allowed.schema(), "description": p.help,
-                             "x-allowed": p.allowed.allowed}
-            if not p.required:
-                props[p.name]["x-default"] = _jsonable(p.default)
+        props: dict[str, Any] = {**(extra or {}), **{p.name: p.schema() for p in self._params}}
         out: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                "properties": props}
         if owner:

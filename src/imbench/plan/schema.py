@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from ..params import ParamSpec
 
 #: the schema file of this checkout (rules/common.smk passes the workflow's own)
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "config.schema.yaml"
@@ -54,7 +53,7 @@ def _dataset(registry: Mapping[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for name in registry:
         for p in registry[name].parameters + COMMON:
-            options.setdefault(p.name, ParamSpec(p).schema()["properties"][p.name])
+            options.setdefault(p.name, p.schema())
     loader = _choice("loader", registry)
     loader["description"] = "Registry name of the loader; defaults to the entry's name."
     return {"type": ["object", "null"], "additionalProperties": False,
