@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,17 +44,30 @@ def count_repetitions(df: pd.DataFrame) -> int:
     return int(len(df[repetition_keys(df)].drop_duplicates()))
 
 
-def other_code(metrics_paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+Metrics = list[tuple[str, dict[str, Any]]]
+
+
+def read_metrics(metrics_paths: Iterable[str | os.PathLike[str]]) -> Metrics:
+    """Each metrics.json, checked against its record, with its path (read once)."""
+    return [(str(p), read_json_result(p, "metrics")) for p in metrics_paths]
+
+
+def other_code(metrics: Metrics) -> list[str]:
     """The metrics files made by other code than the running imbench (their provenance's
     ``code_sha256``; none recorded counts as other)."""
     from .provenance import code_digest
 
     current = code_digest()
-    return [str(p) for p in metrics_paths
-            if (read_json_result(p).get("provenance") or {}).get("code_sha256") != current]
+    return [path for path, data in metrics
+            if (data.get("provenance") or {}).get("code_sha256") != current]
 
 
 def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """:func:`metrics_frame` of the files at ``metrics_paths``."""
+    return metrics_frame(read_metrics(metrics_paths))
+
+
+def metrics_frame(metrics: Metrics) -> pd.DataFrame:
     """Tidy frame, one row per cell × scalar metric (columns ``COLUMNS``).
 
     The cell identity comes from each file's ``"cell"`` dict, never from its path. Metrics that
@@ -62,8 +76,7 @@ def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     """
     rows = []
     seen: dict[tuple, str] = {}
-    for path in metrics_paths:
-        data = read_json_result(path, "metrics")
+    for path, data in metrics:
         cell = data.get("cell")
         if not isinstance(cell, dict) or any(k not in cell for k in CELL_KEYS):
             raise ValueError(f"{path}: 'cell' must name {', '.join(CELL_KEYS)}")
