@@ -571,6 +571,33 @@ def test_one_vs_rest_task_labels_names_and_plan_counts(tmp_path):
         load_dataset("digits", cache_dir=tmp_path, one_vs_rest=True)
 
 
+def test_balanced_one_vs_rest_test_set_holds_every_positive_and_as_many_others(tmp_path):
+    # seed 002 §5: its numbers fit a binary test set of 1,000 trousers and about 1,000 others
+    full = load_dataset("digits", cache_dir=tmp_path)
+    task = load_dataset("digits", cache_dir=tmp_path, one_vs_rest=3,
+                        one_vs_rest_test="balanced")
+    n_pos = int((full.y_test == 3).sum())
+    assert np.bincount(task.y_test).tolist() == [n_pos, n_pos]
+    # stratified over the nine other classes: their counts differ by at most one
+    others = np.bincount(full.y_test[task.test_indices], minlength=10)
+    assert others[3] == n_pos
+    rest = np.delete(others, 3)
+    assert rest.sum() == n_pos and rest.max() - rest.min() <= 1
+    # the images are the loader's test images at the recorded positions; the seed fixes them
+    np.testing.assert_array_equal(task.x_test, full.x_test[task.test_indices])
+    again = load_dataset("digits", cache_dir=tmp_path, one_vs_rest=3,
+                         one_vs_rest_test="balanced")
+    np.testing.assert_array_equal(again.test_indices, task.test_indices)
+    other = load_dataset("digits", cache_dir=tmp_path, one_vs_rest=3,
+                         one_vs_rest_test="balanced", test_subset_seed=1)
+    assert not np.array_equal(other.test_indices, task.test_indices)
+    np.testing.assert_array_equal(task.x_train, full.x_train)  # training images untouched
+    with pytest.raises(ConfigError, match="one_vs_rest_test.*unless one_vs_rest"):
+        get_spec("digits").check_options({"one_vs_rest_test": "balanced"})
+    with pytest.raises(ConfigError, match="one_vs_rest_test"):
+        get_spec("digits").check_options({"one_vs_rest": 3, "one_vs_rest_test": "half"})
+
+
 def test_classes_option_keeps_a_relabelled_subset_of_classes(tmp_path):
     # seed 004's two-class tiny set from a built-in dataset: classes [7, 4] -> labels 0, 1
     full = load_dataset("digits", cache_dir=tmp_path)

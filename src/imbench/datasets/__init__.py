@@ -16,7 +16,14 @@ import numpy as np
 
 from .. import records
 from ..registry import Registry
-from .base import Dataset, DatasetSpec, balanced_test_subset, one_vs_rest, select_classes
+from .base import (
+    Dataset,
+    DatasetSpec,
+    balanced_rest_subset,
+    balanced_test_subset,
+    one_vs_rest,
+    select_classes,
+)
 
 DATASETS = Registry(
     "dataset",
@@ -56,6 +63,7 @@ def load_dataset(
     per_class = options.pop("test_per_class", None)
     subset_seed = int(options.pop("test_subset_seed", 0))
     positive = options.pop("one_vs_rest", None)
+    rest_test = options.pop("one_vs_rest_test", "all")
     classes = options.pop("classes", None)
     # Config paths may start with "~" (the workflow's existence check expands it too).
     if source is not None:
@@ -68,11 +76,19 @@ def load_dataset(
     if classes is not None:
         dataset = select_classes(dataset, classes)
     if per_class is not None:  # balanced over the classes kept, before any binary task
-        keep = balanced_test_subset(dataset.y_test, per_class, subset_seed)
-        positions = keep if dataset.test_indices is None else dataset.test_indices[keep]
-        dataset = replace(dataset, x_test=dataset.x_test[keep], y_test=dataset.y_test[keep],
-                          test_indices=positions)
+        dataset = _test_subset(dataset, balanced_test_subset(dataset.y_test, per_class,
+                                                             subset_seed))
+    if positive is not None and rest_test == "balanced":  # on the loader's labels
+        dataset = _test_subset(dataset, balanced_rest_subset(dataset.y_test, positive,
+                                                             subset_seed))
     return dataset if positive is None else one_vs_rest(dataset, positive)
+
+
+def _test_subset(dataset: Dataset, keep: np.ndarray) -> Dataset:
+    """Only the test images at ``keep``; their positions in the loader's split recorded."""
+    positions = keep if dataset.test_indices is None else dataset.test_indices[keep]
+    return replace(dataset, x_test=dataset.x_test[keep], y_test=dataset.y_test[keep],
+                   test_indices=positions)
 
 
 def fetch_raw(

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from ..params import BOOL, Int, ListOf, Number, Param, ParamSpec, Text, optional
+from ..params import BOOL, Int, ListOf, Number, Param, ParamSpec, Text, one_of, optional
 
 #: options every built-in (downloadable) loader takes
 BUILTIN = ParamSpec(
@@ -38,6 +38,10 @@ COMMON = ParamSpec(
           "same images)"),
     Param("one_vs_rest", None, optional(Int(0)),
           "a binary task: this class (label 1) against all the others (label 0)"),
+    Param("one_vs_rest_test", "all", one_of("all", "balanced"),
+          "with one_vs_rest, the test set: all (the whole split, 1 : k-1) or balanced "
+          "(every test image of the class and as many others, stratified over the other "
+          "classes, drawn with test_subset_seed and stored in the raw file)"),
     Param("classes", None, optional(ListOf(Int(0), min_length=2)),
           "keep only these classes (train and test), relabelled 0, 1, ... in this order"),
 )
@@ -138,6 +142,24 @@ def balanced_test_subset(y_test: np.ndarray, per_class: int, seed: int) -> np.nd
     return np.sort(np.concatenate(keep))
 
 
+def balanced_rest_subset(y_test: np.ndarray, positive: int, seed: int) -> np.ndarray:
+    """Sorted positions of every test image of ``positive`` and as many of the other
+    classes, split over them as evenly as the count allows (the remainder to the lowest
+    labels), drawn with ``seed``: a balanced test set for the binary task."""
+    rng = np.random.default_rng(seed)
+    keep = [np.flatnonzero(y_test == positive)]
+    others = [c for c in np.unique(y_test) if c != positive]
+    share, extra = divmod(len(keep[0]), len(others))
+    for n, c in enumerate(others):
+        idx = np.flatnonzero(y_test == c)
+        size = share + (n < extra)
+        if len(idx) < size:
+            raise DataError(f"one_vs_rest_test balanced: class {int(c)} has only {len(idx)} "
+                            f"test images, {size} needed")
+        keep.append(rng.choice(idx, size=size, replace=False))
+    return np.sort(np.concatenate(keep))
+
+
 CountsFn = Callable[[Mapping[str, Any]], "tuple[int, ...] | None"]
 
 
@@ -207,6 +229,9 @@ class DatasetSpec:
                 raise ConfigError(f"{key}.classes", classes, "null when one_vs_rest is set "
                                   "(one task derivation per dataset entry)")
         positive = options.get("one_vs_rest")
+        if positive is None and options.get("one_vs_rest_test", "all") != "all":
+            raise ConfigError(f"{key}.one_vs_rest_test", options["one_vs_rest_test"],
+                              "all (the default) unless one_vs_rest is set")
         if positive is not None and n_loader is not None and positive >= n_loader:
             raise ConfigError(f"{key}.one_vs_rest", positive,
                               f"null or a class index in [0, {n_loader})")
