@@ -108,6 +108,28 @@ def test_minority_recall():
     assert m["minority_classes"] == [1, 2]
     none = compute_metrics(Y_TRUE, Y_PRED, PROBS, 3)
     assert none["minority_recall"] is None and none["minority_recall_per_class"] is None
+    assert none["minority_precision"] is None and none["minority_auc"] is None
+
+
+def test_minority_precision_f1_auc_are_the_positive_class_ones_of_a_binary_task():
+    # seed 002 reports the trouser class's P/R/F1/AUC: with one minority class they are its
+    from sklearn.metrics import f1_score, precision_score, roc_auc_score
+
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 0])
+    pred = np.array([0, 1, 0, 0, 1, 0, 1, 0])
+    p1 = np.array([0.1, 0.6, 0.2, 0.3, 0.9, 0.4, 0.8, 0.45])
+    m = compute_metrics(y, pred, np.column_stack([1 - p1, p1]), 2, minority_classes=[1])
+    assert m["minority_precision"] == pytest.approx(precision_score(y, pred))
+    assert m["minority_f1"] == pytest.approx(f1_score(y, pred))
+    assert m["minority_recall"] == pytest.approx(2 / 3)
+    assert m["minority_auc"] == pytest.approx(roc_auc_score(y, p1))
+    # over several minority classes: the mean of their per-class values
+    several = compute_metrics(Y_TRUE, Y_PRED, PROBS, 3, minority_classes=[1, 2])
+    rows = {r["class"]: r for r in several["per_class"]}
+    assert several["minority_precision"] == pytest.approx(
+        (rows[1]["precision"] + rows[2]["precision"]) / 2)
+    assert several["minority_auc"] == pytest.approx(
+        (several["auc_per_class"]["1"] + several["auc_per_class"]["2"]) / 2)
 
 
 def test_metric_names_are_scalars_in_result():

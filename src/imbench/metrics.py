@@ -32,6 +32,9 @@ METRIC_NAMES: tuple[str, ...] = (
     "g_mean",
     "auc_ovr_macro",
     "minority_recall",
+    "minority_precision",
+    "minority_f1",
+    "minority_auc",
     "mcc",
     "pr_auc_macro",
     "ece",
@@ -78,6 +81,12 @@ DEFINITIONS: dict[str, str] = {
         "mean recall over minority_classes (per class in minority_recall_per_class); null "
         "when no minority classes are given"
     ),
+    "minority_precision": "mean precision over minority_classes (zero_division=0); null "
+    "when no minority classes are given",
+    "minority_f1": "mean F1 over minority_classes (zero_division=0); with one minority class, "
+    "the positive class's F1 that binary studies report",
+    "minority_auc": "mean over minority_classes of the one-vs-rest ROC AUC (auc_per_class); "
+    "null without scores or minority classes",
     "confusion_matrix": "counts, rows = true class, columns = predicted class, 0..n_classes-1",
     "mcc": "sklearn matthews_corrcoef (multi-class), in [-1, 1]",
     "pr_auc_macro": (
@@ -214,14 +223,20 @@ def compute_metrics(
 
     minority_recall: float | None = None
     minority_per_class: dict[str, float] | None = None
+    minority_scores: dict[str, float | None] = {"precision": None, "f1": None, "auc": None}
     if minority_classes:
         minority = sorted({int(c) for c in minority_classes})
         bad = [c for c in minority if not 0 <= c < n_classes]
         if bad:
             raise ValueError(f"minority classes {bad} outside 0..{n_classes - 1}")
-        minority_per_class = {str(c): float(recall[c]) for c in minority if present[c]}
-        if minority_per_class:
-            minority_recall = float(np.mean(list(minority_per_class.values())))
+        scored = [c for c in minority if present[c]]
+        minority_per_class = {str(c): float(recall[c]) for c in scored}
+        if scored:
+            minority_recall = float(np.mean(recall[scored]))
+            minority_scores["precision"] = float(np.mean(precision[scored]))
+            minority_scores["f1"] = float(np.mean(f1[scored]))
+            aucs = [auc_per_class[str(c)] for c in scored if str(c) in auc_per_class]
+            minority_scores["auc"] = float(np.mean(aucs)) if aucs else None
 
     shots: dict[str, float | None] = {"many": None, "medium": None, "few": None}
     groups = None
@@ -250,6 +265,9 @@ def compute_metrics(
         "minority_classes": sorted({int(c) for c in minority_classes or ()}),
         "minority_recall": minority_recall,
         "minority_recall_per_class": minority_per_class,
+        "minority_precision": minority_scores["precision"],
+        "minority_f1": minority_scores["f1"],
+        "minority_auc": minority_scores["auc"],
         "mcc": float(matthews_corrcoef(y_true, y_pred)),
         "pr_auc_macro": pr_auc,
         "pr_auc_per_class": pr_auc_per_class,

@@ -30,6 +30,9 @@ METRIC_LABELS: dict[str, str] = {
     "g_mean": "G-mean",
     "auc_ovr_macro": "macro AUC (OvR)",
     "minority_recall": "minority recall",
+    "minority_precision": "minority precision",
+    "minority_f1": "minority F1",
+    "minority_auc": "minority AUC",
 }
 
 
