@@ -72,6 +72,23 @@ def test_mnist_seed001_step_on_class_0(rho: int, expected: int) -> None:
     assert info["rho"] == pytest.approx(6742 / expected)
 
 
+@pytest.mark.parametrize("rho, expected", [(20, 250), (40, 125), (190, 26)])
+def test_mnist_seed001_step_with_the_papers_cap_of_5000(rho: int, expected: int) -> None:
+    # §3.1: every class subsampled to no more than 5,000 examples, then class 0 cut by rho
+    cfg = {"protocol": "step", "mu": 0.1, "rho": rho, "classes": [0], "cap": 5000}
+    counts = target_counts(cfg, MNIST_COUNTS)
+    assert counts == [expected] + [min(n, 5000) for n in MNIST_COUNTS[1:]]
+    y = _labels(MNIST_COUNTS)
+    _, y_out, info = make_imbalanced(np.zeros((len(y), 1, 1, 1), np.uint8), y, cfg, seed=1)
+    assert np.bincount(y_out).tolist() == counts
+    assert info["rho"] == pytest.approx(5000 / expected)
+    # the capped majority images are a seeded uniform draw: another seed keeps others
+    kept = {s: select_indices(y, cfg, seed=s) for s in (1, 2)}
+    assert not np.array_equal(kept[1], kept[2])
+    with pytest.raises(ConfigError, match="cap"):
+        check_protocol("x", {**cfg, "cap": 0}, MNIST_COUNTS, 10)
+
+
 def test_step_defaults_to_last_classes() -> None:
     step = {"protocol": "step", "mu": 0.3, "rho": 4}
     assert target_counts(step, [100] * 10) == [100] * 7 + [25] * 3
@@ -154,7 +171,7 @@ def test_imbalance_ratio() -> None:
         ({"protocol": "drop", "drop": {0: 1}, "rho": 3}, None, None,
          "imbalances.p.rho", 3, "['drop']"),
         ({"protocol": "step", "mu": 0.1, "rho": 2, "dorp": 1}, None, None,
-         "imbalances.p.dorp", 1, "['classes', 'mu', 'rho']"),
+         "imbalances.p.dorp", 1, "['cap', 'classes', 'mu', 'rho']"),
         ({"protocol": "drop", "drop": {0: 100}}, [100, 100], None,
          "imbalances.p", None, "class 0 (size 100) would keep 0"),
         ({"protocol": "exponential", "rho": 1000}, [500, 500, 500], None,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..params import ClassMap, Int, ListOf, Number, Param, ParamSpec, one_of
+from ..params import ClassMap, Int, ListOf, Number, Param, ParamSpec, one_of, optional
 from .base import Counts, Protocol, check_class_list, check_class_map, floor
 
 #: majority / minority size ratio: the key step, linear and exponential share
@@ -104,7 +104,9 @@ class Step(Protocol):
     ``rho`` = majority/minority ratio >= 1; minority classes get ``floor(n_max / rho)``
     images, majority classes keep all of theirs. The minority classes are ``classes: [..]``
     when given, else the LAST ``round(mu * C)`` classes (half rounded up). With both,
-    ``len(classes)`` must equal ``round(mu * C)``."""
+    ``len(classes)`` must equal ``round(mu * C)``. ``cap`` first subsamples every class to
+    at most that many images (seed 001 §3.1: "no more than 5 000 examples"), so ``n_max`` is
+    the capped size."""
 
     name = "step"
     example = {"protocol": "step", "mu": 0.1, "rho": 20, "classes": [0]}
@@ -114,6 +116,9 @@ class Step(Protocol):
         RHO,
         Param("classes", None, ListOf(Int(0), min_length=1),
               "the minority classes (default: the last round(mu x C))"),
+        Param("cap", None, optional(Int(1)),
+              "every class first subsampled (seeded, uniformly) to at most this many images; "
+              "null: no cap"),
     )
 
     @staticmethod
@@ -147,8 +152,10 @@ class Step(Protocol):
 
     def targets(self, cfg: Mapping[str, Any], counts: Sequence[int]) -> Counts:
         minority = self.minority(cfg, len(counts))
-        size = floor(max(counts) / float(cfg["rho"]))
-        return [min(n, size) if c in minority else n for c, n in enumerate(counts)]
+        cap = cfg.get("cap")
+        capped = [n if cap is None else min(n, int(cap)) for n in counts]
+        size = floor(max(capped) / float(cfg["rho"]))
+        return [min(n, size) if c in minority else n for c, n in enumerate(capped)]
 
 
 class _Ranked(Protocol):
