@@ -16,6 +16,7 @@ import yaml
 
 from imbench.errors import ConfigError, DataError
 from imbench.plan import Grid, ReportPlan, prepare_config
+from imbench.plan.card import CHECKLIST, entries
 from imbench.plan.published import QUALITY_PREFIX
 from imbench.records import write_json_result
 from imbench.reports import build
@@ -150,6 +151,19 @@ def test_each_preset_has_published_numbers_in_its_report(name, scale, tmp_path) 
         assert f"| {n['name']} |" in md, n["name"]
     assert Path(out["plot"]).stat().st_size > 1000
     assert md.splitlines()[0].endswith(f"({scale} scale)") == (scale != "real")
+    # the report opens with the protocol card, every checklist item a row
+    card_at, numbers_at = md.index("## The protocol, item by item"), md.index("## The published")
+    assert card_at < numbers_at
+    for item in CHECKLIST:
+        assert f"| {item.title}" in md[card_at:numbers_at], item.title
+    if scale != "real":
+        assert f"the {scale} scale changes" in md
+    # numbers the paper's own figures contradict are shown apart, and not counted
+    unsound = [n for n in numbers if not n["consistent"]]
+    sound = len(numbers) - len(unsound)
+    assert (("## Published numbers that cannot be right as printed" in md) == bool(unsound))
+    if sound and len(plan.grid.repetitions()) > 1:
+        assert re.search(rf"\b\d+ of {sound} published numbers fall inside", md)
 
 
 def test_a_published_number_naming_no_cell_fails_the_dag_build() -> None:
@@ -185,3 +199,22 @@ def test_quotes_are_the_papers_words(name) -> None:
     assert paper.name in cfg["published"]["source"]
     for n in cfg["published"]["numbers"]:
         assert _normalise(n["quote"]) in text, n["name"]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the papers (../shared/seeds) are not here")
+@pytest.mark.parametrize("name", ["seed000", "seed001", "seed002", "seed003", "seed004"])
+def test_the_cards_quotes_are_the_papers_words(name) -> None:
+    """Every passage a card quotes (between double quotes; "..." marks a cut) is in the
+    paper, so a card cannot put words in a study's mouth."""
+    cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    (paper,) = SEEDS.glob(f"{name[-3:]}_*.txt")
+    # the papers' Markdown emphasis (*airplane*) is not part of their words
+    text = _normalise(paper.read_text().replace("*", "")).lower()
+    checked = 0
+    for item in CHECKLIST:
+        for entry in entries(cfg["protocol"], item.key):
+            for quote in re.findall(r'"([^"]+)"', entry["paper"]):
+                for piece in _normalise(quote).split(" ... "):
+                    assert piece.strip(" .").lower() in text, (item.key, piece)
+                    checked += 1
+    assert checked >= 5, f"{name}: the card quotes the paper {checked} times"

@@ -77,10 +77,15 @@ def published_numbers(grid: Grid) -> list[dict[str, Any]]:
         if quality and cells["cell"]["imbalance"] in grid.originals:
             raise ConfigError(f"{key}.cell", cells["cell"], "an imbalanced, augmented cell "
                               "(only those have a quality.json)")
+        consistent = bool(number.get("consistent", True))
+        if not consistent and not number.get("arithmetic"):
+            raise ConfigError(f"{key}.arithmetic", None, "the arithmetic that shows the "
+                              "number unsound (with consistent: false)")
         out.append({
             "name": number["name"], "metric": metric, "value": float(number["value"]),
             "where": number["where"], "quote": number.get("quote", ""),
-            "notes": number.get("notes", ""), "scale": float(number.get("scale", 1)),
+            "notes": number.get("notes", ""), "consistent": consistent,
+            "arithmetic": number.get("arithmetic", ""), "scale": float(number.get("scale", 1)),
             "change": number.get("change", "absolute") if "versus" in cells else None,
             **cells, "files": files,
         })

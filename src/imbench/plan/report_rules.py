@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import layout
+from . import card, layout
 from .published import published_targets
 
 if TYPE_CHECKING:
@@ -359,8 +359,10 @@ def _reproduction_inputs(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
 
 
 def _reproduction_params(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
-    return {"numbers": plan.published, "source": plan.grid.config["published"]["source"],
-            "scale": plan.grid.config.get("scale", "real")}
+    config = plan.grid.config
+    return {"numbers": plan.published, "source": config["published"]["source"],
+            "scale": config.get("scale", "real"), "card": card.card_rows(config["protocol"]),
+            "scale_changes": card.scale_changes(config)}
 
 
 def _preset_constraint(plan: ReportPlan) -> dict[str, str]:

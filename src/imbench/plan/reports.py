@@ -10,7 +10,7 @@ from typing import Any
 
 from ..metrics import METRIC_NAMES
 from ..params import Choice, ListOf, Number, Param, ParamSpec
-from . import layout
+from . import card, layout
 from .grid import Grid
 from .published import published_numbers
 from .report_rules import (
@@ -65,7 +65,9 @@ class ReportPlan:
         self.grid = grid
         self.settings = report_settings(grid.config)
         self._generative = set(grid.augmenters_needing_generator())
-        # resolved now: a published number naming a cell the grid lacks fails the DAG build
+        # checked now: a missing card item, or a published number naming a cell the grid
+        # lacks, fails the DAG build
+        card.check(grid.config)
         self.published = published_numbers(grid)
 
     # -- views of the grid ----------------------------------------------------------------

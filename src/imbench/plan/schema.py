@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from . import card
 
 #: the schema file of this checkout (rules/common.smk passes the workflow's own)
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schemas" / "config.schema.yaml"
@@ -98,6 +99,7 @@ def declared_defs() -> dict[str, Any]:
         "shot_thresholds": SHOTS.schema(),
         "reference_classifier": REFERENCE.schema(),
         "report": REPORT.schema(),
+        "protocol_card": card.schema(),
     }
 
 

@@ -278,8 +278,9 @@ def reproduction(job: ReportJob) -> None:
     p, out = job.params, job.output
     frame = repro.reproduction_frame(p.numbers)
     preset = job.wildcards.preset
-    write_text(out.table, repro.reproduction_markdown(frame, preset=preset, source=p.source,
-                                                      scale=p.scale))
+    write_text(out.table, repro.reproduction_markdown(
+        frame, preset=preset, source=p.source, scale=p.scale, card=p.card,
+        scale_changes=p.scale_changes))
     tables.write_frame(frame.drop(columns=["seeds"]), out.csv)
     repro.plot_reproduction(frame, out.plot,
                             title=f"{preset}{repro.scale_words(p.scale)}: published "

@@ -94,6 +94,8 @@ def compare(number: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "where": number["where"], "quote": number.get("quote", ""),
         "notes": number.get("notes", ""),
+        "consistent": bool(number.get("consistent", True)),
+        "arithmetic": number.get("arithmetic", ""),
         "cell": "/".join(number["cell"].values()),
         "versus": "/".join(number["versus"].values()) if number.get("versus") else "",
     }
@@ -112,12 +114,55 @@ def scale_words(scale: str) -> str:
     return "" if scale == "real" else f" ({scale} scale)"
 
 
+def card_markdown(card: Sequence[Mapping[str, str]], scale: str = "real",
+                  scale_changes: Sequence[str] = ()) -> list[str]:
+    """The protocol card as a table: the study's protocol beside imbench's, item by item."""
+    count = {s: sum(r["status"] == s for r in card) for s in ("same", "deviation", "assumed")}
+    lines = ["## The protocol, item by item", "",
+             f"{len(card)} entries: {count['same']} the same as the study, "
+             f"{count['deviation']} deviations (each with its reason), {count['assumed']} "
+             "assumed where the paper is silent (the preset's `protocol:` card).", ""]
+    if scale != "real":
+        lines += [f"The card describes the real scale; the {scale} scale changes "
+                  + "; ".join(scale_changes or ["nothing"]) + ".", ""]
+    lines += ["| item | the paper | where | imbench | status |", "|---|---|---|---|---|"]
+    for r in card:
+        status = r["status"] + (f": {r['why']}" if r.get("why") else "")
+        lines.append("| " + " | ".join(_cell(v) for v in (
+            r["item"], r["paper"], r["where"], r["imbench"], status)) + " |")
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|") or "–"
+
+
+def _numbers_table(frame: pd.DataFrame) -> list[str]:
+    header = ["number", "kind", "paper", "imbench", "95 % interval", "imbench − paper",
+              "inside", "runs", "where in the paper"]
+    lines = ["| " + " | ".join(header) + " |",
+             "|---|---|---:|---:|---:|---:|---|---:|---|"]
+    for r in frame.itertuples():
+        spread = f" ± {_fmt(r.std)}" if np.isfinite(r.std) else ""
+        interval = f"[{_fmt(r.low)}, {_fmt(r.high)}]" if np.isfinite(r.low) else "–"
+        inside = {True: "yes", False: "**no**", None: "–"}[r.inside]
+        lines.append(f"| {r.name} | {r.kind} | {_fmt(r.paper, 4)} | {_fmt(r.mean, 4)}{spread} "
+                     f"| {interval} | {_fmt(r.difference)} | {inside} | {r.n_seeds} | "
+                     f"{r.where} |")
+    return lines
+
+
 def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
-                          scale: str = "real") -> str:
-    inside = frame["inside"].dropna()
-    lines = [
-        f"# Reproduction: {preset}{scale_words(scale)}", "",
-        f"Compared with: {source}.", "",
+                          scale: str = "real", card: Sequence[Mapping[str, str]] = (),
+                          scale_changes: Sequence[str] = ()) -> str:
+    sound = frame[frame["consistent"]] if "consistent" in frame else frame
+    unsound = frame[~frame["consistent"]] if "consistent" in frame else frame.iloc[:0]
+    lines = [f"# Reproduction: {preset}{scale_words(scale)}", "",
+             f"Compared with: {source}.", ""]
+    if len(card):
+        lines += card_markdown(card, scale, scale_changes)
+    lines += [
+        "## The published numbers", "",
         "imbench: mean ± std over runs (seeds, or seeds × folds with k-fold "
         "cross-validation; the `runs` column), and the 95 % prediction interval for one more "
         "run (mean ± t · sd · √(1 + 1/n)); a paper reports one run, so its number should fall "
@@ -128,23 +173,20 @@ def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
         lines += [f"**{scale.capitalize()} scale**: fewer images, epochs and seeds than the "
                   "study. The absolute numbers are not expected to match; the sign of each "
                   "change is the first thing to compare.", ""]
+    inside = sound["inside"].dropna()
     lines += [f"{int(inside.sum())} of {len(inside)} published numbers fall inside imbench's "
               "interval" if len(inside) else "One seed: no interval (run more seeds).", ""]
-    changes = frame[frame["same_sign"].notna()]
+    changes = sound[sound["same_sign"].notna()]
     if len(changes):
         lines += [f"{int(changes['same_sign'].sum())} of {len(changes)} published changes "
                   "have the same sign in imbench.", ""]
-    header = ["number", "kind", "paper", "imbench", "95 % interval", "imbench − paper",
-              "inside", "runs", "where in the paper"]
-    lines += ["| " + " | ".join(header) + " |",
-              "|---|---|---:|---:|---:|---:|---|---:|---|"]
-    for r in frame.itertuples():
-        spread = f" ± {_fmt(r.std)}" if np.isfinite(r.std) else ""
-        interval = f"[{_fmt(r.low)}, {_fmt(r.high)}]" if np.isfinite(r.low) else "–"
-        inside = {True: "yes", False: "**no**", None: "–"}[r.inside]
-        lines.append(f"| {r.name} | {r.kind} | {_fmt(r.paper, 4)} | {_fmt(r.mean, 4)}{spread} "
-                     f"| {interval} | {_fmt(r.difference)} | {inside} | {r.n_seeds} | "
-                     f"{r.where} |")
+    lines += _numbers_table(sound)
+    if len(unsound):
+        lines += ["", "## Published numbers that cannot be right as printed", "",
+                  f"{len(unsound)} numbers are counted neither as reproduced nor as not: the "
+                  "paper's own figures contradict them.", ""]
+        lines += _numbers_table(unsound)
+        lines += [""] + [f"- **{r.name}**: {r.arithmetic}" for r in unsound.itertuples()]
     lines += ["", "## What each number is", ""]
     for r in frame.itertuples():
         what = f"`{r.metric}` of {r.cell}" + (f" against {r.versus}" if r.versus else "")
@@ -179,5 +221,5 @@ def plot_reproduction(frame: pd.DataFrame, path: PathLike, *, title: str) -> Non
     save(fig, path)
 
 
-__all__ = ["compare", "lookup", "plot_reproduction", "prediction_interval",
+__all__ = ["card_markdown", "compare", "lookup", "plot_reproduction", "prediction_interval",
            "reproduction_frame", "reproduction_markdown"]
