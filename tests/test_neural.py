@@ -402,6 +402,18 @@ def test_egan_curves_nash_stopping_and_the_labelled_test_selection(digits):
                                  n_classes=10, seed=0)
     assert nash["best_epoch"] == nash["epochs_run"] == 1
     assert nash["model_choice"].startswith("nash: first epoch")
+    # with the test curves, training goes on to the last epoch for them alone: the choice
+    # (and so every honest number) is the stopped run's, the as-published maxima cover all
+    _, on, nash_on = fit_and_predict("egan", {**params, "stopping": "nash",
+                                              "nash_threshold": 0.99,
+                                              "as_published_test_curves": True},
+                                     x, y, xt, yt, n_classes=10, seed=0)
+    _, off, _ = fit_and_predict("egan", {**params, "stopping": "nash", "nash_threshold": 0.99},
+                                x, y, xt, yt, n_classes=10, seed=0)
+    np.testing.assert_array_equal(on["scores"], off["scores"])
+    assert nash_on["best_epoch"] == nash_on["choice_final_at"] == 1
+    assert nash_on["epochs_run"] == 4 and len(nash_on["history"]["test_f1"]) == 4
+    assert nash_on["as_published"]["f1"]["value"] == max(nash_on["history"]["test_f1"])
     _, _, never = fit_and_predict("egan", {**params, "stopping": "nash",
                                            "nash_threshold": 0.0}, x, y, xt, yt,
                                   n_classes=10, seed=0)

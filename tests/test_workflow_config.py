@@ -253,3 +253,24 @@ def test_parsing_the_workflow_imports_no_heavy_library(repo, preset):
     assert "train_generator" in out.stdout  # the rules were listed: the grid was built
     line = next(x for x in out.stdout.splitlines() if x.startswith("MODULES"))
     assert line == "MODULES []", line
+
+
+def test_an_egan_validation_part_without_minority_images_is_refused_naming_the_setting(
+        tiny_config):
+    # seed 003 at 1:2500: 2 minority images, 10 % held out rounds to none, and the Nash rule
+    # would measure nothing and silently keep the last epoch
+    tiny_config["imbalances"] = {"few": {"protocol": "counts", "counts": {0: 2, 1: 100}}}
+    tiny_config["datasets"] = {"digits": {"classes": [0, 1]}}
+    tiny_config["augmenters"] = {"none": {"method": "none"}}
+    tiny_config["exclude"] = []
+    tiny_config["classifiers"] = {"e": {"method": "egan", "params": {"stopping": "nash"}}}
+    message = _expect_error(tiny_config, "classifiers.e.params.validation_fraction",
+                            "'few'", "'digits'", "minority", "none of its 2")
+    assert "validation_min: 1" in message
+    tiny_config["classifiers"]["e"]["params"]["validation_min"] = 1
+    Grid(tiny_config)  # one of the two is held out for the Nash rule
+    # one minority image cannot be both trained on and validated on
+    tiny_config["imbalances"]["few"]["counts"] = {0: 1, 1: 100}
+    _expect_error(tiny_config, "classifiers.e.params.validation_fraction", "none of its 1")
+    tiny_config["classifiers"]["e"]["params"]["validation_fraction"] = 0  # the last epoch
+    Grid(tiny_config)

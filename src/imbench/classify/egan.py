@@ -34,7 +34,7 @@ scaling).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -44,7 +44,7 @@ from ..errors import ConfigError, DataError
 from ..params import BOOL, Choice, Int, Number, Param, ParamSpec, one_of, optional
 from ..sampling import class_count_list
 from .applications import APPLICATIONS
-from .training import TRAINING, KerasModel, check_images, validation_split
+from .training import TRAINING, KerasModel, check_images, validation_size, validation_split
 
 BACKBONES = ("small", *APPLICATIONS)
 
@@ -194,10 +194,15 @@ class EpochChoice:
         self.best_score, self.best_epoch = -np.inf, 0
         self.best_weights: Any = None
         self.wait, self.nash_epoch = 0, None
+        #: the epoch at which the choice was final (training may go on for the test curves)
+        self.stopped_at: int | None = None
 
     def see(self, epoch: int, score: float, gap: float, weights: Any) -> None:
         """One epoch's validation balanced accuracy and recall gap; ``weights()`` gives the
-        discriminator's weights (read only when this epoch is the one to keep)."""
+        discriminator's weights (read only when this epoch is the one to keep). Once the
+        choice is final, later epochs change nothing."""
+        if self.stopped_at is not None:
+            return
         if self.stopping == "nash" and gap <= self.threshold:
             self.best_score, self.best_epoch, self.best_weights = score, epoch, weights()
             self.nash_epoch = epoch
@@ -206,13 +211,13 @@ class EpochChoice:
             self.wait = 0
         else:
             self.wait += 1
+        if self.nash_epoch is not None or (self.patience is not None
+                                           and self.wait >= self.patience):
+            self.stopped_at = epoch
 
     @property
     def stop(self) -> bool:
-        if not self.can_choose:
-            return False
-        return self.nash_epoch is not None or (
-            self.patience is not None and self.wait >= self.patience)
+        return self.can_choose and self.stopped_at is not None
 
     def words(self) -> str:
         if not self.can_choose:
@@ -338,6 +343,11 @@ class EGANClassifier(KerasModel):
               "model choice: best validation balanced accuracy, or seed 003's Nash rule"),
         Param("nash_threshold", 0.02, Number(0, 1, hi_open=True),
               "nash: the largest gap between minority and majority validation recall"),
+        # seed 003's 2 or 5 minority images leave none at 10 %: the rule would measure nothing
+        Param("validation_min", 0, Int(0),
+              "at least this many real images of each class in the validation part (each "
+              "class keeps one to train on); a setting that still leaves a class out of it "
+              "is refused at DAG build"),
         # the epoch kept and the predictions never depend on it
         Param("as_published_test_curves", False, BOOL,
               "also score the test set after every epoch, only to report what choosing the "
@@ -350,6 +360,30 @@ class EGANClassifier(KerasModel):
         if p["minority_class"] is not None and p["minority_class"] == p["majority_class"]:
             raise ConfigError(f"{key}.majority_class", p["majority_class"],
                               "a class != minority_class")
+
+    @classmethod
+    def check_counts(cls, params: Mapping[str, Any], counts: Sequence[int], key: str,
+                     setting: str) -> None:
+        """Refuse, before any job, a training set whose validation part would lack the
+        minority or the majority class: the epoch choice would have nothing to measure and
+        would silently keep the last epoch. ``validation_fraction: 0`` asks for that."""
+        p = cls.check_params(params, key)
+        if p["validation_fraction"] == 0:
+            return
+        minority = (p["minority_class"] if p["minority_class"] is not None
+                    else int(np.argmin(counts)))
+        majority = (p["majority_class"] if p["majority_class"] is not None
+                    else max((c for c in range(len(counts)) if c != minority),
+                             key=lambda c: counts[c]))
+        for role, c in (("minority", minority), ("majority", majority)):
+            n = counts[c]
+            if validation_size(n, n, p["validation_fraction"], p["validation_min"]) == 0:
+                raise ConfigError(
+                    f"{key}.validation_fraction", p["validation_fraction"],
+                    f"a validation part holding the {role} class: {setting} leaves none of "
+                    f"its {n} {role} training image(s) there (validation_min "
+                    f"{p['validation_min']}); give validation_min: 1, or validation_fraction: "
+                    "0 to keep the last epoch, or exclude the pair")
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -374,7 +408,8 @@ class EGANClassifier(KerasModel):
         self.n_classes_ = 2
         runtime = self._runtime(False)
         train_idx, val_idx = validation_split(task.y, p["validation_fraction"],
-                                              self.random_state, task.synthetic)
+                                              self.random_state, task.synthetic,
+                                              p["validation_min"])
         self.train_idx_, self.val_idx_ = task.keep[train_idx], task.keep[val_idx]
         x_tr, y_tr = task.x[train_idx], task.y[train_idx]
         min_imgs, maj_imgs = x_tr[y_tr == 1], x_tr[y_tr == 0]
@@ -472,8 +507,8 @@ class EGANClassifier(KerasModel):
                 choice.see(epoch, score, gap, disc.get_weights)
             if p["verbose"]:
                 print(line, flush=True)
-            if choice.stop:
-                break
+            if choice.stop and monitor is None:
+                break  # with test curves, training goes on to the last epoch for them only
         if choice.best_weights is not None:
             disc.set_weights(choice.best_weights)
         else:
@@ -517,6 +552,8 @@ class EGANClassifier(KerasModel):
             "model_choice": choice.words(),
             "epochs_run": len(self.history_["d_loss"]),
             "best_epoch": choice.best_epoch,
+            # with test curves the epochs after it only score the test set (as published)
+            "choice_final_at": choice.stopped_at,
             "history": self.history_,
         }
 

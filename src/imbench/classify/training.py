@@ -113,13 +113,24 @@ def check_images(x: np.ndarray, y: np.ndarray | None = None) -> None:
         raise DataError(f"labels must be a non-empty ({len(x)},) array; got {y.shape}")
 
 
+def validation_size(n_real: int, n_members: int, fraction: float, minimum: int = 0) -> int:
+    """Images of one class held out: ``fraction`` of its ``n_real`` real images (at least
+    ``minimum`` when ``fraction`` > 0), leaving at least one of its ``n_members`` to train."""
+    wanted = int(round(fraction * n_real))
+    if fraction > 0:
+        wanted = max(wanted, min(minimum, n_real))
+    return max(0, min(wanted, n_members - 1))
+
+
 def validation_split(
     y: np.ndarray,
     fraction: float,
     seed: int | None,
     synthetic: np.ndarray | None = None,
+    minimum: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted ``(train_idx, val_idx)``: ``fraction`` of each class's real images held out.
+    """Sorted ``(train_idx, val_idx)``: ``fraction`` of each class's real images held out
+    (at least ``minimum`` of them, see :func:`validation_size`).
 
     Synthetic images never enter validation, because model choice must be made on the data
     distribution the test set comes from. Every class keeps at least one training image, so a
@@ -132,7 +143,7 @@ def validation_split(
     for c in np.unique(y):  # ascending, so the random stream is reproducible
         members = np.flatnonzero(y == c)
         eligible = members[real[members]]
-        n_val = min(int(round(fraction * len(eligible))), len(members) - 1)
+        n_val = validation_size(len(eligible), len(members), fraction, minimum)
         if n_val > 0:
             val.append(rng.choice(eligible, size=n_val, replace=False))
     val_idx = np.sort(np.concatenate(val)) if val else np.zeros(0, np.int64)

@@ -93,6 +93,7 @@ class Grid:
         self._check_imbalances()
         self._check_methods()
         self.cells = self._expand()
+        self._check_cell_counts()
         #: augmenters that train on the imbalanced set as it is (their class's ``baseline``)
         self.baselines = frozenset(a for a in self.names("augmenters")
                                    if self.augmenter_class(a).baseline)
@@ -485,6 +486,18 @@ class Grid:
             raise ConfigError("generator_quality.inception_weights", weights,
                               f"an existing file (download {INCEPTION_URL} on a machine with "
                               "network access and copy it here), or null")
+
+    def _check_cell_counts(self) -> None:
+        """Each classifier against the training counts of every set it trains on, where a
+        classifier declares such a check (``check_counts``: eGAN's validation part)."""
+        for dataset, imbalance, classifier in self.unique("dataset", "imbalance",
+                                                          "classifier"):
+            check = getattr(self.classifier_class(classifier), "check_counts", None)
+            counts = self.expected_counts(dataset, imbalance) if check else None
+            if counts is not None:
+                check(self.classifier_cfg(classifier)["params"], counts,
+                      f"classifiers.{classifier}.params",
+                      f"imbalance {imbalance!r} on dataset {dataset!r}")
 
     def _check_augmenter(self, name: str) -> None:
         cfg, cls = self.augmenter_cfg(name), self.augmenter_class(name)
