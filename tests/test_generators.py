@@ -146,6 +146,57 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     assert aug.synthetic_mask_.sum() == 20 and (xr[: len(x)] == x).all()
 
 
+@pytest.mark.parametrize(("method", "extra"), [
+    ("dcgan", {"gan_size": 12}),  # seed 002: generate larger, crop to the images' size
+    ("gan", {"gan_size": 12}),
+    ("wgan_gp", {"gan_size": 12}),
+    ("acgan", {"arch": "seed001_table2", "d_dropout": 0.3}),  # seed 001 Table 2
+    ("cs_acgan", {"arch": "seed001_table2", "gan_size": 12}),
+])
+def test_networks_at_another_size_or_the_papers_layout_train_and_sample_at_the_images_size(
+        method: str, extra: dict, digits, tmp_path: Path) -> None:
+    from imbench.generators.methods import net_shape
+    from imbench.generators.nets import (
+        CroppedGenerator,
+        PaddedDiscriminator,
+        Table2Discriminator,
+        Table2Generator,
+    )
+
+    x, y = digits
+    cfg = {**load_config(method), **_overrides(method, epochs=2), **extra}
+    m = GENERATORS[method].load()(cfg, (8, 8, 1), 10 if _unit(method) == "conditional" else 1,
+                                  torch.device("cpu"))
+    inner = net_shape(cfg, (8, 8, 1))
+    z = m.sample_latent(4, torch.zeros(4, dtype=torch.int64))
+    yz = torch.zeros(4, dtype=torch.int64)
+    if "gan_size" in extra:
+        assert inner == (12, 12, 1)
+        assert isinstance(m.G, CroppedGenerator) and isinstance(m.D, PaddedDiscriminator)
+        assert m.G.net(z, yz if m.label_input else None).shape[2:] == (12, 12)
+    if extra.get("arch") == "seed001_table2":
+        g = m.G.net if isinstance(m.G, CroppedGenerator) else m.G
+        d = m.D.net if isinstance(m.D, PaddedDiscriminator) else m.D
+        assert isinstance(g, Table2Generator) and isinstance(d, Table2Discriminator)
+        # five transposed convs, strides 2, 2, 1, 1, 1; four stride-1 convs on 32 x 32
+        convs = [mod for mod in g.body if isinstance(mod, torch.nn.ConvTranspose2d)]
+        assert [c.stride[0] for c in convs] == [2, 2, 1, 1, 1]
+        assert all(c.kernel_size == (5, 5) for c in convs)
+        kernels = [c.kernel_size[0] for c in d.body if isinstance(c, torch.nn.Conv2d)]
+        assert kernels == [5, 3, 5, 3] and d.size == (32, 32)
+    out = m.generate(z, yz)
+    assert out.shape == (4, 1, 8, 8)  # the images' size, whatever the networks' size
+    assert m.D(out, yz if method == "cgan" else None).shape[0] == 4
+
+    folder = tmp_path / method
+    train_generator(x, y, method=method, unit=_unit(method), files=files(folder), seed=0,
+                    overrides={**_overrides(method, epochs=2), **extra}, log=_quiet)
+    images = GeneratorSet({_unit(method): files(folder).generator}).sample(3, 10, seed=1)
+    assert images.shape == (10, 8, 8, 1) and images.std() > 0
+    with pytest.raises(ConfigError, match="gan_size"):
+        load_config("bagan", {"gan_size": 32})
+
+
 def test_an_epoch_is_one_pass_and_both_units_are_recorded(digits, tmp_path: Path) -> None:
     cfg = load_config("wgan_gp")
     # seed 002's trousers: 1020 left after the hold-out, batch 128, 5 critic steps

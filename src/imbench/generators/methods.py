@@ -21,8 +21,12 @@ from . import GENERATORS
 from .nets import (
     ConvDiscriminator,
     ConvGenerator,
+    CroppedGenerator,
     MLPDiscriminator,
     MLPGenerator,
+    PaddedDiscriminator,
+    Table2Discriminator,
+    Table2Generator,
     gradient_penalty,
     init_weights,
 )
@@ -61,6 +65,12 @@ def cost_sensitive_weights(class_errors: torch.Tensor) -> torch.Tensor:
     return torch.softmax(class_errors.to(torch.float64), 0).to(torch.float32)
 
 
+def net_shape(cfg: dict[str, Any], shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The networks' image shape: ``gan_size`` x ``gan_size`` when the config sets it."""
+    size = cfg.get("gan_size")
+    return tuple(shape) if size is None else (int(size), int(size), int(shape[2]))  # type: ignore[return-value]
+
+
 class GanMethod:
     """Base: DCGAN-style networks, non-saturating BCE losses. Whether a method is conditional
     comes from its registry entry (``GENERATORS[name].kind``), which the DAG build reads too."""
@@ -73,10 +83,12 @@ class GanMethod:
     def __init__(self, cfg: dict[str, Any], shape: tuple[int, int, int], n_classes: int,
                  device: torch.device) -> None:
         self.cfg, self.shape, self.n_classes, self.device = cfg, tuple(shape), n_classes, device
+        #: the size the networks work at (``gan_size``; the images' own by default)
+        self.net_shape = net_shape(cfg, self.shape)
         self.conditional = GENERATORS[self.name].conditional
         self.latent_dim = int(cfg["latent_dim"])
         self.G = self.make_generator(cfg, self.shape, n_classes).to(device)
-        self.D = self.build_discriminator().to(device)
+        self.D = self.framed(self.build_discriminator()).to(device)
         init_weights(self.G, cfg["init"])
         init_weights(self.D, cfg["init"])
         betas = tuple(cfg["betas"])
@@ -89,15 +101,37 @@ class GanMethod:
     @classmethod
     def make_generator(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
                        n_classes: int) -> nn.Module:
-        """The generator network alone (training and sampling build it the same way)."""
-        return ConvGenerator(cfg["latent_dim"], shape, cfg["width"],
-                             n_classes=n_classes if cls.label_input else 0,
+        """The generator network alone (training and sampling build it the same way): made
+        at ``gan_size`` when given, its output cropped to the images' size."""
+        inner = net_shape(cfg, shape)
+        net = cls.generator_net(cfg, inner, n_classes)
+        return net if inner == tuple(shape) else CroppedGenerator(net, tuple(shape[:2]))
+
+    @classmethod
+    def generator_net(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
+                      n_classes: int) -> nn.Module:
+        n = n_classes if cls.label_input else 0
+        if cfg.get("arch") == "seed001_table2":
+            return Table2Generator(cfg["latent_dim"], shape, cfg["width"], n_classes=n,
+                                   norm=cfg["g_norm"])
+        return ConvGenerator(cfg["latent_dim"], shape, cfg["width"], n_classes=n,
                              act=cfg["g_act"], norm=cfg["g_norm"])
 
-    def build_discriminator(self) -> nn.Module:
+    def framed(self, net: nn.Module) -> nn.Module:
+        """The discriminator as training sees it: inputs padded to ``gan_size`` if given."""
+        return (net if self.net_shape == self.shape
+                else PaddedDiscriminator(net, self.net_shape[:2]))
+
+    def conv_discriminator(self, n_out: int, n_classes: int = 0) -> nn.Module:
         c = self.cfg
-        return ConvDiscriminator(self.shape, c["width"], 1, norm=c["d_norm"],
-                                 dropout=c["d_dropout"])
+        if c.get("arch") == "seed001_table2":
+            return Table2Discriminator(self.net_shape, c["width"], n_out, n_classes=n_classes,
+                                       dropout=c["d_dropout"])
+        return ConvDiscriminator(self.net_shape, c["width"], n_out, n_classes=n_classes,
+                                 norm=c["d_norm"], dropout=c["d_dropout"])
+
+    def build_discriminator(self) -> nn.Module:
+        return self.conv_discriminator(1)
 
     def _amp(self) -> contextlib.AbstractContextManager[Any]:
         if self.autocast:
@@ -187,12 +221,12 @@ class VanillaGan(GanMethod):
     name = "gan"
 
     @classmethod
-    def make_generator(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
-                       n_classes: int) -> nn.Module:
+    def generator_net(cls, cfg: dict[str, Any], shape: tuple[int, int, int],
+                      n_classes: int) -> nn.Module:
         return MLPGenerator(cfg["latent_dim"], shape, cfg["hidden"])
 
     def build_discriminator(self) -> nn.Module:
-        return MLPDiscriminator(self.shape, self.cfg["hidden"])
+        return MLPDiscriminator(self.net_shape, self.cfg["hidden"])
 
 
 class Dcgan(GanMethod):
@@ -239,9 +273,7 @@ class Cgan(GanMethod):
     label_input = True
 
     def build_discriminator(self) -> nn.Module:
-        c = self.cfg
-        return ConvDiscriminator(self.shape, c["width"], 1, n_classes=self.n_classes,
-                                 norm=c["d_norm"], dropout=c["d_dropout"])
+        return self.conv_discriminator(1, n_classes=self.n_classes)
 
 
 class Acgan(GanMethod):
@@ -257,9 +289,7 @@ class Acgan(GanMethod):
         self.class_weights = torch.ones(self.n_classes, device=self.device)
 
     def build_discriminator(self) -> nn.Module:
-        c = self.cfg
-        return ConvDiscriminator(self.shape, c["width"], 1 + self.n_classes,
-                                 norm=c["d_norm"], dropout=c["d_dropout"])
+        return self.conv_discriminator(1 + self.n_classes)
 
     def _class_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         ce = F.cross_entropy(logits.float(), y, reduction="none")

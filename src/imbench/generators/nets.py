@@ -143,6 +143,103 @@ class MLPDiscriminator(nn.Module):
         return self.net(x)
 
 
+class Table2Generator(nn.Module):
+    """Seed 001 Table 2's generator: z (+ one-hot label) -> Linear, ReLU -> five 5 x 5
+    transposed convolutions at strides 2, 2, 1, 1, 1 (ReLU; tanh last). The table gives no
+    channel counts: ``width`` x 4, 2, 1, 1, 1/2 here (assumed)."""
+
+    def __init__(self, latent_dim: int, shape: tuple[int, int, int], width: int, *,
+                 n_classes: int = 0, norm: str = "batch") -> None:
+        super().__init__()
+        h, w, c = shape
+        if h % 4 or w % 4:
+            raise ValueError(f"Table 2's generator doubles twice: image sides must be "
+                             f"multiples of 4, got {h} x {w}")
+        self.n_classes = n_classes
+        chans = [4 * width, 2 * width, width, width, max(width // 2, 1)]
+        self.base = (chans[0], h // 4, w // 4)
+        self.fc = nn.Sequential(nn.Linear(latent_dim + n_classes, chans[0] * h * w // 16),
+                                nn.ReLU())
+        layers: list[nn.Module] = [_norm2d(norm, chans[0])]
+        for i, stride in enumerate((2, 2, 1, 1)):
+            layers += [nn.ConvTranspose2d(chans[i], chans[i + 1], 5, stride, 2,
+                                          output_padding=stride - 1, bias=norm != "batch"),
+                       _norm2d(norm, chans[i + 1]), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(chans[-1], c, 5, 1, 2), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.n_classes:
+            z = torch.cat([z, nn.functional.one_hot(y, self.n_classes).to(z.dtype)], 1)
+        return self.body(self.fc(z).view(-1, *self.base))
+
+
+class Table2Discriminator(nn.Module):
+    """Seed 001 Table 2's discriminator: on a 32 x 32 input (smaller images padded with the
+    background value -1), convolutions 5 x 5, 3 x 3, 5 x 5, 3 x 3 at stride 1, each with
+    LeakyReLU and dropout, then Linear(n_out). Channels ``width`` x 1/2, 1, 2, 4 (assumed:
+    the table gives none)."""
+
+    def __init__(self, shape: tuple[int, int, int], width: int, n_out: int = 1, *,
+                 n_classes: int = 0, dropout: float = 0.3, input_size: int = 32) -> None:
+        super().__init__()
+        h, w, c = shape
+        self.n_classes, self.size = n_classes, (max(h, input_size), max(w, input_size))
+        chans = [c + n_classes, max(width // 2, 1), width, 2 * width, 4 * width]
+        layers: list[nn.Module] = []
+        for i, k in enumerate((5, 3, 5, 3)):
+            layers += [nn.Conv2d(chans[i], chans[i + 1], k, 1, k // 2), nn.LeakyReLU(0.2),
+                       _dropout(dropout)]
+        self.body = nn.Sequential(*layers, nn.Flatten())
+        self.n_features = chans[-1] * self.size[0] * self.size[1]
+        self.head = nn.Linear(self.n_features, n_out)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        x = pad_to(x, self.size)
+        if self.n_classes:
+            onehot = nn.functional.one_hot(y, self.n_classes).to(x.dtype)
+            x = torch.cat([x, onehot[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x, y))
+
+
+def pad_to(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``x`` (N, C, H, W) centred in ``size`` with the background value -1 (black in the
+    networks' [-1, 1] range)."""
+    dh, dw = size[0] - x.shape[2], size[1] - x.shape[3]
+    if dh == dw == 0:
+        return x
+    return nn.functional.pad(x, (dw // 2, dw - dw // 2, dh // 2, dh - dh // 2), value=-1.0)
+
+
+class CroppedGenerator(nn.Module):
+    """A generator trained at a larger size, its output centre-cropped to the images' (seed
+    002: generated at 32 x 32, cropped to 28 x 28)."""
+
+    def __init__(self, net: nn.Module, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.net, self.size = net, size
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        out = self.net(z, y)
+        top, left = (out.shape[2] - self.size[0]) // 2, (out.shape[3] - self.size[1]) // 2
+        return out[:, :, top:top + self.size[0], left:left + self.size[1]]
+
+
+class PaddedDiscriminator(nn.Module):
+    """A discriminator trained at a larger size: every input (real or cropped fake) padded to
+    it with the background value, so both are seen alike."""
+
+    def __init__(self, net: nn.Module, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.net, self.size = net, size
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(pad_to(x, self.size), y)
+
+
 def _norm2d(kind: str, channels: int) -> nn.Module:
     return nn.BatchNorm2d(channels) if kind == "batch" else nn.Identity()
 

@@ -95,6 +95,21 @@ SHARED = ParamSpec(
 )
 
 # -- the methods' own parameters (named by their registry lines) -----------------------------
+#: the adversarial methods whose networks adapt to the image size (not BAGAN, whose
+#: autoencoder shares the discriminator's body, nor DeepSMOTE or CycleGAN)
+FRAME = ParamSpec(
+    Param("gan_size", None, optional(Int(4)),
+          "train both networks at this square size: real images padded to it (background "
+          "-1), generated ones centre-cropped back (seed 002: 32 -> 28); null: the images' "
+          "own size"),
+)
+#: the conditional discriminator-classifier methods (seed 001's ACGAN family)
+ARCH = ParamSpec(
+    Param("arch", "dcgan", one_of("dcgan", "seed001_table2"),
+          "networks: dcgan (imbench's, halving with strided 4 x 4 convs) or seed001_table2 "
+          "(seed 001 Table 2: linear + five 5 x 5 transposed convs, a stride-1 critic on a "
+          "32 x 32 input; channel widths from width, assumed)"),
+)
 GAN = ParamSpec(Param("hidden", 256, Int(1), "width of the two linear layers of G and D"))
 
 WGAN_GP = ParamSpec(
