@@ -13,8 +13,10 @@ from imbench.plan.cluster import check_workflow_arrays, coalesce_reevaluation_ti
 prepare_config(config, workflow.configfiles)
 validate_config(config, os.path.join(workflow.basedir, "schemas", "config.schema.yaml"))
 
-# Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed.
+# Raises imbench.errors.ConfigError naming the key, the bad value and what is allowed;
+# then every weights file the user must supply has to be where the config says.
 GRID = Grid(config)
+GRID.check_user_files()
 
 
 # A SLURM run with job arrays whose selection --jobs or --max-jobs-per-timespan could cut

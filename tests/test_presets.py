@@ -106,6 +106,10 @@ def test_presets_dry_run(tmp_path, quick):
         workdir = tmp_path / path.stem
         workdir.mkdir()
         (workdir / "config.yaml").write_text((REPO / "config.yaml").read_text())
+        # weights a user supplies must exist at DAG build (seed002's torchvision ResNet-18)
+        weights = workdir / ".cache/imbench/weights/resnet18-f37072fd.pth"
+        weights.parent.mkdir(parents=True)
+        weights.write_bytes(b"")
         cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
                "-d", str(workdir), "--configfile", str(tmp), "-n", "--quiet",
                "rules", "--cores", "2"]

@@ -274,3 +274,27 @@ def test_an_egan_validation_part_without_minority_images_is_refused_naming_the_s
     _expect_error(tiny_config, "classifiers.e.params.validation_fraction", "none of its 1")
     tiny_config["classifiers"]["e"]["params"]["validation_fraction"] = 0  # the last epoch
     Grid(tiny_config)
+
+
+def test_a_weights_file_the_user_supplies_is_named_with_its_url_at_dag_build(repo, tmp_path,
+                                                                            monkeypatch):
+    from imbench.plan import prepare_config
+
+    cfg = prepare_config(yaml.safe_load((repo / "configs" / "seed002.yaml").read_text()))
+    monkeypatch.chdir(tmp_path)  # relative paths are the run's
+    grid = Grid(cfg)
+    with pytest.raises(ConfigError) as err:
+        grid.check_user_files()
+    assert err.value.key == "classifiers.resnet18.params.weights_file"
+    assert "download.pytorch.org/models/resnet18-f37072fd.pth" in str(err.value)
+    weights = tmp_path / ".cache/imbench/weights/resnet18-f37072fd.pth"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"x")
+    grid.check_user_files()
+    # eGAN with a weights_dir: each backbone it loads with ImageNet weights, by file name
+    cfg["classifiers"]["resnet18"] = {"method": "egan", "params": {
+        "backbone": "densenet121", "discriminator_backbone": "vgg19", "pretrained": True,
+        "weights_dir": str(tmp_path / "keras")}}
+    with pytest.raises(ConfigError, match=r"densenet121_weights_tf_dim_ordering_tf_kernels_"
+                                          r"notop\.h5.*storage\.googleapis\.com"):
+        Grid(cfg).check_user_files()

@@ -14,3 +14,21 @@ APPLICATIONS: dict[str, tuple[str, str, int]] = {
     "vgg19": ("VGG19", "vgg19", 32),
     "efficientnetb2": ("EfficientNetB2", "efficientnet", 32),
 }
+
+_KA = "https://storage.googleapis.com/tensorflow/keras-applications/"
+#: name -> where Keras downloads its ImageNet weights without the top (the file name is the
+#: URL's last part): a ``weights_dir`` holds these files for machines without network access
+NOTOP_URLS: dict[str, str] = {
+    "resnet50": f"{_KA}resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet101": f"{_KA}resnet/resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet152": f"{_KA}resnet/resnet152_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "densenet121": f"{_KA}densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "vgg16": f"{_KA}vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "vgg19": f"{_KA}vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "efficientnetb2": "https://storage.googleapis.com/keras-applications/efficientnetb2_notop.h5",
+}
+
+
+def notop_file(name: str) -> str:
+    """The file name of backbone ``name``'s ImageNet weights without the top."""
+    return NOTOP_URLS[name].rsplit("/", 1)[-1]

@@ -34,6 +34,7 @@ scaling).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -41,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from ..params import BOOL, Choice, Int, Number, Param, ParamSpec, one_of, optional
+from ..params import BOOL, Choice, Int, Number, Param, ParamSpec, Text, one_of, optional
 from ..sampling import class_count_list
 from .applications import APPLICATIONS
 from .training import TRAINING, KerasModel, check_images, validation_size, validation_split
@@ -76,7 +77,8 @@ def pick_binary_classes(
 
 
 def _backbone(name: str, input_shape: tuple[int, ...], *, pretrained: bool,
-              trainable_layers: int | None, image_size: int | None, tag: str) -> Any:
+              trainable_layers: int | None, image_size: int | None, tag: str,
+              weights_dir: str | None = None) -> Any:
     """A sub-model from ``[0, 1]`` images to a pooled feature vector."""
     import keras
     from keras import layers
@@ -94,11 +96,21 @@ def _backbone(name: str, input_shape: tuple[int, ...], *, pretrained: bool,
     app_in, pooled = application_backbone(
         name, input_shape, image_size=image_size,
         trainable_layers=trainable_layers if pretrained else None,
-        weights="imagenet" if pretrained else None, tag=tag,
+        weights=imagenet_weights(name, weights_dir) if pretrained else None, tag=tag,
     )
     app = keras.Model(app_in, pooled, name=f"{tag}_app")
     # keras.applications expect [0, 255]; the GAN works on [0, 1] (generator's sigmoid).
     return keras.Model(inp, app(layers.Rescaling(255.0, name=f"{tag}_to255")(inp)), name=tag)
+
+
+def imagenet_weights(name: str, weights_dir: str | None) -> str:
+    """What keras.applications loads: "imagenet" (Keras' cache, downloaded when missing), or
+    the ``*_notop.h5`` file of ``weights_dir``."""
+    from .applications import notop_file
+
+    if weights_dir is None:
+        return "imagenet"
+    return os.path.join(os.path.expanduser(weights_dir), notop_file(name))
 
 
 def build_egan(
@@ -113,6 +125,7 @@ def build_egan(
     discriminator_pretrained: bool | None = None,
     image_size: int | None = None,
     dropout: float = 0.2,
+    weights_dir: str | None = None,
 ) -> tuple[Any, Any, Any]:
     """``(encoder, generator, discriminator)`` Keras models on ``[0, 1]`` images.
 
@@ -126,7 +139,8 @@ def build_egan(
     from keras import layers
 
     h_img, w_img, c_img = (int(s) for s in input_shape)
-    kw = dict(trainable_layers=trainable_layers, image_size=image_size)
+    kw = dict(trainable_layers=trainable_layers, image_size=image_size,
+              weights_dir=weights_dir)
     enc_pre = pretrained if encoder_pretrained is None else encoder_pretrained
     disc_pre = pretrained if discriminator_pretrained is None else discriminator_pretrained
 
@@ -336,6 +350,10 @@ class EGANClassifier(KerasModel):
         Param("image_size", None, optional(Int(8)),
               "resize images to this size (null: native, at least 32 for applications)"),
         Param("dropout", 0.2, Number(0, 1, hi_open=True), "dropout before each head"),
+        Param("weights_dir", None, optional(Text()),
+              "a folder holding keras.applications' ImageNet '*_notop.h5' files, read instead "
+              "of Keras' cache (offline machines; each missing file is named at DAG build "
+              "with its URL); null: Keras' cache, downloaded on first use"),
         # seed 003's rule: the first epoch whose minority and majority validation recalls
         # differ by at most nash_threshold (20 of 1000 test images each, i.e. 0.02),
         # falling back to "best" when none does
@@ -384,6 +402,24 @@ class EGANClassifier(KerasModel):
                     f"its {n} {role} training image(s) there (validation_min "
                     f"{p['validation_min']}); give validation_min: 1, or validation_fraction: "
                     "0 to keep the last epoch, or exclude the pair")
+
+    @classmethod
+    def user_files(cls, params: Mapping[str, Any], key: str) -> list[tuple[str, str, str]]:
+        """``(config key, path, where to get it)`` of each weights file ``weights_dir`` must
+        hold for the backbones this configuration loads with ImageNet weights."""
+        from .applications import NOTOP_URLS
+
+        p = cls.check_params(params, key)
+        if p["weights_dir"] is None:
+            return []
+        used = {}
+        for part in ("encoder", "discriminator"):
+            name = p[f"{part}_backbone"] or p["backbone"]
+            pre = p[f"{part}_pretrained"]
+            if (p["pretrained"] if pre is None else pre) and name in NOTOP_URLS:
+                used[name] = NOTOP_URLS[name]
+        return [(f"{key}.weights_dir", imagenet_weights(name, p["weights_dir"]), url)
+                for name, url in sorted(used.items())]
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -448,7 +484,7 @@ class EGANClassifier(KerasModel):
             pretrained=p["pretrained"], trainable_layers=p["trainable_layers"],
             encoder_pretrained=p["encoder_pretrained"],
             discriminator_pretrained=p["discriminator_pretrained"],
-            image_size=p["image_size"], dropout=p["dropout"],
+            image_size=p["image_size"], dropout=p["dropout"], weights_dir=p["weights_dir"],
         )
 
     def _train_step(self, nets: tuple[Any, Any, Any], weights: tuple[float, float]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..errors import ConfigError
@@ -200,6 +200,17 @@ class ResNet18Classifier(KerasClassifier):
         require(p["weights_file"] is None or p["pretrained"] is True, f"{key}.weights_file",
                 p["weights_file"],
                 "null, or the path of torchvision's resnet18-f37072fd.pth with pretrained: true")
+
+    @classmethod
+    def user_files(cls, params: Mapping[str, Any], key: str) -> list[tuple[str, str, str]]:
+        """The torchvision weights file this configuration reads (imbench never downloads
+        it), as ``(config key, path, where to get it)``."""
+        from .resnet_weights import TORCHVISION_RESNET18_URL
+
+        p = cls.check_params(params, key)
+        if p["pretrained"] and p["weights_file"] is not None:
+            return [(f"{key}.weights_file", p["weights_file"], TORCHVISION_RESNET18_URL)]
+        return []
 
     def build_model(self, input_shape: tuple[int, ...], n_classes: int) -> Any:
         p = self.params
