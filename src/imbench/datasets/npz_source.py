@@ -19,6 +19,24 @@ def is_npz(source: str | os.PathLike[str]) -> bool:
     return Path(source).suffix.lower() == ".npz"
 
 
+def npz_train_counts(source: str | os.PathLike[str] | None,
+                     n_classes: int) -> tuple[int, ...] | None:
+    """Per-class counts of an ``.npz`` source's ``y_train`` (only that array is read), or
+    None when ``source`` is not a readable ``.npz``: the plan of a dataset whose data is
+    accepted unverified (``verify: false``) comes from its file, not the official sizes."""
+    if source is None or not is_npz(source) or not Path(source).expanduser().is_file():
+        return None
+    try:
+        with np.load(Path(source).expanduser(), allow_pickle=False) as data:
+            y = data["y_train"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None  # the fetch job names what is wrong with it
+    if not np.issubdtype(y.dtype, np.integer) or (
+            y.size and (y.min() < 0 or y.max() >= n_classes)):
+        return None
+    return tuple(int(n) for n in np.bincount(y.astype(np.int64), minlength=n_classes))
+
+
 def load_npz_source(
     spec: DatasetSpec, source: str | os.PathLike[str], *, verify: bool = True
 ) -> Dataset:

@@ -12,7 +12,7 @@ import itertools
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,8 +212,15 @@ class Grid:
         from ..datasets import get_spec
 
         cfg = self.dataset_cfg(dataset)
-        return get_spec(cfg["loader"]).with_options(
-            {k: v for k, v in cfg.items() if k != "loader"})
+        spec = get_spec(cfg["loader"])
+        if cfg.get("verify") is False and spec.counts is not None:
+            from ..datasets.npz_source import npz_train_counts
+
+            # data accepted unverified need not have the official sizes: count its file
+            # (None where only loading can tell)
+            n = len(spec.class_names)
+            spec = replace(spec, counts_fn=lambda _: npz_train_counts(cfg.get("source"), n))
+        return spec.with_options({k: v for k, v in cfg.items() if k != "loader"})
 
     def loader_counts(self, dataset: str) -> tuple[int, ...] | None:
         """Per-class counts of the loader's training split, known before loading (None when
@@ -498,6 +505,20 @@ class Grid:
                 check(self.classifier_cfg(classifier)["params"], counts,
                       f"classifiers.{classifier}.params",
                       f"imbalance {imbalance!r} on dataset {dataset!r}")
+
+    def check_user_files(self) -> None:
+        """ConfigError for a weights file a classifier reads but imbench never downloads
+        (torchvision's ResNet-18, a ``weights_dir``'s Keras files) that is not there,
+        naming the file, the config key and where to get it. Called by the workflow at DAG
+        build, where relative paths are the run's."""
+        for name in sorted({c.classifier for c in self.cells}):
+            files = getattr(self.classifier_class(name), "user_files", None)
+            for key, path, url in (files(self.classifier_cfg(name)["params"],
+                                         f"classifiers.{name}.params") if files else []):
+                if not Path(os.path.expanduser(path)).is_file():
+                    raise ConfigError(key, path, f"an existing file: download {url} on a "
+                                      "machine with network access and copy it to that path "
+                                      "(imbench does not download it)")
 
     def _check_augmenter(self, name: str) -> None:
         cfg, cls = self.augmenter_cfg(name), self.augmenter_class(name)

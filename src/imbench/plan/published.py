@@ -41,9 +41,27 @@ def _check_metric(metric: str, key: str) -> None:
         raise ConfigError(key, metric, [*METRIC_NAMES, *(f"{k}.<class>" for k in PER_CLASS_KEYS)])
 
 
+def published_not_run(grid: Grid) -> list[str]:
+    """Names of the published numbers whose cells a smaller scale leaves out (the smoke
+    scale runs one cell per code path); at the real scale every cell must be run."""
+    block = grid.config.get("published")
+    if not block or grid.config.get("scale", "real") == "real":
+        return []
+    return [number["name"] for number in block["numbers"] if not _run(grid, number, block)]
+
+
+def _run(grid: Grid, number: Mapping[str, Any], block: Mapping[str, Any]) -> bool:
+    rename = block.get("rename") or {}
+    have = {(c.dataset, c.imbalance, c.augmenter, c.classifier) for c in grid.cells}
+    cells = [number["cell"], *([{**number["cell"], **number["versus"]}]
+                               if number.get("versus") else [])]
+    return all(tuple(_resolve_cell(c, rename).values()) in have for c in cells)
+
+
 def published_numbers(grid: Grid) -> list[dict[str, Any]]:
     """The ``published`` numbers with, for each, the result file of every seed of its cell
-    (and of its ``versus`` cell). Raises ConfigError for a cell the grid does not have."""
+    (and of its ``versus`` cell). Raises ConfigError for a cell the grid does not have
+    (below the real scale, such numbers are left out: :func:`published_not_run`)."""
     block = grid.config.get("published")
     if not block:
         return []
@@ -51,8 +69,11 @@ def published_numbers(grid: Grid) -> list[dict[str, Any]]:
     have = {(c.dataset, c.imbalance, c.augmenter, c.classifier, c.repetition)
             for c in grid.cells}
     repetitions = grid.repetitions()
+    skip = set(published_not_run(grid))
     out = []
     for n, number in enumerate(block["numbers"]):
+        if number["name"] in skip:
+            continue
         key = f"published.numbers[{n}] ({number['name']})"
         metric = str(number["metric"])
         _check_metric(metric, f"{key}.metric")

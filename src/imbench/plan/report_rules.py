@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import card, layout
-from .published import published_targets
+from .published import published_not_run, published_targets
 
 if TYPE_CHECKING:
     from .reports import ReportPlan
@@ -362,7 +362,8 @@ def _reproduction_params(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
     config = plan.grid.config
     return {"numbers": plan.published, "source": config["published"]["source"],
             "scale": config.get("scale", "real"), "card": card.card_rows(config["protocol"]),
-            "scale_changes": card.scale_changes(config)}
+            "scale_changes": card.scale_changes(config),
+            "not_run": published_not_run(plan.grid)}
 
 
 def _preset_constraint(plan: ReportPlan) -> dict[str, str]:

@@ -280,7 +280,7 @@ def reproduction(job: ReportJob) -> None:
     preset = job.wildcards.preset
     write_text(out.table, repro.reproduction_markdown(
         frame, preset=preset, source=p.source, scale=p.scale, card=p.card,
-        scale_changes=p.scale_changes))
+        scale_changes=p.scale_changes, not_run=p.not_run))
     tables.write_frame(frame.drop(columns=["seeds"]), out.csv)
     repro.plot_reproduction(frame, out.plot,
                             title=f"{preset}{repro.scale_words(p.scale)}: published "

@@ -154,7 +154,8 @@ def _numbers_table(frame: pd.DataFrame) -> list[str]:
 
 def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
                           scale: str = "real", card: Sequence[Mapping[str, str]] = (),
-                          scale_changes: Sequence[str] = ()) -> str:
+                          scale_changes: Sequence[str] = (),
+                          not_run: Sequence[str] = ()) -> str:
     sound = frame[frame["consistent"]] if "consistent" in frame else frame
     unsound = frame[~frame["consistent"]] if "consistent" in frame else frame.iloc[:0]
     lines = [f"# Reproduction: {preset}{scale_words(scale)}", "",
@@ -173,6 +174,9 @@ def reproduction_markdown(frame: pd.DataFrame, *, preset: str, source: str,
         lines += [f"**{scale.capitalize()} scale**: fewer images, epochs and seeds than the "
                   "study. The absolute numbers are not expected to match; the sign of each "
                   "change is the first thing to compare.", ""]
+    if not_run:
+        lines += [f"Not run at the {scale} scale, so not compared: " + "; ".join(not_run)
+                  + ".", ""]
     inside = sound["inside"].dropna()
     lines += [f"{int(inside.sum())} of {len(inside)} published numbers fall inside imbench's "
               "interval" if len(inside) else "One seed: no interval (run more seeds).", ""]
