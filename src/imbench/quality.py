@@ -160,7 +160,8 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
     """FID, KID (mean and std over subsets) by torchmetrics, and precision / recall /
     density / coverage by ``prdc``, of ``fake`` against ``real`` images in ``extractor``'s
     feature space. A measure the class is too small for is None (FID: 2 images each; KID: 2;
-    PRDC: more than k), and every sample count and size is in the record."""
+    PRDC: more than k + 1, as prdc counts each point among its own neighbours), and every
+    sample count and size is in the record."""
     from .inception import prepare_torch_fidelity
 
     prepare_torch_fidelity()  # torchmetrics imports it when installed
@@ -187,7 +188,7 @@ def feature_metrics(real: np.ndarray, fake: np.ndarray, extractor: nn.Module, *,
         kid_mean, kid_std = kid.compute()
     out.update(fid=fid_of_features(feats["real"], feats["fake"]), kid_mean=float(kid_mean),
                kid_std=float(kid_std))
-    if min(n_real, n_fake) > prdc_k:
+    if min(n_real, n_fake) > prdc_k + 1:
         out.update(prdc_of_features(feats["real"], feats["fake"], prdc_k))
     return out
 
@@ -226,7 +227,7 @@ def fid_of_features(real: torch.Tensor, fake: torch.Tensor) -> float:
 def prdc_of_features(real: torch.Tensor, fake: torch.Tensor, k: int = PRDC_K
                      ) -> dict[str, float]:
     """Precision, recall, density and coverage (``prdc``, Naeem et al.'s package) with k-NN
-    balls of ``k`` neighbours; both sets need more than ``k`` rows."""
+    balls of ``k`` neighbours; both sets need more than ``k + 1`` rows."""
     from prdc import compute_prdc
 
     return {name: float(v) for name, v in compute_prdc(
