@@ -418,6 +418,16 @@ def test_report_targets_of_the_tiny_grid(tiny_config):
     assert len(t) == len(set(t))
 
 
+def test_no_ratio_figure_for_a_classifier_run_on_the_balanced_set_only(tiny_config):
+    # seed003's `_last` variants run on a balanced set only at the smoke scale; their
+    # metric-against-ratio figure had nothing to draw and failed the run
+    tiny_config["classifiers"]["svm_b"] = {"method": "svm"}
+    tiny_config["exclude"].append({"imbalance": "step", "classifier": "svm_b"})
+    t = ReportPlan(Grid(tiny_config)).targets()
+    assert "reports/ratios/digits/svm.png" in t
+    assert "reports/ratios/digits/svm_b.png" not in t
+
+
 def test_report_targets_with_generators_and_seeds(tiny_config):
     cfg = copy.deepcopy(tiny_config)
     cfg["augmenters"]["wgan"] = {"method": "wgan_gp", "params": {"epochs": 2}}

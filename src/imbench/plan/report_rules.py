@@ -178,9 +178,11 @@ def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 
 
 def _ratio_targets(plan: ReportPlan) -> list[dict[str, Any]]:
-    """Metric against the imbalance ratio where the dataset has an imbalanced set."""
+    """Metric against the imbalance ratio where the classifier ran on an imbalanced set of
+    the dataset (seed003's ``_last`` variants may run on balanced sets only)."""
     def keep(d: str, c: str) -> bool:
-        return any(plan.imbalanced(x.imbalance) for x in plan.grid.cells if x.dataset == d)
+        return any(plan.imbalanced(x.imbalance) for x in plan.grid.cells
+                   if x.dataset == d and x.classifier == c)
     return _by_dataset_classifier(plan, keep)
 
 
