@@ -5,6 +5,7 @@ The smoke scale runs the real networks on them (tests/test_smoke.py)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,9 @@ def keras_notop(folder: Path, backbone: str, side: int = 32) -> Path:
     model = ctor(include_top=False, weights=None, input_shape=(side, side, 3), pooling="avg")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / notop_file(backbone)
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w") as f, warnings.catch_warnings():
+        # Keras' legacy writer passes copy=False to __array__ (NumPy 2 warns, per weight)
+        warnings.filterwarnings("ignore", message="__array__ implementation",
+                                category=DeprecationWarning)
         legacy_h5_format.save_weights_to_hdf5_group(f, model)
     return path
