@@ -425,3 +425,26 @@ def test_egan_curves_nash_stopping_and_the_labelled_test_selection(digits):
         assert "never reached" in never["model_choice"] and never["epochs_run"] == 4
     with pytest.raises(ConfigError, match="stopping"):
         EGANClassifier.check_params({"stopping": "earliest"}, key="c")
+
+
+@pytest.mark.neural
+@pytest.mark.tensorflow_only
+def test_egan_reads_the_imagenet_weights_of_its_weights_dir(tmp_path) -> None:
+    """weights_dir: keras.applications' *_notop.h5 read from a folder instead of Keras'
+    cache (offline machines); the backbone holds that file's values, not random ones."""
+    import h5py
+    from standins import keras_notop
+
+    from imbench.classify.egan import build_egan
+
+    path = keras_notop(tmp_path, "densenet121")
+    with h5py.File(path, "r") as f:
+        stored = np.asarray(f["conv1_conv/conv1_conv/kernel"])
+    _, _, disc = build_egan((32, 32, 3), latent_dim=8, discriminator_backbone="densenet121",
+                            pretrained=True, weights_dir=str(tmp_path))
+    kernels = [w for w in disc.weights if w.path.endswith("conv1_conv/kernel")]
+    assert len(kernels) == 1 and np.array_equal(np.asarray(kernels[0]), stored)
+    params = {"backbone": "densenet121", "pretrained": True, "weights_dir": str(tmp_path / "x")}
+    [(key, missing, url)] = EGANClassifier.user_files(params, "classifiers.egan.params")
+    assert key == "classifiers.egan.params.weights_dir" and url.endswith(path.name)
+    assert missing == str(tmp_path / "x" / path.name)
