@@ -6,6 +6,9 @@ min_version("9.0")
 # A preset given with --configfile is a whole config: the embedded demo (config.yaml) only
 # applies without one, so its digits grid never merges into a preset's.
 if not workflow.overwrite_configfiles:
+    from imbench.plan.config import check_yaml_syntax
+
+    check_yaml_syntax("config.yaml")  # file, line and column of a syntax error
 
     configfile: "config.yaml"
 

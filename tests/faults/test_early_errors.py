@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +168,23 @@ def test_duplicate_keys_are_refused_but_yaml_merge_keys_are_not(tmp_path):
     twice.write_text("a: &base {x: 1}\nb:\n  <<: *base\n  y: 3\n  y: 4\n")
     with pytest.raises(ConfigError, match="defined on lines 4 and 5"):
         check_unique_keys([twice])
+
+
+def test_a_yaml_syntax_error_is_named_with_file_line_and_column(tmp_path):
+    """Snakemake's own message ("not valid JSON or YAML") names no file or line: the
+    Snakefile checks the demo config.yaml first, and imbench.check_config any file."""
+    import subprocess
+    import sys
+
+    bad = "datasets:\n  digits: {}\nimbalances:\n  none: {protocol: none\nseeds: [0]\n"
+    (tmp_path / "config.yaml").write_text(bad)
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"),
+                          "-d", str(tmp_path), "-n", "--cores", "1"],
+                         capture_output=True, text=True, timeout=120)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0 and "config.yaml:5:6" in out and "started on line 4" in out
+    check = subprocess.run([sys.executable, "-m", "imbench.check_config",
+                            str(tmp_path / "config.yaml")], capture_output=True, text=True)
+    assert check.returncode == 1 and check.stderr.count("\n") == 1
+    assert f"{tmp_path / 'config.yaml'}:5:6" in check.stderr

@@ -135,10 +135,37 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def check_unique_keys(paths: Iterable[str | os.PathLike[str]]) -> None:
     """Raise :class:`ConfigError` naming the file, the key and both lines when a config file
-    defines a key twice in one mapping."""
+    defines a key twice in one mapping (and file, line and column of a syntax error)."""
     for path in paths:
         with open(path) as fh:
-            yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+            try:
+                yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+            except yaml.MarkedYAMLError as exc:
+                raise _syntax_error(path, exc) from None
+
+
+def check_yaml_syntax(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`ConfigError` naming the file, line and column of a YAML syntax error in
+    ``path`` (Snakemake's own message names none of them). The Snakefile calls it on the
+    demo config.yaml before loading it; Snakemake reads ``--configfile`` files before any
+    workflow code runs, so ``python -m imbench.check_config FILE`` checks those."""
+    try:
+        with open(path) as fh:
+            yaml.safe_load(fh)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(path, exc) from None
+
+
+def _syntax_error(path: str | os.PathLike[str], exc: yaml.MarkedYAMLError) -> ConfigError:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    context = exc.context
+    if context and exc.context_mark and exc.context_mark is not mark:
+        context += f" (started on line {exc.context_mark.line + 1}, column " \
+                   f"{exc.context_mark.column + 1})"
+    what = "; ".join(str(t) for t in (context, exc.problem) if t)
+    return ConfigError(where, what, "valid YAML (a mapping's braces and brackets closed, "
+                                    "spaces, not tabs, for indentation)")
 
 
 # YAML 1.1 (PyYAML, Snakemake) reads 1e9 as a string: it needs a dot (1.0e9)
@@ -177,3 +204,4 @@ def prepare_config(config: dict[str, Any],
     then local data sources. In place (Snakemake's ``config`` object)."""
     check_unique_keys(files)
     return apply_data_sources(apply_quick(coerce_numbers(config)))
+
