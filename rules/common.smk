@@ -37,7 +37,10 @@ os.environ.setdefault("IMBENCH_SOURCE", workflow.basedir)
 wildcard_constraints:
     dataset=GRID.regex("datasets"),
     imbalance=GRID.regex("imbalances"),
-    augmenter=GRID.regex("augmenters"),
+    # an augmenter, or a generator's key (models/: shared by the augmenters that train it)
+    augmenter=GRID.regex(
+        "augmenters", [*GRID.names("augmenters"), *GRID.generator_keys()]
+    ),
     classifier=GRID.regex("classifiers"),
     seed=r"\d+",
     # empty without folds (the paths of a grid without folds stay as they were)
@@ -78,9 +81,29 @@ def sampling_strategy(wildcards):
     )
 
 
+def generator_owner(wildcards):
+    """The augmenter whose config a generator job (augmenter wildcard: its key) trains."""
+    return GRID.generator_owner(
+        wildcards.dataset, wildcards.imbalance, wildcards.augmenter
+    )
+
+
+def generator_strategy(wildcards):
+    return GRID.generator_strategy(
+        wildcards.dataset, wildcards.imbalance, wildcards.augmenter
+    )
+
+
+def generator_job_config(wildcards):
+    return GRID.job_config(
+        {**dict(wildcards.items()), "augmenter": generator_owner(wildcards)},
+        "generator",
+    )
+
+
 def selection_reference(wildcards):
     """The reference classifier, for a generator whose epoch choice scores in its space."""
-    if GRID.selection_needs_reference(wildcards.augmenter):
+    if GRID.selection_needs_reference(generator_owner(wildcards)):
         return layout.path(layout.REFERENCE, wildcards)
     return []
 

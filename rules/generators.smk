@@ -22,12 +22,12 @@ rule train_generator:
         "../envs/gan.yaml"
     threads: 1
     params:
-        method=lambda wc: GRID.augmenter_cfg(wc.augmenter)["method"],
-        overrides=lambda wc: GRID.augmenter_cfg(wc.augmenter).get("params", {}),
-        sampling_strategy=sampling_strategy,
+        method=lambda wc: GRID.augmenter_cfg(generator_owner(wc))["method"],
+        overrides=lambda wc: GRID.augmenter_cfg(generator_owner(wc)).get("params", {}),
+        sampling_strategy=generator_strategy,
         seed=lambda wc: int(wc.seed),
         checkpoints=lambda wc: layout.path(layout.GENERATOR_CHECKPOINTS, wc),
-        cell=job_config("generator"),
+        cell=generator_job_config,
     script:
         "../scripts/train_generator.py"
 

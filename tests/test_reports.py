@@ -448,7 +448,8 @@ def test_report_targets_with_generators_and_seeds(tiny_config):
     assert ("step", "smote", 1, None) in q and ("step", "ros", 1, None) not in q
     assert "reports/statistics/balanced_accuracy.png" in t
     inputs = plan.loss_inputs("digits", "step", "wgan", 3)
-    assert inputs["losses"][0].startswith("models/digits/step/wgan/seed3/class")
+    key = plan.grid.generator_key("digits", "step", "wgan")
+    assert inputs["losses"][0].startswith(f"models/digits/step/{key}/seed3/class")
 
 
 def test_balanced_counts_protocol_counts_as_original(tiny_config):

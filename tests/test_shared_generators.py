@@ -30,12 +30,14 @@ def test_plus_n_variants_of_one_generator_train_it_once(tiny_config, dry_run) ->
         jobs = dry_run(cfg)
         trained = Counter((wc["augmenter"], wc["unit"]) for rule, wc, _ in jobs
                           if rule == "train_generator")
-        # one training per unit for the three +N variants (stored under the first of them
-        # in config order; the test's dump sorts the keys), one for the wider model
+        # one training per unit for the three +N variants, one for the wider model, each
+        # stored under its generator's key (<method>-<digest of what training depends on>)
+        grid = Grid(prepare_config(copy.deepcopy(cfg)))
         plus_n = {f"{method}_{n}" for n in (250, 500, 1000)}
-        owners = {a for a, _ in trained} - {f"{method}_wide"}
-        assert len(owners) == 1 and owners <= plus_n, trained
-        assert set(trained) == {(a, u) for a in (*owners, f"{method}_wide") for u in units}
+        keys = {grid.generator_key("digits", "step", a) for a in plus_n}
+        wide = grid.generator_key("digits", "step", f"{method}_wide")
+        assert len(keys) == 1 and wide not in keys and wide.startswith(f"{method}-")
+        assert set(trained) == {(a, u) for a in (*keys, wide) for u in units}, trained
         assert set(trained.values()) == {1}
         augment = {wc["augmenter"] for rule, wc, _ in jobs if rule == "augment"}
         assert plus_n <= augment
@@ -48,8 +50,11 @@ def test_the_generator_record_is_the_training_projection(tiny_config) -> None:
     b = grid.job_config({**wc, "augmenter": "cgan_500"}, "generator")
     assert a == b and "sampling_strategy" not in a["generator"]
     assert a["generator"]["classes"] == [3, 4]  # the conditional model's epoch choice
-    assert grid.generator_key("digits", "step", "cgan_500") == "cgan_250"
-    assert grid.generator_key("digits", "step", "cgan_wide") == "cgan_wide"
+    key = grid.generator_key("digits", "step", "cgan_500")
+    assert key == grid.generator_key("digits", "step", "cgan_250")
+    assert key != grid.generator_key("digits", "step", "cgan_wide")
+    assert grid.generator_owner("digits", "step", key) == "cgan_250"  # first by name
+    assert grid.generator_strategy("digits", "step", key) == [3, 4]
     # the augment job's cell carries it, to check the generator files it samples
     assert grid.job_config({**wc, "augmenter": "cgan_500"}, "train")["generator"] == \
         a["generator"]
@@ -58,7 +63,20 @@ def test_the_generator_record_is_the_training_projection(tiny_config) -> None:
     cfg["augmenters"]["cgan_one"] = {"method": "cgan", "sampling_strategy": {3: 250},
                                      "params": {"epochs": 2, "width": 8}}
     grid = Grid(prepare_config(cfg))
-    assert grid.generator_key("digits", "step", "cgan_one") == "cgan_one"
+    assert grid.generator_key("digits", "step", "cgan_one") != key
+
+
+def test_reordering_or_renaming_sharing_augmenters_keeps_the_generator(tiny_config) -> None:
+    cfg = _config(copy.deepcopy(tiny_config), "cgan", [250, 500])
+    key = Grid(prepare_config(copy.deepcopy(cfg))).generator_key("digits", "step", "cgan_250")
+    augs = cfg["augmenters"]
+    cfg["augmenters"] = {"none": augs["none"], "plus_500": augs["cgan_500"],
+                         "cgan_wide": augs["cgan_wide"], "plus_250": augs["cgan_250"]}
+    cfg["exclude"] = [{"imbalance": "none", "augmenter": a} for a in cfg["augmenters"]
+                      if a != "none"]
+    grid = Grid(prepare_config(cfg))
+    assert grid.generator_key("digits", "step", "plus_250") == key
+    assert grid.generator_key("digits", "step", "plus_500") == key
 
 
 def test_a_balanced_tiny_set_gets_its_generator_figures(tiny_config, dry_run) -> None:
@@ -80,6 +98,7 @@ def test_a_balanced_tiny_set_gets_its_generator_figures(tiny_config, dry_run) ->
         assert rules[rule] >= 1, (rule, rules)
     # the default strategy balances an imbalanced set: on a balanced one it adds nothing,
     # so that augmenter trains no generator and has no generator figures
-    assert {wc["augmenter"] for rule, wc, _ in jobs if rule == "train_generator"} == {"w250"}
+    w250 = Grid(prepare_config(copy.deepcopy(cfg))).generator_key("digits", "tiny", "w250")
+    assert {wc["augmenter"] for rule, wc, _ in jobs if rule == "train_generator"} == {w250}
     assert all(wc.get("augmenter") != "w_protocol" for rule, wc, _ in jobs
                if rule in ("plot_generator_progress", "generator_quality"))

@@ -247,7 +247,10 @@ def test_plus_n_variants_share_one_generator_end_to_end(tmp_path):
     snakemake(workdir, *cells, config=path)
     trained = sorted(p.parent.relative_to(workdir / "models/digits/step").as_posix()
                      for p in (workdir / "models/digits/step").rglob("generator.pt"))
-    assert trained == ["w_small/seed0/class8", "w_small/seed0/class9"]
+    # stored under the generator's key (what its training depends on), not a name
+    [key] = {t.split("/")[0] for t in trained}
+    assert key.startswith("wgan_gp-") and [t.split("/", 1)[1] for t in trained] == [
+        "seed0/class8", "seed0/class9"]
     counts = {a: json.loads((workdir / f"data/digits/step/{a}/seed0/counts.json").read_text())
               for a in ("w_small", "w_big")}
     assert [counts[a]["counts"][8] for a in ("w_small", "w_big")] == [60, 120]
@@ -258,6 +261,15 @@ def test_plus_n_variants_share_one_generator_end_to_end(tmp_path):
             "coverage"} <= set(c8)
     assert q["gan_train"]["generated_classes"] == [8, 9] and q["gan_train"]["accuracy"] > 0
     assert len(q["feature_extractor"]["sha256"]) == 64
+    # the two augmenters renamed and in the other order: the generator is the same one
+    augs = config["augmenters"]
+    config["augmenters"] = {"none": augs["none"], "plus_120": augs["w_big"],
+                            "plus_60": augs["w_small"]}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    renamed = [f"results/digits/step/{a}/seed0/quality.json" for a in ("plus_60", "plus_120")]
+    dry = snakemake(workdir, *renamed, "-n", config=path)
+    assert "train_generator" not in dry.stdout + dry.stderr
+    assert "augment" in dry.stdout + dry.stderr  # the renamed cells themselves are new
 
 
 def test_seed004_quick_scale_on_the_digits(tmp_path):
@@ -288,9 +300,10 @@ def test_seed004_quick_scale_on_the_digits(tmp_path):
               "results/horse_deer_quick/tiny/cgan_1000/seed0/quality.json"]
     snakemake(workdir, *wanted, config=path)
     models = sorted(p.relative_to(workdir / "models/horse_deer_quick/tiny").parts[0]
-                    for p in (workdir / "models/horse_deer_quick/tiny").rglob("generator.pt"))
+                    .split("-")[0] for p in
+                    (workdir / "models/horse_deer_quick/tiny").rglob("generator.pt"))
     # one cGAN and one CycleGAN per class, for +250 / +500 / +1000
-    assert models == ["cgan_250", "cyclegan_250", "cyclegan_250"]
+    assert models == ["cgan", "cyclegan", "cyclegan"]
     counts = [json.loads((workdir / f"data/horse_deer_quick/tiny/{a}/seed0/counts.json")
                          .read_text())["counts"] for a in ("none", "cgan_250", "cgan_1000")]
     assert counts == [[41, 41], [166, 166], [541, 541]]

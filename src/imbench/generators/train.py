@@ -543,10 +543,15 @@ def train_generator(
 
 def unit_models(method: str, unit: str, y: np.ndarray, sampling_strategy: Any
                 ) -> list[tuple[str, list[int]]]:
-    """The models a unit trains: (key, the classes whose images score its epochs)."""
+    """The models a unit trains: (key, the classes whose images score its epochs).
+    ``sampling_strategy`` may be a list: exactly the classes that receive images (a shared
+    generator's, the same whatever each augmenter sharing it draws)."""
     counts = class_counts(y)
-    todo = [c for c, n in resolve_sampling_strategy(sampling_strategy, counts, "over").items()
-            if n > 0]
+    if isinstance(sampling_strategy, list):
+        todo = [int(c) for c in sampling_strategy if counts.get(int(c), 0) > 0]
+    else:
+        todo = [c for c, n in resolve_sampling_strategy(sampling_strategy, counts,
+                                                        "over").items() if n > 0]
     target = parse_unit(unit)
     kind = GENERATORS[method].kind
     if (kind == "conditional") != (target == "conditional"):

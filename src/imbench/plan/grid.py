@@ -366,18 +366,43 @@ class Grid:
         return canonical(out)
 
     def generator_key(self, dataset: str, imbalance: str, augmenter: str) -> str:
-        """The augmenter whose name a generator's files are stored under: the first one
-        (in config order) with the same :meth:`generator_training`, so the +N variants of
-        one generator train it once."""
-        def first() -> str:
-            mine = self.generator_training(dataset, imbalance, augmenter)
-            for name in self.names("augmenters"):
-                if self.needs_generator(name) and self.generator_training(
-                        dataset, imbalance, name) == mine:
-                    return name
-            return augmenter
+        """Where a generator's files are stored: ``<method>-<digest>`` of its
+        :meth:`generator_training`, so augmenters that differ only in how many images they
+        draw (the +N variants) train it once, and reordering or renaming them retrains
+        nothing."""
+        from ..io import json_digest
 
-        return self._memo("generator_key", f"{dataset}\0{imbalance}\0{augmenter}", first)
+        def key() -> str:
+            training = self.generator_training(dataset, imbalance, augmenter)
+            return f"{training['method']}-{json_digest(training)[:12]}"
+
+        return self._memo("generator_key", f"{dataset}\0{imbalance}\0{augmenter}", key)
+
+    def generator_owner(self, dataset: str, imbalance: str, key: str) -> str:
+        """An augmenter whose generator is ``key``: the first by name among those sharing it
+        (any gives the same training; the order of the config does not matter)."""
+        def owner() -> str:
+            for name in sorted(self.augmenters_needing_generator()):
+                if self.generator_key(dataset, imbalance, name) == key:
+                    return name
+            raise KeyError(f"no augmenter of {dataset}/{imbalance} trains generator {key}")
+
+        return self._memo("generator_owner", f"{dataset}\0{imbalance}\0{key}", owner)
+
+    def generator_keys(self) -> list[str]:
+        """Every generator key of the grid (the augmenter wildcard's other values)."""
+        return sorted({self.generator_key(c.dataset, c.imbalance, c.augmenter)
+                       for c in self.cells if self.needs_generator(c.augmenter)})
+
+    def generator_strategy(self, dataset: str, imbalance: str, key: str) -> Any:
+        """What the training job of generator ``key`` is told about the classes it makes
+        images for: the sorted classes where the DAG knows them (the same for every sharer,
+        whatever each draws), else its owner's ``sampling_strategy``."""
+        owner = self.generator_owner(dataset, imbalance, key)
+        training = self.generator_training(dataset, imbalance, owner)
+        if "classes" in training:
+            return list(training["classes"])
+        return self.sampling_strategy(dataset, imbalance, owner)
 
     def generator_wildcards(self, wildcards: Mapping[str, Any]) -> dict[str, Any]:
         """``wildcards`` with the augmenter replaced by its :meth:`generator_key`: where the
