@@ -42,6 +42,7 @@ rule aggregate:
         metrics=lambda wildcards: GRID.metrics_targets(),
     output:
         summary=layout.SUMMARY,
+        other_code=layout.OTHER_CODE,
     log:
         layout.log("aggregate", "aggregate"),
     benchmark:

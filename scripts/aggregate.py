@@ -2,7 +2,14 @@ from imbench.runtime import start
 
 log = start(snakemake)
 
-from imbench.summary import metrics_frame, other_code, read_metrics, write_summary  # noqa: E402
+from imbench.io import write_text  # noqa: E402
+from imbench.summary import (  # noqa: E402
+    metrics_frame,
+    other_code,
+    other_code_text,
+    read_metrics,
+    write_summary,
+)
 
 metrics = read_metrics(snakemake.input.metrics)
 df = metrics_frame(metrics)
@@ -13,3 +20,4 @@ if stale:
                 "`snakemake --forcerun $(python -m imbench.stale)` reruns what they came from",
                 len(stale), len(metrics), stale[0])
 write_summary(df, snakemake.output.summary)
+write_text(snakemake.output.other_code, other_code_text(stale, len(metrics)))

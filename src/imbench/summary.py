@@ -62,6 +62,16 @@ def other_code(metrics: Metrics) -> list[str]:
             if (data.get("provenance") or {}).get("code_sha256") != current]
 
 
+def other_code_text(stale: list[str], n_cells: int) -> str:
+    """``results/other_code.txt``: a sentence, then the metrics files made by other code
+    (the report's index opens with them)."""
+    if not stale:
+        return f"0 of {n_cells} cells were made by other imbench code.\n"
+    return (f"{len(stale)} of {n_cells} cells were made by other imbench code than the one "
+            "that wrote results/summary.csv; `snakemake --forcerun $(python -m imbench.stale)` "
+            "reruns exactly what they came from.\n" + "".join(f"{p}\n" for p in stale))
+
+
 def collect(metrics_paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     """:func:`metrics_frame` of the files at ``metrics_paths``."""
     return metrics_frame(read_metrics(metrics_paths))

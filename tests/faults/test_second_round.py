@@ -276,3 +276,12 @@ def test_results_made_by_other_code_are_listed_and_rerun_by_one_command(run_copy
     plan = ok(snakemake(run_copy, TINY, "-n", "--forcerun", *map(str, listed))).stdout
     assert "rule evaluate:" in plan and "rule aggregate:" in plan
     assert "rule train_classifier:" not in plan and "rule augment:" not in plan
+    # the summary step lists it beside the summary, and the report opens with it
+    assert 'class="warning"' not in (run_copy / "reports" / "index.html").read_text()
+    ok(snakemake(run_copy, TINY, "--forcerun", "aggregate"))
+    rel = path.relative_to(run_copy).as_posix()
+    flagged = (run_copy / "results" / "other_code.txt").read_text().splitlines()
+    assert flagged[0].startswith("1 of ") and "python -m imbench.stale" in flagged[0]
+    assert flagged[1:] == [rel]
+    index = (run_copy / "reports" / "index.html").read_text()
+    assert 'class="warning"' in index and rel in index

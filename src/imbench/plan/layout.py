@@ -60,6 +60,8 @@ METRICS = f"results/{CELL}/metrics.json"
 CONFUSION = f"results/{CELL}/confusion_matrix.png"
 QUALITY = f"results/{VARIANT}/quality.json"
 SUMMARY = "results/summary.csv"
+#: the metrics files made by other imbench code than the one that wrote the summary
+OTHER_CODE = "results/other_code.txt"
 
 # -- reports ------------------------------------------------------------------------------
 def report_file(folder: str, key: str, suffix: str = ".png") -> str:

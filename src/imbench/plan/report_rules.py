@@ -377,7 +377,7 @@ def _one_index(plan: ReportPlan) -> list[dict[str, Any]]:
 
 
 def _index_inputs(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
-    return {"files": plan.index_inputs()}
+    return {"files": plan.index_inputs(), "other_code": layout.OTHER_CODE}
 
 
 def _index_params(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:

@@ -233,8 +233,9 @@ def index(job: ReportJob) -> None:
     from .index import write_index
 
     out = job.output.index
+    lines = Path(job.input.other_code).read_text().splitlines()
     write_index(
-        job.params.entries, out, root=str(Path(out).parent),
+        job.params.entries, out, root=str(Path(out).parent), warning=lines[1:] and lines,
         description="Every table and figure of this run, regenerated from results/ by the "
         "workflow's report rules. snakemake --report report.html gives the same with "
         "captions.")

@@ -30,6 +30,7 @@ th { background: #f3f3f3; }
 details { margin: 0.6em 0; } summary { cursor: pointer; }
 ul.files { columns: 3; font-size: 0.85em; }
 .meta { color: #666; font-size: 0.9em; }
+.warning { border: 2px solid #c60; background: #fff4e5; padding: 0.2em 1em; }
 """
 
 
@@ -109,12 +110,14 @@ def render_index(
     title: str = "imbench report",
     description: str = "",
     read_text: bool = True,
+    warning: Sequence[str] = (),
 ) -> str:
     """The HTML text. ``entries``: dicts with ``section``, ``dataset``, ``title``, ``path``
     and optionally ``open`` and ``wide`` (paths relative to the workflow directory; links
     are made relative to ``root``), in reading order. Markdown files are rendered inline
     when ``read_text`` and the file exists (unfolded unless ``open`` is false); figures are
-    thumbnails unless ``wide``; a folder is listed file by file."""
+    thumbnails unless ``wide``; a folder is listed file by file. ``warning``: a sentence and
+    the files it is about, shown first (cells made by other imbench code)."""
     groups: dict[str, dict[str, list[Mapping[str, str]]]] = {}
     for e in entries:
         groups.setdefault(e.get("dataset", ""), {}).setdefault(e["section"], []).append(e)
@@ -125,6 +128,11 @@ def render_index(
     body = [f"<h1>{html.escape(title)}</h1>"]
     if description:
         body.append(f"<p class=\"meta\">{html.escape(description)}</p>")
+    if warning:  # cells made by other code: a sentence, then their files
+        items = "".join(f"<li><code>{html.escape(w)}</code></li>" for w in warning[1:21])
+        more = f"<li>… {len(warning) - 21} more</li>" if len(warning) > 21 else ""
+        body.append(f"<div class=\"warning\"><p><strong>{html.escape(warning[0])}</strong>"
+                    f"</p><ul>{items}{more}</ul></div>")
     nav = []
     for dataset, sections in groups.items():
         head = f"Dataset {dataset}" if dataset else "All datasets"
