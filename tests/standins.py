@@ -9,6 +9,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 
 #: loader -> (image shape, classes)
 SHAPES = {"mnist": ((28, 28, 1), 10), "fashion_mnist": ((28, 28, 1), 10),
@@ -36,37 +38,54 @@ def dataset_npz(path: Path, loader: str, train_per_class: int, test_per_class: i
     return path
 
 
+class _TorchvisionBlock(nn.Module):
+    """torchvision's BasicBlock, by its attribute names."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.downsample = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False),
+                                         nn.BatchNorm2d(c_out))
+                           if stride != 1 or c_in != c_out else None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return torch.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class TorchvisionResNet18(nn.Module):
+    """torchvision.models.resnet18's layout and state-dict names (torchvision itself does
+    not import beside this machine's CPU torch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        c_in = 64
+        for i, c_out in enumerate((64, 128, 256, 512), start=1):
+            stride = 1 if i == 1 else 2
+            setattr(self, f"layer{i}", nn.Sequential(_TorchvisionBlock(c_in, c_out, stride),
+                                                     _TorchvisionBlock(c_out, c_out, 1)))
+            c_in = c_out
+        self.fc = nn.Linear(512, 1000)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
+        for i in range(1, 5):
+            x = getattr(self, f"layer{i}")(x)
+        return x.mean(dim=(2, 3))
+
+
 def torchvision_resnet18(path: Path, seed: int = 0) -> Path:
     """A state dict in torchvision's ResNet-18 layout (random values)."""
-    import torch
-    from torch import nn
-
-    class Block(nn.Module):
-        def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-            super().__init__()
-            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(c_out)
-            self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(c_out)
-            if stride != 1 or c_in != c_out:
-                self.downsample = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False),
-                                                nn.BatchNorm2d(c_out))
-
-    class ResNet18(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-            self.bn1 = nn.BatchNorm2d(64)
-            c_in = 64
-            for i, c_out in enumerate((64, 128, 256, 512), start=1):
-                setattr(self, f"layer{i}", nn.Sequential(
-                    Block(c_in, c_out, 1 if i == 1 else 2), Block(c_out, c_out, 1)))
-                c_in = c_out
-            self.fc = nn.Linear(512, 1000)
-
     torch.manual_seed(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(ResNet18().state_dict(), path)
+    torch.save(TorchvisionResNet18().state_dict(), path)
     return path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from standins import TorchvisionResNet18
 from torch import nn
 
 from imbench.errors import ConfigError, DataError
@@ -19,53 +20,10 @@ pytestmark = pytest.mark.neural
 torch.set_num_threads(1)
 
 
-class _TvBlock(nn.Module):
-    """torchvision's BasicBlock, by its attribute names."""
-
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c_out)
-        self.downsample = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False),
-                                         nn.BatchNorm2d(c_out))
-                           if stride != 1 or c_in != c_out else None)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return torch.relu(out + (x if self.downsample is None else self.downsample(x)))
-
-
-class _TvResNet18(nn.Module):
-    """torchvision.models.resnet18's layout and state-dict names (torchvision itself does
-    not import beside this machine's CPU torch)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        c_in = 64
-        for i, c_out in enumerate((64, 128, 256, 512), start=1):
-            stride = 1 if i == 1 else 2
-            setattr(self, f"layer{i}", nn.Sequential(_TvBlock(c_in, c_out, stride),
-                                                     _TvBlock(c_out, c_out, 1)))
-            c_in = c_out
-        self.fc = nn.Linear(512, 1000)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
-        for i in range(1, 5):
-            x = getattr(self, f"layer{i}")(x)
-        return x.mean(dim=(2, 3))
-
-
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> tuple[Path, _TvResNet18]:
+def weights(tmp_path_factory) -> tuple[Path, TorchvisionResNet18]:
     torch.manual_seed(0)
-    net = _TvResNet18()
+    net = TorchvisionResNet18()
     with torch.no_grad():  # batch-norm statistics that are not the identity
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
