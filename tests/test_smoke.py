@@ -7,6 +7,7 @@ shows here in minutes instead of after hours on a cluster."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 from standins import SHAPES, dataset_npz, keras_notop, torchvision_resnet18
 
 from imbench.classify.applications import NOTOP_URLS, notop_file
@@ -29,18 +31,12 @@ TRAIN_PER_CLASS, TEST_PER_CLASS = 50, 12
 
 
 def _smoke_grid(preset: str, overlay: dict) -> Grid:
+    """The grid Snakemake builds from the preset and the overlay (a second --configfile,
+    merged as Snakemake merges it)."""
     cfg = yaml.safe_load((REPO / "configs" / f"{preset}.yaml").read_text())
-    for key, value in overlay.items():
-        cfg[key] = value if key != "smoke_overrides" else _merged(cfg[key], value)
+    update_config(cfg, copy.deepcopy(overlay))
     cfg["scale"] = "smoke"
     return Grid(prepare_config(cfg))
-
-
-def _merged(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = _merged(base.get(k) or {}, v) if isinstance(v, dict) else v
-    return out
 
 
 def _overlay(preset: str, tmp: Path) -> dict:
@@ -67,18 +63,9 @@ def _overlay(preset: str, tmp: Path) -> dict:
         overlay["smoke_overrides"]["classifiers"] = {
             n: {"params": {"weights_dir": str(folder)}} for n, e in smoke.items() if e}
         backbone = {notop_file(n): n for n in NOTOP_URLS}
-        for _, path, _ in _user_files(_smoke_grid(preset, overlay)):
+        for _, path, _ in _smoke_grid(preset, overlay).user_files():
             keras_notop(folder, backbone[Path(path).name])
     return overlay
-
-
-def _user_files(grid: Grid) -> list[tuple[str, str, str]]:
-    out = []
-    for name in sorted({c.classifier for c in grid.cells}):
-        files = getattr(grid.classifier_class(name), "user_files", None)
-        if files:
-            out += files(grid.classifier_cfg(name)["params"], f"classifiers.{name}.params")
-    return out
 
 
 @pytest.mark.parametrize("preset", PRESETS)

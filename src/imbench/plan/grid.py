@@ -531,19 +531,26 @@ class Grid:
                       f"classifiers.{classifier}.params",
                       f"imbalance {imbalance!r} on dataset {dataset!r}")
 
-    def check_user_files(self) -> None:
-        """ConfigError for a weights file a classifier reads but imbench never downloads
-        (torchvision's ResNet-18, a ``weights_dir``'s Keras files) that is not there,
-        naming the file, the config key and where to get it. Called by the workflow at DAG
-        build, where relative paths are the run's."""
+    def user_files(self) -> list[tuple[str, str, str]]:
+        """``(config key, path, where to get it)`` of every weights file the grid's
+        classifiers read but imbench never downloads (torchvision's ResNet-18, a
+        ``weights_dir``'s Keras files)."""
+        out = []
         for name in sorted({c.classifier for c in self.cells}):
             files = getattr(self.classifier_class(name), "user_files", None)
-            for key, path, url in (files(self.classifier_cfg(name)["params"],
-                                         f"classifiers.{name}.params") if files else []):
-                if not Path(os.path.expanduser(path)).is_file():
-                    raise ConfigError(key, path, f"an existing file: download {url} on a "
-                                      "machine with network access and copy it to that path "
-                                      "(imbench does not download it)")
+            if files:
+                out += files(self.classifier_cfg(name)["params"], f"classifiers.{name}.params")
+        return out
+
+    def check_user_files(self) -> None:
+        """ConfigError for a :meth:`user_files` file that is not there, naming the file, the
+        config key and where to get it. Called by the workflow at DAG build, where relative
+        paths are the run's."""
+        for key, path, url in self.user_files():
+            if not Path(os.path.expanduser(path)).is_file():
+                raise ConfigError(key, path, f"an existing file: download {url} on a machine "
+                                  "with network access and copy it to that path (imbench "
+                                  "does not download it)")
 
     def _check_augmenter(self, name: str) -> None:
         cfg, cls = self.augmenter_cfg(name), self.augmenter_class(name)
