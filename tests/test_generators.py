@@ -27,6 +27,7 @@ from imbench.generators import (  # noqa: E402
     GENERATORS,
     generator_units,
     load_config,
+    spec,
 )
 from imbench.generators.methods import CsAcgan, cost_sensitive_weights, to_float  # noqa: E402
 from imbench.generators.nets import gradient_penalty  # noqa: E402
@@ -42,7 +43,10 @@ from imbench.plan.layout import unit_files_in  # noqa: E402
 
 TINY = {"epochs": 3, "width": 8, "latent_dim": 16, "batch_size": 32, "min_iters_per_epoch": 2,
         "checkpoint_every": 1, "sample_every": 2, "selection_samples": 32, "grid_size": 4}
-EXTRA = {"gan": {"hidden": 32}, "bagan": {"ae_epochs": 1}}
+#: a tiny U-Net and schedule for the diffusion methods (they take no latent_dim)
+DIFFUSION = {"width": 8, "channel_mult": [1, 2], "timesteps": 50, "sampling_steps": 5}
+EXTRA = {"gan": {"hidden": 32}, "bagan": {"ae_epochs": 1}, "ddpm": DIFFUSION,
+         "ddpm_per_class": DIFFUSION}
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +64,9 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _overrides(method: str, **kw: object) -> dict:
-    return {**TINY, **EXTRA.get(method, {}), **kw}
+    """TINY and the method's extras, less the shared keys it does not take."""
+    names = spec(method).names
+    return {k: v for k, v in {**TINY, **EXTRA.get(method, {}), **kw}.items() if k in names}
 
 
 def _quiet(_: str) -> None:
@@ -144,6 +150,7 @@ def test_tiny_run_every_generator(method: str, digits, tmp_path: Path) -> None:
     xr, yr = aug.fit_resample(x, y)
     assert xr.shape == (len(x) + 20, 8, 8, 1) and (yr[len(x):] == 3).all()
     assert aug.synthetic_mask_.sum() == 20 and (xr[: len(x)] == x).all()
+    assert list(aug.generation_seconds_) == [3] and aug.generation_seconds_[3] > 0
 
 
 @pytest.mark.parametrize(("method", "extra"), [
@@ -349,7 +356,7 @@ train_generator(x[keep], y[keep], method={method!r}, unit="class3", files=files(
 """
 
 
-@pytest.mark.parametrize("method", ["wgan_gp", "cyclegan"])
+@pytest.mark.parametrize("method", ["wgan_gp", "cyclegan", "ddpm_per_class"])
 def test_resume_after_kill_matches_uninterrupted_run(method, digits, tmp_path: Path) -> None:
     x, y = digits
     ov = _overrides(method, epochs=6, checkpoint_every=2)

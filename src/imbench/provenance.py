@@ -13,7 +13,8 @@ from typing import Any
 
 _PACKAGES = (
     "imbench", "numpy", "pandas", "scipy", "scikit-learn", "scikit-image",
-    "imbalanced-learn", "matplotlib", "snakemake", "torch", "tensorflow-cpu", "tensorflow",
+    "imbalanced-learn", "matplotlib", "snakemake", "torch", "diffusers",
+    "tensorflow-cpu", "tensorflow",
     "keras",
 )
 

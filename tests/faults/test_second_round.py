@@ -225,6 +225,38 @@ def test_moving_the_cache_recomputes_nothing(run_copy, tmp_path):
     assert "Nothing to be done" in result.stdout + result.stderr, result.stdout
 
 
+# -- 3: the order and names of augmenters that share a generator are not what it is ---------
+def test_renamed_and_reordered_augmenters_sharing_a_generator_retrain_nothing(tmp_path):
+    import yaml
+    from faultkit import ok, snakemake
+
+    tiny = {"epochs": 1, "width": 8, "latent_dim": 16, "batch_size": 16,
+            "min_iters_per_epoch": 1, "checkpoint_every": 1, "sample_every": 1,
+            "selection_samples": 16, "grid_size": 2}
+    gan = {"method": "wgan_gp", "params": tiny}
+    augmenters = {"none": {"method": "none"},
+                  "w_small": {**gan, "sampling_strategy": {8: 60, 9: 60}},
+                  "w_big": {**gan, "sampling_strategy": {8: 120, 9: 120}}}
+    config = {"datasets": {"digits": {}},
+              "imbalances": {"step": {"protocol": "step", "mu": 0.2, "rho": 8}},
+              "augmenters": augmenters, "classifiers": {"svm": {"method": "svm"}},
+              "reference_classifier": {"epochs": 1}, "seeds": [0]}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    workdir = tmp_path / "run"
+    ok(snakemake(workdir, path, "--until", "augment"))
+    models = sorted(p.relative_to(workdir).as_posix()
+                    for p in (workdir / "models").rglob("generator.pt"))
+    config["augmenters"] = {"plus_120": augmenters["w_big"], "none": augmenters["none"],
+                            "plus_60": augmenters["w_small"]}
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    dry = ok(snakemake(workdir, path, "--until", "augment", "-n")).stdout
+    assert "train_generator" not in dry and "augment" in dry  # the renamed cells are new
+    ok(snakemake(workdir, path, "--until", "augment"))
+    assert sorted(p.relative_to(workdir).as_posix()
+                  for p in (workdir / "models").rglob("generator.pt")) == models
+
+
 # -- 7: a config error is one line naming the key, the value and what is allowed ------------
 @pytest.mark.parametrize(("edit", "line"), [
     (lambda c: c.update(seedz=[0]), "config key 'seedz': got [0]; allowed: keys ["),

@@ -5,6 +5,7 @@ point, ``fit_resample``."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,10 +69,14 @@ class Augmenter(Declared):
 
         rng = check_random_state(self.random_state)
         new_x, new_y = [x], [y]
+        #: seconds each class's new images took (a diffusion model's sampling is costly)
+        self.generation_seconds_: dict[int, float] = {}
         for c, n in self.sampling_strategy_.items():
             if n <= 0:
                 continue
+            start = time.perf_counter()
             gen = self._generate(x, y, c, n, rng)
+            self.generation_seconds_[int(c)] = round(time.perf_counter() - start, 3)
             if gen.shape != (n, *x.shape[1:]) or gen.dtype != np.uint8:
                 raise RuntimeError(
                     f"{type(self).__name__} returned {gen.shape} {gen.dtype} for class {c}; "

@@ -53,6 +53,7 @@ def rebalance(
         "n_synthetic": int(augmenter.synthetic_mask_.sum()),
         "rho": max(present) / min(present) if present else None,
         "notes": list(getattr(augmenter, "notes_", [])),
+        "generation_seconds": dict(getattr(augmenter, "generation_seconds_", {})),
     }
     return x_res, y_res, augmenter.synthetic_mask_, info
 
@@ -104,7 +105,9 @@ def rebalance_files(
             f"sampling_strategy 'protocol' adds nothing here: the imbalance protocol shrank "
             f"no class (the set's own ratio is {imbalanced['rho']:.2f}); set "
             f"sampling_strategy: auto to bring every class up to the largest")
-    info["provenance"] = provenance(dict(cell), seed)
+    # the machine's time, not a result: with how the file was made
+    info["provenance"] = {**provenance(dict(cell), seed),
+                          "generation_seconds": info.pop("generation_seconds")}
     record = records.save(train_path, "train", cell, made_from={"imbalanced": data.record},
                           x=x, y=y, synthetic=synthetic)
     records.write_json_describing(train_counts_path, info, "train", cell, record)

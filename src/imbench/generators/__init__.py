@@ -8,7 +8,7 @@ This module is deliberately light (no torch import): the workflow calls
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -35,7 +35,9 @@ class GeneratorMethod:
     :class:`~imbench.generators.methods.GanMethod`, usually as ``"module:Class"`` so that it is
     imported only when used), which declares the losses and the training hooks itself.
     ``params``: the method's own parameters beside :data:`~.parameters.SHARED` (one of the
-    same name narrows the shared one). Defaults: the declarations, updated by
+    same name narrows the shared one); ``unused``: shared ones it has no use for (left out of
+    its declaration, so setting one is an error); ``check``: the test of relations between
+    its parameters (a ConfigError naming ``key``). Defaults: the declarations, updated by
     ``configs/<name>.yaml`` when the package has one, then by ``defaults`` (for a method
     defined outside this package).
     """
@@ -43,7 +45,9 @@ class GeneratorMethod:
     kind: str
     impl: str | type
     params: ParamSpec = field(default_factory=ParamSpec)
+    unused: tuple[str, ...] = ()
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    check: Callable[[dict[str, Any], str], None] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -59,6 +63,7 @@ class GeneratorMethod:
 
 
 _M = "imbench.generators.methods"
+_D = "imbench.generators.diffusion"
 
 #: every generator method: one line each (every one is an augmenter too, see imbench.augment)
 GENERATORS = Registry(
@@ -74,6 +79,10 @@ GENERATORS = Registry(
         "bagan": GeneratorMethod("conditional", f"{_M}:Bagan", P.BAGAN),
         "deepsmote": GeneratorMethod("conditional", f"{_M}:DeepSmote", P.DEEPSMOTE),
         "cyclegan": GeneratorMethod("per_class", f"{_M}:CycleGan", P.CYCLEGAN),
+        "ddpm": GeneratorMethod("conditional", f"{_D}:Ddpm", P.DDPM + P.GUIDANCE,
+                                **P.DIFFUSION),
+        "ddpm_per_class": GeneratorMethod("per_class", f"{_D}:DdpmPerClass", P.DDPM,
+                                          **P.DIFFUSION),
     },
 )
 
@@ -137,7 +146,7 @@ def spec(method: str) -> ParamSpec:
     entry = GENERATORS[check_method(method)]
     cached = _SPECS.get(method)
     if cached is None or cached[0] is not entry:  # a toy registered again in the tests
-        declared = SHARED.merged(entry.params)
+        declared = SHARED.without(*entry.unused).merged(entry.params)
         cached = _SPECS[method] = (entry, declared.with_defaults(
             **{**_read_yaml(method), **entry.defaults}))
     return cached[1]
@@ -162,6 +171,9 @@ def load_config(method: str, overrides: Mapping[str, Any] | None = None,
         # one budget, never two that silently disagree
         raise ConfigError(f"{prefix}.epochs / iterations", (cfg["epochs"], cfg["iterations"]),
                           "exactly one of them set (epochs: null to budget in iterations)")
+    check = GENERATORS[method].check
+    if check is not None:
+        check(cfg, prefix)
     return cfg
 
 

@@ -28,6 +28,7 @@ from ..params import (
     ParamSpec,
     one_of,
     optional,
+    require,
 )
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
@@ -152,6 +153,58 @@ CYCLEGAN = ParamSpec(
     Param("source_max", 1000, Int(1), "source images kept in the generator file for sampling"),
 )
 
+
+#: the shared parameters a diffusion model has no use for (no adversary, no latent vector)
+NOT_DIFFUSION = ("latent_dim", "lr_g", "lr_d", "init", "g_act", "g_norm", "d_norm",
+                 "d_dropout", "real_label", "fake_labels")
+
+DDPM = ParamSpec(
+    Param("width", 32, Int(1), "channels of the U-Net's first level (x channel_mult per level)"),
+    Param("channel_mult", [1, 2, 2], ListOf(Int(1), min_length=1),
+          "one entry per resolution level: its channels as a multiple of width"),
+    Param("layers_per_block", 1, Int(1), "residual blocks per level"),
+    Param("attention", True, BOOL, "self-attention at the lowest resolution"),
+    Param("dropout", 0.1, Number(0, 1, hi_open=True), "dropout in the residual blocks"),
+    Param("lr", 2.0e-4, Number(0, lo_open=True), "the denoiser's Adam learning rate"),
+    Param("timesteps", 1000, Int(2), "diffusion steps T of the noise schedule"),
+    Param("beta_schedule", "linear", one_of("linear", "cosine"),
+          "noise schedule: Ho et al.'s linear betas (1e-4 to 0.02) or Nichol & Dhariwal's "
+          "cosine"),
+    Param("sampling_steps", 50, Int(1), "DDIM steps when sampling (at most timesteps)"),
+    Param("ema_decay", 0.999, Number(0, 1, hi_open=True),
+          "decay of the weights' moving average that sampling uses (warm-up: "
+          "min(decay, (1 + k) / (10 + k)) at update k)"),
+    Param("n_critic", 1, one_of(1), "denoising steps per iteration: 1"),
+    Param("cuda_graph", False, one_of(False),
+          "the denoiser trains eagerly (no CUDA graph)"),
+)
+#: the shared defaults a diffusion model sets differently
+DDPM_DEFAULTS = {
+    # Adam's usual betas, as Ho et al.'s implementation and diffusers' examples use (the
+    # GANs' beta1 = 0.5 is a GAN choice)
+    "betas": [0.9, 0.999],
+    # the EMA weights that are scored and sampled need more passes than the GANs' 50
+    "epochs": 100,
+}
+
+
+def check_ddpm(cfg: dict, key: str) -> None:
+    """ConfigError unless DDIM's steps fit in the schedule."""
+    require(cfg["sampling_steps"] <= cfg["timesteps"], f"{key}.sampling_steps",
+            cfg["sampling_steps"], f"an integer from 1 to timesteps ({cfg['timesteps']})")
+
+
+#: what both diffusion entries pass to their registry line
+DIFFUSION = {"unused": NOT_DIFFUSION, "defaults": DDPM_DEFAULTS, "check": check_ddpm}
+
+#: classifier-free guidance, for the conditional kind
+GUIDANCE = ParamSpec(
+    Param("guidance", 1.5, Number(0),
+          "classifier-free guidance scale s: eps(null) + s (eps(y) - eps(null)); 0 "
+          "unconditional, 1 conditional without guidance"),
+    Param("cond_drop", 0.1, Number(0, 1, hi_open=True),
+          "probability that a training image's label is replaced by the null label"),
+)
 
 #: the config's ``reference_classifier``: the judge of generated images (generators.reference)
 REFERENCE = ParamSpec(

@@ -27,7 +27,8 @@ class _Model:
         self.m = cls.__new__(cls)
         self.m.cfg, self.m.shape, self.m.device = payload["cfg"], self.shape, device
         self.m.conditional = self.conditional
-        self.m.n_classes, self.m.latent_dim = self.n_classes, int(payload["cfg"]["latent_dim"])
+        self.m.n_classes = self.n_classes
+        self.m.latent_dim = int(payload["cfg"].get("latent_dim", 0))  # none for diffusion
         self.m.G = cls.make_generator(payload["cfg"], self.shape, self.n_classes)
         self.m.G.load_state_dict(payload["G"])
         self.m.G.to(device).eval()
