@@ -160,6 +160,10 @@ class CNNSVMClassifier(CNNClassifier):
                                      "0 (cnn_svm's SVM reads the features, not a retrained "
                                      "softmax layer)", {"const": 0}),
               "classifier re-training: not for cnn_svm"),
+        Param("ldmlr_epochs", 0, Check(lambda v: v == 0 and not isinstance(v, bool),
+                                       "0 (cnn_svm's SVM reads the features, not a "
+                                       "retrained softmax layer)", {"const": 0}),
+              "feature-space diffusion: not for cnn_svm"),
     )) + svm_parameters
 
     def __init__(self, *, random_state: int | None = None, n_jobs: int = 1,

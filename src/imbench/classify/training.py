@@ -30,7 +30,10 @@ Recipe options (:data:`RECIPE`; the defaults leave training as it was):
   named ``logits`` is re-initialised (to zeros) and trained alone (every other layer
   frozen, BatchNorm in inference mode) for ``crt_epochs`` with class-balanced sampling and
   plain cross-entropy, at ``crt_learning_rate`` (null: ``learning_rate``), keeping the last
-  epoch as Kang et al. do (no model choice on the imbalanced validation part).
+  epoch as Kang et al. do (no model choice on the imbalanced validation part);
+* ``ldmlr_epochs`` > 0: feature-space diffusion (LDMLR, Han et al. 2024) synthesises
+  penultimate features for the smaller classes and retrains the ``logits`` layer on real plus
+  synthetic ones (:mod:`.feature_diffusion`).
 """
 
 from __future__ import annotations
@@ -82,6 +85,18 @@ RECIPE = ParamSpec(
           "alone, class-balanced sampling (0: none)"),
     Param("crt_learning_rate", None, optional(Number(0, lo_open=True)),
           "cRT learning rate (null: learning_rate)"),
+    Param("ldmlr_epochs", 0, Int(0),
+          "feature-space diffusion (LDMLR, imbench.classify.feature_diffusion): passes of "
+          "its denoiser over the training part's penultimate features (0: none)"),
+    Param("ldmlr_layers", 3, Int(1), "LDMLR: hidden layers of the denoiser MLP"),
+    Param("ldmlr_hidden", 512, Int(1), "LDMLR: units per hidden layer"),
+    Param("ldmlr_lr", 1e-3, Number(0, lo_open=True), "LDMLR: the denoiser's Adam rate"),
+    Param("ldmlr_timesteps", 1000, Int(2), "LDMLR: diffusion steps of the linear schedule"),
+    Param("ldmlr_sampling_steps", 50, Int(1), "LDMLR: DDIM steps when sampling features"),
+    Param("ldmlr_head_epochs", 10, Int(1),
+          "LDMLR: epochs of the classification layer on real plus synthetic features"),
+    Param("ldmlr_head_learning_rate", None, optional(Number(0, lo_open=True)),
+          "LDMLR: the classification layer's learning rate (null: learning_rate)"),
 )
 
 
@@ -102,6 +117,11 @@ def check_recipe(p: dict[str, Any], key: str) -> None:
     ms, fs = p["lr_milestones"], p["lr_factors"]
     require(len(fs) == len(ms), f"{key}.lr_factors", fs,
             f"a list of {len(ms)} numbers > 0, one per milestone")
+    require(not (p["crt_epochs"] and p["ldmlr_epochs"]), f"{key}.ldmlr_epochs",
+            p["ldmlr_epochs"], "0 when crt_epochs > 0 (both retrain the classification layer)")
+    require(p["ldmlr_sampling_steps"] <= p["ldmlr_timesteps"], f"{key}.ldmlr_sampling_steps",
+            p["ldmlr_sampling_steps"],
+            f"an integer from 1 to ldmlr_timesteps ({p['ldmlr_timesteps']})")
 
 
 def check_images(x: np.ndarray, y: np.ndarray | None = None) -> None:
@@ -282,7 +302,7 @@ class KerasClassifier(KerasModel):
 
     Parameters: :data:`TRAINING`, the loss-level remedies of :mod:`.losses` (``loss``,
     ``reweighting``, ``posthoc_tau`` and their parameters) and the training recipe
-    (:data:`RECIPE`: optimiser, schedule, augmentation, mixing, cRT).
+    (:data:`RECIPE`: optimiser, schedule, augmentation, mixing, cRT, LDMLR).
     """
 
     parameters: ClassVar[ParamSpec] = TRAINING + LOSS_PARAMETERS + RECIPE
@@ -342,6 +362,13 @@ class KerasClassifier(KerasModel):
         if p["crt_epochs"]:
             self.report_["crt"] = self._retrain_classifier(x[train_idx], y[train_idx],
                                                            validation)
+        if p["ldmlr_epochs"]:
+            from .feature_diffusion import retrain_head
+
+            lr = p["ldmlr_head_learning_rate"] or p["learning_rate"]
+            self.report_["ldmlr"] = retrain_head(
+                model, x[train_idx], y[train_idx], n_classes, p, int(self.random_state or 0),
+                self._optimizer(lr))
         return self
 
     def _setup(self, x: np.ndarray, y: np.ndarray, n_classes: int) -> _Setup:
