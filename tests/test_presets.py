@@ -17,8 +17,9 @@ from imbench.plan import Grid, ReportPlan, prepare_config
 from imbench.plan.schema import config_schema
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = sorted(p for p in (REPO / "configs").glob("*.yaml") if p.name != "local_data.yaml")
-OVERLAY = REPO / "configs" / "local_data.yaml"
+PRESETS = sorted(p for p in (REPO / "configs").glob("*.yaml")
+                 if not p.name.startswith("local_data"))
+OVERLAY = REPO / "configs" / "local_data.example.yaml"
 SCHEMA = config_schema()
 STUDIES = {"seed000", "seed001", "seed002", "seed003", "seed004", "cifar10_lt"}
 

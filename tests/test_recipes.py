@@ -1,4 +1,4 @@
-"""The recipes of docs/CONVENTIONS.md, each done with a toy entry: register it as the recipe
+"""The recipes of docs/contributing.md, each done with a toy entry: register it as the recipe
 says (one module plus one line; here the module is this file and the line a temporary
 registration), dry-run the real workflow with it, and run its registry's contract on it.
 A recipe that stops working fails here."""

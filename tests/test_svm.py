@@ -175,7 +175,7 @@ def test_predictions_round_trip(digits, tmp_path):
     np.testing.assert_array_equal(back["scores"], pred["scores"])
     np.testing.assert_array_equal(back["y_true"], yt)
     assert back["score_kind"] == "decision" and back["test_sha256"] == pred["test_sha256"]
-    # Stored as 0-d string arrays, per CONVENTIONS.md.
+    # Stored as 0-d string arrays, per docs/contributing.md.
     with np.load(path, allow_pickle=False) as raw:
         assert raw["score_kind"].shape == () and raw["test_sha256"].dtype.kind == "U"
 

@@ -1,6 +1,6 @@
 """``predictions.npz``: what a classifier said about the test set, and which test set it was.
 
-Keys (docs/CONVENTIONS.md): ``y_true``, ``y_pred`` (int64), ``scores`` (float64 ``(N, C)``),
+Keys (docs/contributing.md): ``y_true``, ``y_pred`` (int64), ``scores`` (float64 ``(N, C)``),
 ``score_kind`` and ``test_sha256`` (0-d str arrays). The digest, always of the whole original
 test set the classifier was given, lets the metrics stage refuse predictions made on a
 different test set than the one it is told about. Every classifier's predictions are made by
@@ -56,7 +56,7 @@ def save_predictions(
     config: Mapping[str, Any] | None = None,
     made_from: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Write ``predictions.npz`` atomically with the dtypes of CONVENTIONS.md; with the
+    """Write ``predictions.npz`` atomically with the dtypes of docs/contributing.md; with the
     cell's ``config``, with its record (:mod:`imbench.records`) too, as the workflow does."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)

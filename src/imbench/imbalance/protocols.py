@@ -1,4 +1,4 @@
-"""The built-in imbalance protocols (design.md §3); each is one class and one registry line.
+"""The built-in imbalance protocols; each is one class and one registry line.
 
 ``n_max`` = the largest original class, ``C`` = the number of classes. Every target is capped
 at the class's own size: a protocol never invents images.

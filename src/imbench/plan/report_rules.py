@@ -3,7 +3,7 @@
 section in ``reports/index.html``), which targets a grid gets, and its inputs, params and
 wildcard constraints -- all named functions of the :class:`~.reports.ReportPlan`.
 ``rules/report.smk`` makes one rule per entry, so adding a figure is one job function, one
-entry here and its caption (docs/CONVENTIONS.md).
+entry here and its caption (docs/contributing.md).
 
 Figures that need generator outputs exist only for cells with a generative augmenter;
 cross-cell figures only where there is something to compare. Single-seed figures (class
