@@ -592,3 +592,13 @@ def test_fit_table_is_table_one_with_validation_and_test_apart(tmp_path) -> None
                                         "reports/tables/mnist_quick.fit.csv"]
     default = yaml.safe_load((repo / "config.yaml").read_text())
     assert ReportPlan(Grid(prepare_config(default))).paths("fit_tables") == []
+
+
+def test_every_metric_has_one_human_label():
+    from imbench.metrics import METRIC_NAMES
+    from imbench.reports import METRIC_LABELS
+
+    assert set(METRIC_LABELS) >= set(METRIC_NAMES)
+    labels = [METRIC_LABELS[m] for m in METRIC_NAMES]
+    assert len(set(labels)) == len(labels)  # no two metrics share a label
+    assert not any("_" in label for label in labels)  # no raw key shown as a label

@@ -20,7 +20,7 @@ Snakemake, torch or TensorFlow.
 
 from __future__ import annotations
 
-#: how figures and tables name the metrics
+#: how figures and tables name the metrics: one human label for every metric of metrics.json
 METRIC_LABELS: dict[str, str] = {
     "accuracy": "accuracy",
     "balanced_accuracy": "balanced accuracy",
@@ -33,6 +33,12 @@ METRIC_LABELS: dict[str, str] = {
     "minority_precision": "minority precision",
     "minority_f1": "minority F1",
     "minority_auc": "minority AUC",
+    "mcc": "Matthews correlation",
+    "pr_auc_macro": "macro PR-AUC",
+    "ece": "calibration error (ECE)",
+    "many_shot_accuracy": "many-shot accuracy",
+    "medium_shot_accuracy": "medium-shot accuracy",
+    "few_shot_accuracy": "few-shot accuracy",
 }
 
 

@@ -24,7 +24,9 @@ nav ul { padding-left: 1.2em; } nav li { margin: 0.2em 0; }
 .fig { width: 360px; } .fig img { max-width: 360px; max-height: 300px; border: 1px solid #ddd; }
 .fig .cap { font-size: 0.85em; word-break: break-all; }
 .fig.wide { width: 100%; } .fig.wide img { max-width: 100%; max-height: none; }
-table { border-collapse: collapse; font-size: 0.82em; margin: 0.6em 0; }
+/* a wide table scrolls inside its own box instead of widening the page */
+table { border-collapse: collapse; font-size: 0.82em; margin: 0.6em 0; display: block;
+        max-width: 100%; overflow-x: auto; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; } td.num { text-align: right; }
 th { background: #f3f3f3; }
 details { margin: 0.6em 0; } summary { cursor: pointer; }
