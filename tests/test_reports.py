@@ -551,7 +551,7 @@ def test_learning_curves_of_every_neural_cell(tmp_path) -> None:
     rule = next(r for r in plan.rules if r.name == "plot_learning_curves")
     wc = rule.targets(plan)[0]
     assert rule.inputs(plan, wc)["report"].startswith("models/")  # cnn_svm: its CNN's report
-    default = yaml.safe_load((repo / "config.yaml").read_text())
+    default = yaml.safe_load((repo / ".test" / "config.yaml").read_text())  # SVM only
     assert ReportPlan(Grid(prepare_config(default))).paths("plot_learning_curves") == []
 
 
@@ -590,7 +590,7 @@ def test_fit_table_is_table_one_with_validation_and_test_apart(tmp_path) -> None
     plan = ReportPlan(Grid(prepare_config(cfg)))
     assert plan.paths("fit_tables") == ["reports/tables/mnist_quick.fit.md",
                                         "reports/tables/mnist_quick.fit.csv"]
-    default = yaml.safe_load((repo / "config.yaml").read_text())
+    default = yaml.safe_load((repo / ".test" / "config.yaml").read_text())  # SVM only
     assert ReportPlan(Grid(prepare_config(default))).paths("fit_tables") == []
 
 

@@ -8,9 +8,11 @@ has nothing to do, and editing one augmenter's parameters reruns only its cells.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -167,6 +169,52 @@ def test_snakemake_report_of_the_tiny_run(run_a, tmp_path):
                 *(run_a / "reports").rglob("*.png"), run_a / "reports/tables/digits.md",
                 run_a / "reports/tables/digits.by_ratio.md"]
     assert files == sorted(p.name for p in declared), files
+
+
+#: appended to a copy of index.html: what the page looks like once loaded, as JSON in a <pre>
+BROWSER_CHECK = """<script>
+window.addEventListener("load", () => {
+  const vw = window.innerWidth;
+  const out = document.createElement("pre");
+  out.id = "imbench-check";
+  out.textContent = JSON.stringify({
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: vw,
+    images: document.images.length,
+    broken: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
+                                .map(i => i.getAttribute("src")),
+    // what sticks out of the window (a table's cells scroll inside the table's box)
+    wide: [...document.querySelectorAll("body *")]
+      .filter(e => !e.closest("table") && e.getBoundingClientRect().right > vw + 1)
+      .map(e => e.tagName + " " + (e.id || e.className)).slice(0, 5)});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def test_the_report_index_renders_in_a_browser(run_a):
+    """reports/index.html in headless Chromium at 1,400 x 900: it renders, nothing overflows
+    the window, every image loads and every link points at a file of the run."""
+    browser = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    if browser is None:
+        pytest.skip("no headless Chromium (Debian: apt-get install chromium-headless-shell)")
+    index = run_a / "reports" / "index.html"
+    page = index.read_text()
+    links = re.findall(r'(?:href|src)="([^"#]+)"', page)
+    missing = [h for h in links if not (index.parent / html.unescape(h)).exists()]
+    assert links and not missing, missing
+    check = index.with_name("index_check.html")  # beside it: the same relative links
+    check.write_text(page.replace(' loading="lazy"', "").replace("</body>",
+                                                                 BROWSER_CHECK + "</body>"))
+    out = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--window-size=1400,900", "--virtual-time-budget=10000",
+                          "--allow-file-access-from-files", "--dump-dom", check.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    check.unlink()
+    found = re.search(r'<pre id="imbench-check">(.*?)</pre>', out.stdout, re.S)
+    assert found, out.stderr[-2000:]
+    state = json.loads(html.unescape(found.group(1)))
+    assert state["images"] > 0 and state["broken"] == [], state
+    assert state["scrollWidth"] <= state["innerWidth"] and state["wide"] == [], state
 
 
 def test_editing_one_augmenter_reruns_only_its_cells(run_a, tmp_path):
