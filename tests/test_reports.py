@@ -602,3 +602,22 @@ def test_every_metric_has_one_human_label():
     labels = [METRIC_LABELS[m] for m in METRIC_NAMES]
     assert len(set(labels)) == len(labels)  # no two metrics share a label
     assert not any("_" in label for label in labels)  # no raw key shown as a label
+
+
+def test_the_leaderboard_ranks_each_imbalanced_set_with_intervals_and_changes(summary):
+    md, frame = tables.leaderboard(summary, "d", "balanced_accuracy", baselines=BASELINES,
+                                   originals=ORIGINALS, rho={"step5": 5, "step20": 20})
+    step5 = frame[frame["imbalance"] == "step5"].set_index("augmenter")
+    assert list(frame["imbalance"].unique()) == ["step5", "step20"]  # by ρ; no original row
+    assert step5["rank"].to_dict() == {"wgan": 1, "ros": 2, "none": 3}
+    # 0.94 - 0.05 + 0.05 - 0.01 s over s = 0, 1, 2: mean 0.93, sd 0.01, t(0.975, 2) = 4.303
+    assert step5.loc["wgan", "mean"] == pytest.approx(0.93)
+    assert step5.loc["wgan", "ci95"] == pytest.approx(4.303 * 0.01 / 3 ** 0.5, rel=1e-3)
+    assert step5.loc["wgan", "delta"] == pytest.approx(0.05)  # paired by seed
+    assert "| 1 | wgan | svm | 93.00 ± 2.48 | +5.00 |" in md
+    assert "| 3 | none | svm | 88.00 ± 2.48 | baseline |" in md
+    # a lower-is-better metric ranks the other way
+    ece = tidy([(i, a, s, "ece", v) for s in (0, 1) for i, a, v in
+                (("step5", "none", 0.2), ("step5", "ros", 0.1))])
+    _, ranked = tables.leaderboard(ece, "d", "ece", baselines=BASELINES, originals=ORIGINALS)
+    assert ranked.set_index("augmenter")["rank"].to_dict() == {"ros": 1, "none": 2}

@@ -27,10 +27,12 @@ Wildcards = Mapping[str, str]
 
 
 # -- the table's vocabulary -------------------------------------------------------------------
-# Index sections, in reading order: per dataset, what a reader came for first (the metric
-# table, metric vs ρ), then comparisons, then the images; statistics after the datasets.
+# Index sections, in reading order: per dataset, what a reader came for first (the
+# leaderboard, the metric table, metric vs ρ), then comparisons, then the images;
+# statistics after the datasets.
 SECTIONS = (
-    "Metric table", "Metric vs imbalance ratio", "Change against the imbalanced baseline",
+    "Leaderboard", "Metric table", "Metric vs imbalance ratio",
+    "Change against the imbalanced baseline",
     "Confusion matrices (mean over seeds)", "Generator quality vs classifier gain",
     "More tables", "Class counts", "Real vs added images", "Transform examples",
     "Generator progress over epochs", "GAN loss curves", "Classifier learning curves",
@@ -433,10 +435,13 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
     ReportRule(
         name="metric_tables", make=f"{_BUILD}:metric_tables", key=layout.DATASET,
         outputs={
+            "leaderboard": Output(layout.LEADERBOARD,
+                                  index=Indexed("Leaderboard", "{dataset}.leaderboard.md",
+                                                open=True)),
             "table": Output(layout.TABLE, _report("metric_table.rst", "Tables",
                                                   dataset="{dataset}",
                                                   table="variants × metrics"),
-                            Indexed("Metric table", "{dataset}.md", open=True)),
+                            Indexed("Metric table", "{dataset}.md")),
             "csv": Output(layout.TABLE_CSV, index=Indexed("More tables", "{dataset}.csv")),
             "by_ratio": Output(layout.RATIO_TABLE,
                                _report("ratio_table.rst", "Tables", dataset="{dataset}",

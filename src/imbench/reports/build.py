@@ -63,6 +63,10 @@ def metric_tables(job: ReportJob) -> None:
                                       originals=p.originals, rho=rho, order=p.order)
     write_text(out.table, md)
     tables.write_frame(frame, out.csv)
+    md, _ = tables.leaderboard(df, job.wildcards.dataset, p.metrics[0],
+                               baselines=p.baselines, originals=p.originals, rho=rho,
+                               order=p.order)
+    write_text(out.leaderboard, md)
     md, frame = tables.ratio_table(df, job.wildcards.dataset, originals=p.originals, rho=rho,
                                    order=p.order, metrics=p.metrics)
     write_text(out.by_ratio, md)

@@ -171,6 +171,51 @@ def _fmt_rho(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+#: metrics for which a lower value ranks first
+LOWER_IS_BETTER = frozenset({"ece"})
+
+
+def leaderboard(df: pd.DataFrame, dataset: str, metric: str, *, baselines: Collection[str],
+                originals: Collection[str], rho: Mapping[str, float] | None = None,
+                order: Mapping[str, Sequence[str]] | None = None) -> tuple[str, pd.DataFrame]:
+    """What the report opens on: per imbalanced set, every augmenter + classifier ranked by
+    ``metric`` (mean and the half-width of its 95 % t-interval over the repetitions), with
+    the change against the imbalanced baseline (paired by repetition). Markdown and frame."""
+    from scipy import stats as st
+
+    changes = change_table(df[df["dataset"] == dataset], baselines, originals)
+    rows = changes[(changes["metric"] == metric) & ~changes["imbalance"].isin(originals)].copy()
+    rho = dict(rho or {})
+    rows.insert(2, "rho", [rho.get(i, np.nan) for i in rows["imbalance"]])
+    rows = sort_variants(rows, order=order, originals=originals, rho=rho)
+    n = rows["n"].astype(float)
+    rows["ci95"] = [st.t.ppf(0.975, k - 1) * s / math.sqrt(k) if k > 1 else np.nan
+                    for k, s in zip(n, rows["std"], strict=True)]
+    lower = metric in LOWER_IS_BETTER
+    rows["rank"] = rows.groupby("imbalance")["mean"].rank(ascending=lower, method="min")
+    rows = rows.sort_values(["rho", "imbalance", "rank"], kind="stable")
+    label = metric_label(metric)
+    lines = [f"# Leaderboard: {dataset}, {label}", "",
+             f"Per imbalanced set, every method ranked by {label} ({'lower' if lower else 'higher'}"
+             " is better): mean over the repetitions ± the half-width of its 95 % t-interval, "
+             "in percent; change: against the imbalanced baseline (same classifier), in "
+             "percentage points.", ""]
+    for imbalance, group in rows.groupby("imbalance", sort=False):
+        r = group["rho"].iloc[0]
+        lines += [f"## {imbalance}" + ("" if np.isnan(r) else f" (ρ = {r:.3g})"), "",
+                  f"| rank | augmenter | classifier | {label} | change |",
+                  "|---:|---|---|---:|---:|"]
+        for row in group.itertuples(index=False):
+            ci = "" if np.isnan(row.ci95) else f" ± {100 * row.ci95:.2f}"
+            change = "baseline" if row.augmenter in baselines else (
+                "–" if np.isnan(row.delta) else f"{100 * row.delta:+.2f}")
+            lines.append(f"| {int(row.rank)} | {row.augmenter} | {row.classifier} | "
+                         f"{100 * row.mean:.2f}{ci} | {change} |")
+        lines.append("")
+    cols = [*VARIANT, "rho", "metric", "n", "mean", "ci95", "rank", "delta"]
+    return "\n".join(lines), rows[cols].reset_index(drop=True)
+
+
 def dataset_tables(
     df: pd.DataFrame,
     dataset: str,
