@@ -28,11 +28,11 @@ Wildcards = Mapping[str, str]
 
 # -- the table's vocabulary -------------------------------------------------------------------
 # Index sections, in reading order: per dataset, what a reader came for first (the
-# leaderboard, the metric table, metric vs ρ), then comparisons, then the images;
-# statistics after the datasets.
+# leaderboard and the change figure at page width, then the metric table, folded, and
+# metric vs ρ), then comparisons, then the images; statistics after the datasets.
 SECTIONS = (
-    "Leaderboard", "Metric table", "Metric vs imbalance ratio",
-    "Change against the imbalanced baseline",
+    "Leaderboard", "Change against the imbalanced baseline", "Metric table",
+    "Metric vs imbalance ratio",
     "Confusion matrices (mean over seeds)", "Generator quality vs classifier gain",
     "More tables", "Class counts", "Real vs added images", "Transform examples",
     "Generator progress over epochs", "GAN loss curves", "Classifier learning curves",
@@ -626,7 +626,7 @@ REPORT_RULES: dict[str, ReportRule] = {r.name: r for r in [
             layout.CHANGES,
             _report("changes.rst", "Change against the imbalanced baseline",
                     dataset="{dataset}", classifier="{classifier}"),
-            Indexed("Change against the imbalanced baseline", "{classifier}"))},
+            Indexed("Change against the imbalanced baseline", "{classifier}", wide=True))},
         targets=_changes_targets,
         inputs=_summary_inputs,
         params=_changes_params,
