@@ -322,22 +322,26 @@ def test_divergence_fails_the_job_without_outputs(digits, tmp_path: Path) -> Non
     assert not (tmp_path / "selection.json").exists()
 
 
-def test_same_seed_same_weights_and_images(digits, tmp_path: Path) -> None:
-    """The guarantee is for the CPU (GPU kernels may reduce in any order)."""
+@pytest.mark.parametrize(("method", "unit", "epochs"), [
+    ("dcgan", "class3", 2), ("ddpm", "conditional", 1)])
+def test_same_seed_same_weights_and_images(method, unit, epochs, digits,
+                                           tmp_path: Path) -> None:
+    """The guarantee is for the CPU (GPU kernels may reduce in any order); a diffusion
+    model's DDIM sampling is deterministic given its noise, so it holds for it too."""
     x, y = digits
     runs = {}
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        train_generator(x, y, method="dcgan", unit="class3", files=files(tmp_path / name),
-                        seed=seed, overrides=_overrides("dcgan", epochs=2, device="cpu"),
+        train_generator(x, y, method=method, unit=unit, files=files(tmp_path / name),
+                        seed=seed, overrides=_overrides(method, epochs=epochs, device="cpu"),
                         log=_quiet)
         runs[name] = torch.load(tmp_path / name / "generator.pt", weights_only=True)
-    ga, gb, gc = (runs[k]["models"]["class3"]["G"] for k in "abc")
+    ga, gb, gc = (runs[k]["models"][unit]["G"] for k in "abc")
     assert all(torch.equal(ga[k], gb[k]) for k in ga)
     assert not all(torch.equal(ga[k], gc[k]) for k in ga)
-    sa = GeneratorSet({"class3": files(tmp_path / "a").generator}).sample(3, 20, seed=9)
-    sb = GeneratorSet({"class3": files(tmp_path / "b").generator}).sample(3, 20, seed=9)
+    sa = GeneratorSet({unit: files(tmp_path / "a").generator}).sample(3, 20, seed=9)
+    sb = GeneratorSet({unit: files(tmp_path / "b").generator}).sample(3, 20, seed=9)
     assert np.array_equal(sa, sb)
-    other_seed = GeneratorSet({"class3": files(tmp_path / "a").generator}).sample(3, 20, 10)
+    other_seed = GeneratorSet({unit: files(tmp_path / "a").generator}).sample(3, 20, 10)
     assert not np.array_equal(sa, other_seed)
 
 
