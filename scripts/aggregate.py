@@ -15,9 +15,8 @@ metrics = read_metrics(snakemake.input.metrics)
 df = metrics_frame(metrics)
 log.info("%d cells, %d rows", len(metrics), len(df))
 stale = other_code(metrics)
+text = other_code_text(stale, len(metrics))
 if stale:
-    log.warning("%d of %d cells were made by other imbench code than this one (first: %s); "
-                "`snakemake --forcerun $(python -m imbench.stale)` reruns what they came from",
-                len(stale), len(metrics), stale[0])
+    log.warning(text.splitlines()[0])
 write_summary(df, snakemake.output.summary)
-write_text(snakemake.output.other_code, other_code_text(stale, len(metrics)))
+write_text(snakemake.output.other_code, text)
