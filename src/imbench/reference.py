@@ -119,7 +119,7 @@ def workflow_keys() -> list[str]:
             "`sampling_strategy` and, for per-class generators, `training_jobs`. "
             "`<scale>_overrides` blocks hold a preset's smaller scales "
             "(same keys, merged key by key); `published` holds a study's numbers "
-            "(docs/reports.md).", ""]
+            "(docs/presets.md).", ""]
     return out
 
 

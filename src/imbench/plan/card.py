@@ -90,7 +90,7 @@ def check(config: Mapping[str, Any]) -> None:
     if card is None:
         if config.get("published"):
             raise ConfigError("protocol", None, "a protocol card (a preset that compares with "
-                              "a study lists its protocol: docs/reports.md)")
+                              "a study lists its protocol: docs/presets.md)")
         return
     for item in CHECKLIST:
         if item.key not in card:
