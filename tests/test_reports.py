@@ -428,6 +428,21 @@ def test_no_ratio_figure_for_a_classifier_run_on_the_balanced_set_only(tiny_conf
     assert "reports/ratios/digits/svm_b.png" not in t
 
 
+def test_no_cross_cell_figure_with_nothing_to_compare(tiny_config):
+    # a remedy run on one imbalanced set beside a generator it never met (cifar10_lt's
+    # smoke scale): one ratio is no curve, and it has no generated images to judge
+    tiny_config["augmenters"]["wgan"] = {"method": "wgan_gp", "params": {"epochs": 1}}
+    tiny_config["classifiers"]["focal"] = {"method": "svm"}
+    tiny_config["exclude"] += [{"imbalance": "none", "augmenter": "wgan"},
+                               {"imbalance": "none", "classifier": "focal"},
+                               {"augmenter": "wgan", "classifier": "focal"}]
+    t = ReportPlan(Grid(tiny_config)).targets()
+    assert {"reports/ratios/digits/svm.png", "reports/quality/digits/svm.png"} <= set(t)
+    assert "reports/ratios/digits/focal.png" not in t
+    assert "reports/quality/digits/focal.png" not in t
+    assert "reports/confusion/digits/focal.png" in t  # its own cells still have a grid
+
+
 def test_report_targets_with_generators_and_seeds(tiny_config):
     cfg = copy.deepcopy(tiny_config)
     cfg["augmenters"]["wgan"] = {"method": "wgan_gp", "params": {"epochs": 2}}

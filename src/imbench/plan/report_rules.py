@@ -181,10 +181,11 @@ def _learning_curve_targets(plan: ReportPlan) -> list[dict[str, Any]]:
 
 def _ratio_targets(plan: ReportPlan) -> list[dict[str, Any]]:
     """Metric against the imbalance ratio where the classifier ran on an imbalanced set of
-    the dataset (seed003's ``_last`` variants may run on balanced sets only)."""
+    the dataset and on some other set: one ratio is no curve (seed003's ``_last`` variants
+    may run on balanced sets only, a remedy on one imbalanced set)."""
     def keep(d: str, c: str) -> bool:
-        return any(plan.imbalanced(x.imbalance) for x in plan.grid.cells
-                   if x.dataset == d and x.classifier == c)
+        ran = {x.imbalance for x in plan.grid.cells if x.dataset == d and x.classifier == c}
+        return len(ran) > 1 and any(plan.imbalanced(i) for i in ran)
     return _by_dataset_classifier(plan, keep)
 
 
@@ -317,9 +318,8 @@ def _ratio_params(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:
 
 
 def _quality_targets(plan: ReportPlan) -> list[dict[str, Any]]:
-    def keep(d: str, c: str) -> bool:
-        return plan.has_generative(d)
-    return _by_dataset_classifier(plan, keep)
+    """Quality against gain for each classifier that ran on generated images."""
+    return _by_dataset_classifier(plan, plan.has_generative)
 
 
 def _quality_inputs(plan: ReportPlan, wc: Wildcards) -> dict[str, Any]:

@@ -193,8 +193,10 @@ class ReportPlan:
         """The augmenter samples a trained generator."""
         return augmenter in self._generative
 
-    def has_generative(self, dataset: str) -> bool:
-        return any(c.dataset == dataset and c.augmenter in self._generative
+    def has_generative(self, dataset: str, classifier: str | None = None) -> bool:
+        """Whether some cell of the dataset (and classifier) adds generated images."""
+        return any(c.dataset == dataset and classifier in (None, c.classifier)
+                   and c.augmenter in self._generative
                    and self.adds_images(c.dataset, c.imbalance, c.augmenter)
                    for c in self.grid.cells)
 
