@@ -115,6 +115,11 @@ def _seed004(workdir: Path, grid: Grid) -> None:
                     .split("-")[0] for p in
                     (workdir / "models/horse_deer_smoke/tiny").rglob("generator.pt"))
     assert models == ["cgan", "cyclegan", "cyclegan"]  # one cGAN, one CycleGAN per class
+    counts = [json.loads((workdir / f"data/horse_deer_smoke/tiny/{a}/seed0/counts.json")
+                         .read_text())["counts"] for a in ("none", "cgan_250", "cyclegan_250")]
+    assert counts == [[20, 20], [166, 166], [166, 166]]  # +N on the balanced tiny set
+    fit = (workdir / "reports/tables/horse_deer_smoke.fit.md").read_text()
+    assert "| tiny | cgan_250 | small_cnn |" in fit
 
 
 CHECKS = {"seed002": _seed002, "seed003": _seed003, "seed004": _seed004}

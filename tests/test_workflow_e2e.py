@@ -311,47 +311,6 @@ def test_plus_n_variants_share_one_generator_end_to_end(tmp_path):
     assert len(q["feature_extractor"]["sha256"]) == 64
 
 
-def test_seed004_quick_scale_on_the_digits(tmp_path):
-    """The seed004 preset at quick scale, with its CIFAR-10 pair swapped for two digit
-    classes (no download): one cGAN trained for the three +N variants, the balanced tiny
-    set's generator figures, the fit table and the reproduction report."""
-    cfg = yaml.safe_load((REPO / "configs" / "seed004.yaml").read_text())
-    cfg["quick"] = True
-    cfg["quick_overrides"]["datasets"]["horse_deer_quick"] = {
-        "loader": "digits", "classes": [7, 4], "test_per_class": 41}
-    cfg["quick_overrides"]["classifiers"]["small_cnn"]["params"]["epochs"] = 3
-    for a in ("cgan_250", "cgan_500", "cgan_1000"):
-        cfg["quick_overrides"]["augmenters"][a] = {"params": {
-            "iterations": 20, "checkpoint_every": 5, "sample_every": 5, "width": 8,
-            "latent_dim": 16, "selection_samples": 16, "grid_size": 2}}
-    for a in ("cyclegan_250", "cyclegan_500", "cyclegan_1000"):
-        cfg["quick_overrides"]["augmenters"][a] = {"params": {
-            "epochs": 2, "checkpoint_every": 1, "sample_every": 1, "width": 4,
-            "batch_size": 8, "selection_samples": 16, "grid_size": 2}}
-    path = tmp_path / "seed004.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    workdir = tmp_path / "run"
-    # the files that show the design, not every report (CI time)
-    wanted = ["reports/tables/horse_deer_quick.fit.md",
-              "reports/reproduction/seed004_quick.md",
-              "reports/generators/horse_deer_quick/tiny/cgan_500/seed0/conditional.png",
-              "reports/generators/horse_deer_quick/tiny/cyclegan_500/seed0/class0.png",
-              "results/horse_deer_quick/tiny/cgan_1000/seed0/quality.json"]
-    snakemake(workdir, *wanted, config=path)
-    models = sorted(p.relative_to(workdir / "models/horse_deer_quick/tiny").parts[0]
-                    .split("-")[0] for p in
-                    (workdir / "models/horse_deer_quick/tiny").rglob("generator.pt"))
-    # one cGAN and one CycleGAN per class, for +250 / +500 / +1000
-    assert models == ["cgan", "cyclegan", "cyclegan"]
-    counts = [json.loads((workdir / f"data/horse_deer_quick/tiny/{a}/seed0/counts.json")
-                         .read_text())["counts"] for a in ("none", "cgan_250", "cgan_1000")]
-    assert counts == [[41, 41], [166, 166], [541, 541]]
-    for f in wanted:
-        assert (workdir / f).is_file(), f
-    fit = (workdir / "reports/tables/horse_deer_quick.fit.md").read_text()
-    assert "| tiny | cgan_1000 | small_cnn |" in fit
-
-
 def test_seed003_quick_scale_on_the_digits(tmp_path):
     """The seed003 preset at quick scale with its CIFAR-10 pair swapped for two digit classes
     (no download): each ratio on the loader's test split, eGAN with the Nash rule on a
