@@ -26,7 +26,8 @@ import yaml
 from imbench.datasets import load_dataset
 from imbench.io import array_digest, load_npz
 
-pytestmark = pytest.mark.slow
+# one worker runs this file: its module runs are made once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 REPO = Path(__file__).resolve().parents[1]
 
