@@ -36,9 +36,6 @@ import yaml
 from imbench.io import load_npz
 from imbench.plan.reports import LOCAL_REPORT_RULES
 
-# one worker runs this file: the test cluster and its runs are made once
-pytestmark = pytest.mark.xdist_group("slurm")
-
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 SLURM_CONFIG = REPO / "tests" / "slurm" / "config.yaml"

@@ -26,8 +26,7 @@ import yaml
 from imbench.datasets import load_dataset
 from imbench.io import array_digest, load_npz
 
-# one worker runs this file: its module runs are made once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -20,9 +20,6 @@ from imbench.evaluate import scored_labels
 from imbench.io import load_npz
 from imbench.plan import Grid, prepare_config
 
-# one worker runs the fault suite, so its session runs (conftest.py) are made once
-pytestmark = pytest.mark.xdist_group("faults")
-
 
 @pytest.fixture
 def tiny() -> dict:

@@ -19,8 +19,7 @@ from faultkit import REPO, TINY, ok, output_and_logs, snakemake
 from imbench import records
 from imbench.io import load_npz
 
-# one worker runs the fault suite, so its session runs (conftest.py) are made once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
+pytestmark = pytest.mark.slow
 
 
 def metrics(workdir: Path) -> dict[str, dict]:

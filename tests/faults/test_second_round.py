@@ -22,9 +22,6 @@ from imbench.datasets import load_dataset
 from imbench.errors import DataError
 from imbench.io import atomic_path, read_json, write_json
 
-# one worker runs the fault suite, so its session runs (conftest.py) are made once
-pytestmark = pytest.mark.xdist_group("faults")
-
 
 def _idx(array: np.ndarray) -> bytes:
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", d)

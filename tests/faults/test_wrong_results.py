@@ -16,8 +16,7 @@ from faultkit import TINY, ok, output_and_logs, snakemake, write_png_folder
 from imbench import records
 from imbench.io import load_npz
 
-# one worker runs the fault suite, so its session runs (conftest.py) are made once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
+pytestmark = pytest.mark.slow
 CELL = "results/digits/step/{augmenter}/svm/seed0"
 
 
