@@ -25,8 +25,7 @@ test: $(BIN)/snakemake
 	$(BIN)/ruff check .
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
-	# two workers, each test file on one (its module and session fixtures run once there)
-	$(BIN)/python -m pytest -q -n $(CORES) --dist loadfile
+	$(BIN)/python -m pytest -q
 	# the Keras classifier tests again on the torch backend (what a PyTorch-only GPU
 	# machine runs); eGAN's tests are TensorFlow-only and skip, saying so
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -m neural -p no:cacheprovider
