@@ -26,17 +26,17 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 
-def yaml_blocks() -> list[tuple[str, str]]:
+def fenced(lang: str) -> list[tuple[Path, int, str]]:
+    """Every ```lang block of the docs: (page, line of its opening fence, body)."""
     out = []
     for path in DOCS:
         text = path.read_text()
-        for m in re.finditer(r"^```yaml\n(.*?)^```", text, re.M | re.S):
-            line = text[:m.start()].count("\n") + 1
-            out.append((f"{path.relative_to(REPO)}:{line}", m.group(1)))
+        for m in re.finditer(rf"^```{lang}\n(.*?)^```", text, re.M | re.S):
+            out.append((path, text[:m.start()].count("\n") + 1, m.group(1)))
     return out
 
 
-BLOCKS = yaml_blocks()
+BLOCKS = [(f"{path.relative_to(REPO)}:{line}", body) for path, line, body in fenced("yaml")]
 
 
 def test_the_docs_have_yaml_blocks():
@@ -87,18 +87,15 @@ def shell_commands() -> list[tuple[str, list[str]]]:
     """Every command line of every ```bash block: comments dropped, continuations joined,
     split as the shell would."""
     out = []
-    for path in DOCS:
-        text = path.read_text()
-        for m in re.finditer(r"^```bash\n(.*?)^```", text, re.M | re.S):
-            line = text[:m.start()].count("\n") + 2
-            body = re.sub(r"\\\n\s*", " ", m.group(1))
-            for n, raw in enumerate(body.splitlines()):
-                # a command substitution is a command of its own, and one word of its line
-                inner = re.findall(r"\$\(([^)]*)\)", raw)
-                outer = shlex.split(re.sub(r"\$\([^)]*\)", "WORD", raw), comments=True)
-                for words in [outer, *map(shlex.split, inner)]:
-                    if words:
-                        out.append((f"{path.relative_to(REPO)}:{line + n}", words))
+    for path, fence, block in fenced("bash"):
+        body = re.sub(r"\\\n\s*", " ", block)
+        for n, raw in enumerate(body.splitlines(), start=fence + 1):
+            # a command substitution is a command of its own, and one word of its line
+            inner = re.findall(r"\$\(([^)]*)\)", raw)
+            outer = shlex.split(re.sub(r"\$\([^)]*\)", "WORD", raw), comments=True)
+            for words in [outer, *map(shlex.split, inner)]:
+                if words:
+                    out.append((f"{path.relative_to(REPO)}:{n}", words))
     return out
 
 
