@@ -27,6 +27,7 @@ TINY_CLASSIFIER = {
     "cnn": {**_KERAS, "dense_units": 16},
     "cnn_svm": {**_KERAS, "dense_units": 16, "svm_per_class": "all"},
     "resnet18": _KERAS,
+    "resnet32": _KERAS,
     "small_cnn": _KERAS,
     "egan": {**_KERAS, "latent_dim": 8},
 }
