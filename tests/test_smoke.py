@@ -28,6 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 PRESETS = ["seed000", "seed001", "seed002", "seed003", "seed004", "cifar10_lt"]
 #: stand-in images per class: as many as the largest smoke count (test: test_per_class)
 TRAIN_PER_CLASS, TEST_PER_CLASS = 50, 12
+#: the presets' smoke `test_per_class`
+TEST_PER_CLASS_SMOKE = 10
 
 
 def _smoke_grid(preset: str, overlay: dict) -> Grid:
@@ -103,11 +105,24 @@ def _seed002(workdir: Path, grid: Grid) -> None:
 
 def _seed003(workdir: Path, grid: Grid) -> None:
     # eGAN on ImageNet backbones read from the weights folder, the Nash rule on a validation
-    # part holding a minority image, the last epoch where one image leaves none to validate
+    # part holding a minority image, the last epoch where one image leaves none to validate,
+    # the labelled as-published test maxima over every epoch
     reports = {p.parent.parent.name: json.loads(p.read_text())
                for p in (workdir / "results").rglob("train_report.json")}
     assert any(n.endswith("_last") for n in reports) and "egan" in reports
-    assert reports["egan"]["val_counts"][1] >= 1
+    egan = reports["egan"]
+    assert egan["val_counts"][1] >= 1  # the minority is in the validation part
+    assert egan["as_published"]["label"].startswith("as published (selected on test)")
+    assert len(egan["history"]["test_f1"]) == egan["epochs_run"] == 1
+    m = json.loads(next((workdir / "results/cifar10_pair_smoke").rglob("metrics.json"))
+                   .read_text())
+    # scored on the loader's test split of the two classes (no folds): 10 images each
+    assert m["n_test"] == 2 * TEST_PER_CLASS_SMOKE
+    # per_class[1] is the minority of eGAN's binary task, as the published numbers read it
+    assert m["per_class"][1]["name"].startswith("minority")
+    repro = (workdir / "reports/reproduction/seed003_smoke.md").read_text()
+    assert repro.index("## The protocol, item by item") < repro.index(
+        "| CIFAR-10 1:50, minority F1 |")
 
 
 def _seed004(workdir: Path, grid: Grid) -> None:
