@@ -52,10 +52,9 @@ def metrics_files(workdir: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def run_a(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("run_a")
-    snakemake(workdir)
-    return workdir
+def run_a(tiny_run: Path) -> Path:
+    """The complete run (the session's, shared with the fault tests)."""
+    return tiny_run
 
 
 @pytest.fixture(scope="module")
