@@ -44,14 +44,10 @@ def digits_images():
 def tiny_run(tmp_path_factory) -> Path:
     """The tiny CI grid (.test/config.yaml) run once per session, complete, by the real
     `snakemake`: the end-to-end tests read it, the fault tests break copies of it."""
-    import subprocess
-    import sys
+    from test_workflow_e2e import snakemake
 
     workdir = tmp_path_factory.mktemp("tiny_run")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(TEST_CONFIG), "--cores", "2"]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    snakemake(workdir)
     return workdir
 
 

@@ -28,8 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 PRESETS = ["seed000", "seed001", "seed002", "seed003", "seed004", "cifar10_lt"]
 #: stand-in images per class: as many as the largest smoke count (test: test_per_class)
 TRAIN_PER_CLASS, TEST_PER_CLASS = 50, 12
-#: the presets' smoke `test_per_class`
-TEST_PER_CLASS_SMOKE = 10
 
 
 def _smoke_grid(preset: str, overlay: dict) -> Grid:
@@ -116,8 +114,8 @@ def _seed003(workdir: Path, grid: Grid) -> None:
     assert len(egan["history"]["test_f1"]) == egan["epochs_run"] == 1
     m = json.loads(next((workdir / "results/cifar10_pair_smoke").rglob("metrics.json"))
                    .read_text())
-    # scored on the loader's test split of the two classes (no folds): 10 images each
-    assert m["n_test"] == 2 * TEST_PER_CLASS_SMOKE
+    # scored on the loader's test split of the two classes (no folds): test_per_class each
+    assert m["n_test"] == 2 * grid.config["datasets"]["cifar10_pair_smoke"]["test_per_class"]
     # per_class[1] is the minority of eGAN's binary task, as the published numbers read it
     assert m["per_class"][1]["name"].startswith("minority")
     repro = (workdir / "reports/reproduction/seed003_smoke.md").read_text()
