@@ -1,5 +1,6 @@
-"""Fixtures of the fault-injection suite: a clean tiny run and a folder-dataset run, made
-once per session; each test breaks a copy (see faultkit.py)."""
+"""Fixtures of the fault-injection suite: copies of the session's clean tiny run
+(``tiny_run``, tests/conftest.py) and of a folder-dataset run made once per session; each
+test breaks a copy (see faultkit.py)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,13 @@ import yaml
 from faultkit import ok, snakemake, write_png_folder
 
 
-@pytest.fixture(scope="session")
-def clean_run(tiny_run: Path) -> Path:
-    """The tiny CI grid run once, complete (the session's run, which the end-to-end tests
-    read too: never changed here, only copied)."""
-    return tiny_run
-
-
 @pytest.fixture
-def run_copy(clean_run: Path, tmp_path: Path) -> Path:
-    """A copy of the clean run to break (times kept, so nothing is out of date)."""
+def run_copy(tiny_run: Path, tmp_path: Path) -> Path:
+    """A copy of the session's clean tiny run (tests/conftest.py; the end-to-end tests read
+    it too, so it is never changed, only copied) to break, times kept so nothing is out of
+    date."""
     target = tmp_path / "run"
-    shutil.copytree(clean_run, target, symlinks=True)
+    shutil.copytree(tiny_run, target, symlinks=True)
     return target
 
 

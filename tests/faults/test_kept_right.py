@@ -59,7 +59,7 @@ def interrupt(proc: subprocess.Popen, sig: int) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signalled_run_resumes_to_the_clean_runs_numbers(clean_run, tmp_path, sig):
+def test_a_signalled_run_resumes_to_the_clean_runs_numbers(tiny_run, tmp_path, sig):
     workdir = tmp_path / "run"
     proc = start(workdir)
     wait_for(lambda: any((workdir / "data" / "digits").glob("*/seed0/imbalanced.npz")), proc)
@@ -67,7 +67,7 @@ def test_a_signalled_run_resumes_to_the_clean_runs_numbers(clean_run, tmp_path, 
     assert proc.returncode != 0
     assert not (workdir / "results" / "summary.csv").exists()
     ok(snakemake(workdir, TINY))
-    assert metrics(workdir) == metrics(clean_run)
+    assert metrics(workdir) == metrics(tiny_run)
 
 
 def test_predictions_made_on_another_test_set_are_refused(run_copy):

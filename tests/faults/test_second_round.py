@@ -178,7 +178,7 @@ def test_an_edited_metrics_file_is_refused_naming_it(run_copy):
     assert not summary.exists() or "0.999" not in summary.read_text()
 
 
-def test_a_truncated_metrics_file_is_named_and_remade_once_deleted(run_copy, clean_run):
+def test_a_truncated_metrics_file_is_named_and_remade_once_deleted(run_copy, tiny_run):
     from faultkit import ok, output_and_logs, snakemake
 
     path = _a_metrics_file(run_copy)
@@ -190,7 +190,7 @@ def test_a_truncated_metrics_file_is_named_and_remade_once_deleted(run_copy, cle
     path.unlink()
     ok(snakemake(run_copy, TINY))
     fresh = json.loads(path.read_text())
-    clean = json.loads((clean_run / path.relative_to(run_copy)).read_text())
+    clean = json.loads((tiny_run / path.relative_to(run_copy)).read_text())
     for data in (fresh, clean):
         data.pop("provenance")
         data.pop("record")
